@@ -1,0 +1,211 @@
+// Typed, validated, frozen configuration. Produced once by src/config/load-config.ts; no other
+// module sees raw YAML. Durations are milliseconds; files are already read and parsed.
+import type { KeyObject, X509Certificate } from 'node:crypto';
+
+export type Milliseconds = number;
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A PEM file read at load time: its text and the certificates it holds, in file order. */
+export interface CertificateFile {
+  readonly path: string;
+  readonly pem: string;
+  readonly certificates: readonly X509Certificate[];
+}
+
+export interface AdminConfig {
+  readonly listen: HostPort;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LoggingConfig {
+  readonly level: LogLevel;
+}
+
+export type ClientAuthMode = 'require' | 'optional' | 'optional_no_ca' | 'off';
+
+export interface ClientAuthConfig {
+  readonly mode: ClientAuthMode;
+  /** Trust anchors (and intermediates the gateway may use to build chains). */
+  readonly trustedCAs: readonly CertificateFile[];
+  /** nginx/OpenSSL meaning: the number of CA certificates allowed above the leaf (1 = leaf issued directly by a trusted CA). */
+  readonly verifyDepth: number;
+  /** Fail the TLS handshake itself instead of answering with an HTTP error. */
+  readonly rejectAtHandshake: boolean;
+}
+
+export interface ListenerTlsConfig {
+  readonly cert: CertificateFile;
+  readonly keyPem: string;
+  readonly keyPath: string;
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+  readonly maxVersion: 'TLSv1.2' | 'TLSv1.3';
+  readonly ciphers?: string;
+  /** Session ticket / session lifetime in seconds (Node's sessionTimeout). */
+  readonly sessionTimeout: number;
+}
+
+export type RevocationCheck = 'off' | 'leaf' | 'chain';
+export type RevocationSource = 'ocsp' | 'crl';
+
+export interface OcspConfig {
+  readonly enabled: boolean;
+  /** Overrides the certificate's AIA OCSP URL. */
+  readonly responder?: string;
+  readonly timeout: Milliseconds;
+  readonly nonce: boolean;
+  /** Cache lifetime of a good answer that carries no nextUpdate. */
+  readonly maxAge: Milliseconds;
+  /** How long a failed lookup is remembered so a dead responder is not hammered. */
+  readonly errorTtl: Milliseconds;
+  /** Allowed clock skew on thisUpdate/nextUpdate. */
+  readonly clockSkew: Milliseconds;
+}
+
+export interface CrlFile {
+  readonly path: string;
+  /** Each CRL in the file as DER (a PEM bundle may hold several). */
+  readonly der: readonly Buffer[];
+}
+
+export interface CrlConfig {
+  readonly files: readonly CrlFile[];
+  readonly distributionPoints: boolean;
+  readonly refresh: Milliseconds;
+  readonly fetchTimeout: Milliseconds;
+}
+
+/** Per trust-anchor override, matched by the CA certificate's x5t#S256 or its subject DN. */
+export interface RevocationOverride {
+  readonly issuer: { readonly thumbprint?: string; readonly subjectDN?: string };
+  readonly sources?: readonly RevocationSource[];
+  readonly check?: RevocationCheck;
+}
+
+export interface RevocationConfig {
+  readonly check: RevocationCheck;
+  readonly sources: readonly RevocationSource[];
+  readonly failMode: 'closed' | 'open';
+  readonly staleGrace: Milliseconds;
+  /** With check: chain, what to do with a CA certificate that names no revocation source. */
+  readonly intermediateWithoutSource: 'skip' | 'unknown';
+  readonly ocsp: OcspConfig;
+  readonly crl: CrlConfig;
+  readonly overrides: readonly RevocationOverride[];
+}
+
+export interface ListenerConfig {
+  readonly name: string;
+  readonly listen: HostPort;
+  readonly tls: ListenerTlsConfig;
+  readonly clientAuth: ClientAuthConfig;
+  readonly revocation: RevocationConfig;
+}
+
+export type CertHeaderFormat = 'pem-urlencoded' | 'der-base64' | 'rfc9440' | 'xfcc';
+
+export interface ClientCertForwardConfig {
+  readonly header: string;
+  readonly format: CertHeaderFormat;
+  readonly chainHeader?: string;
+  /** Send X-Client-Verify, X-Client-Subject-DN, X-Client-Cert-Thumbprint. */
+  readonly infoHeaders: boolean;
+}
+
+export interface BasicAuthConfig {
+  readonly username: string;
+  /** Never logged. */
+  readonly password: string;
+  readonly header: string;
+  /** Precomputed `Basic base64(user:pass)`. */
+  readonly headerValue: string;
+}
+
+export type SignatureAlg = 'ed25519' | 'ecdsa-p256-sha256' | 'hmac-sha256';
+
+export interface SignatureConfig {
+  readonly alg: SignatureAlg;
+  readonly keyId: string;
+  /** Private key (asymmetric) or secret key (hmac). */
+  readonly key: KeyObject;
+  readonly keyPath: string;
+  /** Seconds after `created`; absent means no `expires` parameter. */
+  readonly expiresIn?: number;
+}
+
+export interface UpstreamTlsConfig {
+  readonly ca?: CertificateFile;
+  readonly cert?: CertificateFile;
+  readonly keyPem?: string;
+  readonly servername?: string;
+}
+
+export interface UpstreamConfig {
+  readonly name: string;
+  /** origin only, e.g. https://idp.internal:8443 */
+  readonly url: URL;
+  readonly tls?: UpstreamTlsConfig;
+  readonly auth?: { readonly basic?: BasicAuthConfig };
+  readonly clientCert: ClientCertForwardConfig;
+  readonly signature?: SignatureConfig;
+  readonly timeouts: {
+    readonly connect: Milliseconds;
+    readonly response: Milliseconds;
+    readonly idle: Milliseconds;
+  };
+  readonly pool: { readonly connections: number };
+  /** Largest request header block the upstream accepts (bytes); used for a config-time warning. */
+  readonly maxHeaderSize: number;
+}
+
+export interface AllowRules {
+  readonly subjectDN: readonly string[];
+  readonly sanDNS: readonly string[];
+  readonly sanURI: readonly string[];
+  readonly sanEmail: readonly string[];
+  readonly sanIP: readonly string[];
+  readonly thumbprints: readonly string[];
+}
+
+export interface RouteMatch {
+  readonly host?: string;
+  readonly pathPrefix: string;
+  /** Upper-case; absent means every method. */
+  readonly methods?: ReadonlySet<string>;
+}
+
+export interface RouteConfig {
+  readonly name: string;
+  /** Listener names this route applies to; absent means every listener. */
+  readonly listeners?: readonly string[];
+  readonly match: RouteMatch;
+  readonly upstream: UpstreamConfig;
+  readonly clientCert: 'required' | 'optional';
+  readonly allow?: AllowRules;
+}
+
+export interface GatewayConfig {
+  /** Absolute path of the config file ('<embedded>' for built-in defaults). */
+  readonly source: string;
+  readonly workers: number | 'auto';
+  readonly admin?: AdminConfig;
+  readonly logging: LoggingConfig;
+  readonly listeners: readonly ListenerConfig[];
+  readonly upstreams: ReadonlyMap<string, UpstreamConfig>;
+  readonly routes: readonly RouteConfig[];
+  /** Non-fatal findings (e.g. header set larger than an upstream accepts). */
+  readonly warnings: readonly ConfigIssue[];
+}
+
+export interface ConfigIssue {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** Dotted key path, e.g. listeners[0].clientAuth.mode */
+  readonly key: string;
+  readonly message: string;
+}

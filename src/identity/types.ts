@@ -1,0 +1,40 @@
+// The client identity: computed once per TLS connection (or once per certificate, cached by
+// thumbprint) and reused by every request on the connection.
+import type { X509Certificate } from 'node:crypto';
+
+export type VerifyStatus = 'SUCCESS' | 'NONE' | 'FAILED';
+
+export interface SubjectAltNames {
+  readonly dns: readonly string[];
+  readonly uri: readonly string[];
+  readonly email: readonly string[];
+  readonly ip: readonly string[];
+}
+
+export interface ClientCertificate {
+  readonly x509: X509Certificate;
+  readonly der: Buffer;
+  /** base64url(SHA-256(DER)), RFC 8705 section 3.1 */
+  readonly x5tS256: string;
+  /** RFC 4514 string */
+  readonly subjectDN: string;
+  readonly issuerDN: string;
+  /** Upper-case hex, as OpenSSL prints it */
+  readonly serialNumber: string;
+  readonly san: SubjectAltNames;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+export interface ClientIdentity {
+  /** Absent when the client sent no certificate. */
+  readonly certificate?: ClientCertificate;
+  /**
+   * The verified chain above the leaf as built by OpenSSL, trust anchor last
+   * (empty when unverified or unavailable).
+   */
+  readonly chain: readonly X509Certificate[];
+  readonly verify: VerifyStatus;
+  /** OpenSSL-style reason for FAILED, e.g. CERT_HAS_EXPIRED. */
+  readonly verifyReason?: string;
+}
