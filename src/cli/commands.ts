@@ -1,0 +1,156 @@
+// The CLI commands. Each turns its flags into calls on the library and an exit code.
+import path from 'node:path';
+import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { register as globalRegistry } from 'prom-client';
+import { loadConfig, checkConfig, formatCheckReport } from '../config/load-config.js';
+import { ConfigError } from '../errors.js';
+import { createLogger } from '../observability/logger.js';
+import { startGateway, type RunningGateway } from '../gateway.js';
+import { writeDevPki, hasDevPki } from '../pki/dev-pki.js';
+import { publicJwks } from '../signing/public-jwks.js';
+import { createEchoUpstream } from '../demo/echo-upstream.js';
+import { runPrimary, workerCount } from '../cluster/workers.js';
+import type { GatewayConfig, SignatureConfig } from '../config/types.js';
+import { HELP } from './usage.js';
+
+type Flags = Record<string, string | boolean | undefined>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const DEFAULT_CONFIG = path.join(PACKAGE_ROOT, 'config', 'gateway.yaml');
+
+async function loadOrReport(file: string): Promise<GatewayConfig | undefined> {
+  try {
+    return await loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`certgate: invalid config\n${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+async function runGateway(config: GatewayConfig): Promise<number> {
+  const logger = createLogger(config.logging.level);
+  if (cluster.isPrimary && workerCount(config) > 1) {
+    runPrimary(config, logger);
+    return 0;
+  }
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(config, cluster.isWorker ? { logger, registry: globalRegistry, admin: false } : { logger });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    logger.fatal({ err: { code: e.code, message: e.message } }, 'gateway failed to start');
+    process.stderr.write(`certgate: cannot start: ${e.message}\n`);
+    return 2;
+  }
+  const stop = (signal: string): void => {
+    logger.info({ event: 'stopping', signal }, 'stopping');
+    gateway.close().then(() => process.exit(0), () => process.exit(2));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return 0;
+}
+
+interface Command {
+  readonly options: OptionSpec;
+  readonly help: string;
+  run(flags: Flags): Promise<number>;
+}
+
+export const COMMANDS = {
+  start: {
+    options: { config: { type: 'string', short: 'c' } },
+    help: HELP.start,
+    async run(flags) {
+      const config = await loadOrReport(path.resolve(String(flags.config ?? DEFAULT_CONFIG)));
+      return config ? runGateway(config) : 1;
+    },
+  },
+  check: {
+    options: { config: { type: 'string', short: 'c' } },
+    help: HELP.check,
+    async run(flags) {
+      if (typeof flags.config !== 'string') {
+        process.stderr.write(`certgate check: --config FILE is required\n\n${HELP.check}`);
+        return 1;
+      }
+      const result = await checkConfig(path.resolve(flags.config));
+      const report = formatCheckReport(result);
+      (result.errors.length ? process.stderr : process.stdout).write(report.endsWith('\n') ? report : `${report}\n`);
+      return result.errors.length ? 1 : 0;
+    },
+  },
+  pki: {
+    options: { out: { type: 'string', short: 'o' }, force: { type: 'boolean' } },
+    help: HELP.pki,
+    async run(flags) {
+      const out = path.resolve(String(flags.out ?? 'certs'));
+      if (!flags.force && (await hasDevPki(out))) {
+        process.stdout.write(`certgate pki: ${out} already holds a PKI (use --force to overwrite)\n`);
+        return 0;
+      }
+      await writeDevPki(out);
+      process.stdout.write(`certgate pki: wrote a development PKI to ${out}\n`);
+      return 0;
+    },
+  },
+  keys: {
+    options: { config: { type: 'string', short: 'c' } },
+    help: HELP.keys,
+    async run(flags) {
+      if (typeof flags.config !== 'string') {
+        process.stderr.write(`certgate keys: --config FILE is required\n\n${HELP.keys}`);
+        return 1;
+      }
+      const config = await loadOrReport(path.resolve(flags.config));
+      if (!config) return 1;
+      const signatures: SignatureConfig[] = [];
+      for (const u of config.upstreams.values()) if (u.signature) signatures.push(u.signature);
+      process.stdout.write(`${JSON.stringify(publicJwks(signatures), null, 2)}\n`);
+      return 0;
+    },
+  },
+  demo: {
+    options: {},
+    help: HELP.demo,
+    async run() {
+      const certs = path.join(PACKAGE_ROOT, 'certs');
+      if (!(await hasDevPki(certs))) {
+        await writeDevPki(certs);
+        process.stdout.write(`certgate demo: wrote a development PKI to ${certs}\n`);
+      }
+      const config = await loadOrReport(DEFAULT_CONFIG);
+      if (!config) return 1;
+      const echo = createEchoUpstream();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          echo.once('error', reject);
+          echo.listen(9080, '127.0.0.1', () => resolve());
+        });
+      } catch (err) {
+        process.stderr.write(`certgate demo: cannot start the echo upstream on 127.0.0.1:9080: ${(err as Error).message}\n`);
+        return 2;
+      }
+      const code = await runGateway({ ...config, workers: 1 });
+      if (code !== 0) {
+        echo.close();
+        return code;
+      }
+      const rel = path.relative(process.cwd(), certs) || '.';
+      const port = config.listeners[0]?.listen.port ?? 8443;
+      process.stdout.write(
+        `\ncertgate demo is running: echo upstream on http://127.0.0.1:9080, gateway on https://localhost:${port}\n` +
+          `Try:\n  curl --cacert ${rel}/ca.pem --cert ${rel}/client.pem --key ${rel}/client-key.pem https://localhost:${port}/hello\n` +
+          `Without a client certificate (401 CLIENT_CERT_REQUIRED):\n  curl --cacert ${rel}/ca.pem https://localhost:${port}/hello\n\n`,
+      );
+      return 0;
+    },
+  },
+} satisfies Record<string, Command>;
+
+export type CommandName = keyof typeof COMMANDS;

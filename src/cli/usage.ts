@@ -1,0 +1,46 @@
+// Help texts, one per command.
+export const HELP = {
+  start: `Usage: certgate start [--config FILE]
+
+Runs the gateway with FILE (default config/gateway.yaml).
+Exit codes: 0 stopped cleanly, 1 config error, 2 runtime failure (e.g. port in use).
+`,
+  check: `Usage: certgate check --config FILE
+
+Validates FILE and every file it names (certificates, keys, CRLs). Prints every error with
+file:line, the key and what was expected, and exits 1; exits 0 when the config is valid.
+`,
+  pki: `Usage: certgate pki [--out DIR] [--force]
+
+Writes a development PKI to DIR (default certs/): ca.pem, ca-key.pem, server.pem, server-key.pem
+(localhost, 127.0.0.1), client.pem, client-key.pem, an intermediate CA, a revoked and a
+self-signed client, the gateway's own upstream client certificate, and a header-signing key.
+Never use it in production.
+`,
+  demo: `Usage: certgate demo
+
+Writes the development PKI to certs/ if absent, starts an echo upstream on 127.0.0.1:9080 and the
+gateway on https://localhost:8443 with config/gateway.yaml, and prints a curl command to try.
+`,
+  keys: `Usage: certgate keys --config FILE
+
+Prints the public keys that verify the gateway's RFC 9421 header signatures, as a JWKS
+(the admin listener serves the same at /.well-known/certgate-keys). HMAC keys are never printed.
+`,
+} as const;
+
+export function usage(): string {
+  return `certgate: mutual-TLS gateway for OAuth (RFC 8705) and API backends
+
+Usage: certgate <command> [options]
+
+Commands:
+  start   run the gateway (--config FILE)
+  check   validate a config file and every file it names (--config FILE)
+  pki     write a development PKI (--out DIR)
+  demo    dev PKI + echo upstream + gateway on https://localhost:8443 (what npm start runs)
+  keys    print the header-signature verification keys as JWKS (--config FILE)
+
+Run 'certgate <command> --help' for a command's options.
+`;
+}

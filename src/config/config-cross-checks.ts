@@ -1,0 +1,48 @@
+// Findings that need more than one section: a route that requires a certificate on a listener
+// that never asks for one, and header sets larger than an upstream accepts.
+import type { Document, Node } from 'yaml';
+import { estimateAddedHeaderBytes } from './header-size-estimate.js';
+import { reportWarning, type LoadContext } from './load-context.js';
+import type { ListenerConfig, RouteConfig, UpstreamConfig } from './types.js';
+
+export function crossCheck(
+  ctx: LoadContext, doc: Document, listeners: readonly ListenerConfig[],
+  upstreams: ReadonlyMap<string, UpstreamConfig>, routes: readonly RouteConfig[],
+): void {
+  const at = (path: (string | number)[]): Node | undefined => {
+    for (let n = path.length; n > 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
+      if (node && typeof node === 'object') return node;
+    }
+    return undefined;
+  };
+  const listenersOf = (r: RouteConfig): ListenerConfig[] =>
+    r.listeners ? listeners.filter((l) => r.listeners!.includes(l.name)) : [...listeners];
+
+  routes.forEach((r, i) => {
+    if (r.clientCert !== 'required') return;
+    for (const l of listenersOf(r)) {
+      if (l.clientAuth.mode === 'off') {
+        reportWarning(ctx, at(['routes', i, 'clientCert']), `routes[${i}].clientCert`,
+          `route '${r.name}' requires a client certificate but listener '${l.name}' has clientAuth.mode 'off': every request there gets 401`);
+      }
+    }
+  });
+
+  for (const [name, u] of upstreams) {
+    const using = routes.filter((r) => r.upstream === u);
+    if (using.length === 0) {
+      reportWarning(ctx, at(['upstreams', name]), `upstreams.${name}`, `upstream '${name}' is not used by any route`);
+      continue;
+    }
+    const depth = Math.max(0, ...using.flatMap(listenersOf).map((l) => l.clientAuth.verifyDepth));
+    const est = estimateAddedHeaderBytes(u, depth);
+    if (est.bytes > u.maxHeaderSize) {
+      reportWarning(ctx, at(['upstreams', name, 'maxHeaderSize']), `upstreams.${name}.maxHeaderSize`,
+        `the headers the gateway adds can reach about ${est.bytes} bytes (${est.certificates} certificates of ~2 KB in ` +
+        `${u.clientCert.format}, verifyDepth ${depth}), over maxHeaderSize ${u.maxHeaderSize}; the upstream may answer 431. ` +
+        'Raise the upstream\'s header limit and maxHeaderSize, use der-base64 or rfc9440, lower verifyDepth, or drop chainHeader');
+    }
+  }
+  if (routes.length === 0) reportWarning(ctx, at(['routes']), 'routes', 'no routes: every request will get 404 NO_ROUTE');
+}

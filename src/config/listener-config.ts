@@ -1,0 +1,128 @@
+// `listeners[]`: address, server certificate, client-certificate verification, revocation.
+import { isScalar } from 'yaml';
+import { caNamesLimitMessage, caNamesSize, MAX_CA_NAMES_BYTES } from './ca-names-limit.js';
+import { checkKeyMatches, loadCertificateFile, loadPrivateKeyFile } from './certificate-files.js';
+import { ConfigSection } from './config-section.js';
+import { indexKey, reportError, reportWarning, type LoadContext, type YamlValue } from './load-context.js';
+import { LISTEN_EXPECTED, parseListenAddress } from './listen-address.js';
+import { DEFAULT_REVOCATION, readRevocation } from './revocation-config.js';
+import type { CertificateFile, ClientAuthConfig, ClientAuthMode, HostPort, ListenerConfig, ListenerTlsConfig } from './types.js';
+import { readList, reportDuplicateNames } from './yaml-values.js';
+
+const MODES = ['require', 'optional', 'optional_no_ca', 'off'] as const satisfies readonly ClientAuthMode[];
+const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export const NAME_EXPECTED = 'a name of letters, digits, _ . - (starting with a letter or digit)';
+
+export function readListeners(ctx: LoadContext, node: YamlValue, path: string): ListenerConfig[] | undefined {
+  const items = readList(ctx, node, path);
+  if (!items) return undefined;
+  if (items.length === 0) {
+    reportError(ctx, node, path, 'expected at least one listener');
+    return undefined;
+  }
+  reportDuplicateNames(ctx, items, 'listener');
+  const out: ListenerConfig[] = [];
+  items.forEach((item, i) => {
+    const l = readListener(ctx, item.node, indexKey(path, i));
+    if (l) out.push(l);
+  });
+  return out;
+}
+
+/** `listen` as host:port; shared with `admin.listen`. */
+export function readListen(s: ConfigSection): HostPort | undefined {
+  const text = s.string('listen', { required: true });
+  if (text === undefined) return undefined;
+  const hp = parseListenAddress(text);
+  if (!hp) s.error('listen', `expected ${LISTEN_EXPECTED}, got '${text}'`);
+  return hp;
+}
+
+function readListener(ctx: LoadContext, node: YamlValue, path: string): ListenerConfig | undefined {
+  const s = ConfigSection.open(ctx, node, path, ['name', 'listen', 'tls', 'clientAuth', 'revocation']);
+  if (!s) return undefined;
+  const name = s.string('name', { required: true });
+  if (name !== undefined && !NAME_PATTERN.test(name)) s.error('name', `expected ${NAME_EXPECTED}, got '${name}'`);
+  const listen = readListen(s);
+  const tls = readListenerTls(s);
+  const clientAuth = readClientAuth(s);
+  const revocation = s.has('revocation') ? readRevocation(ctx, s.value('revocation'), s.keyPath('revocation')) : DEFAULT_REVOCATION;
+  if (name === undefined || !listen || !tls || !clientAuth || !revocation) return undefined;
+  if (revocation.check !== 'off' && clientAuth.mode === 'off') {
+    reportWarning(ctx, s.at('revocation'), s.keyPath('revocation'), "revocation is checked but clientAuth.mode is 'off': no client certificate will be seen");
+  }
+  return { name, listen, tls, clientAuth, revocation };
+}
+
+function readListenerTls(parent: ConfigSection): ListenerTlsConfig | undefined {
+  const s = parent.section('tls', ['cert', 'key', 'minVersion', 'maxVersion', 'ciphers', 'sessionTimeout'], { required: true });
+  if (!s) return undefined;
+  const certPath = s.string('cert', { required: true });
+  const keyPath = s.string('key', { required: true });
+  const cert = certPath !== undefined ? loadCertificateFile(s.ctx, s.at('cert'), s.keyPath('cert'), certPath, 'server certificate file') : undefined;
+  const key = keyPath !== undefined ? loadPrivateKeyFile(s.ctx, s.at('key'), s.keyPath('key'), keyPath) : undefined;
+  if (cert && key) checkKeyMatches(s.ctx, s.at('key'), s.keyPath('key'), cert, key);
+  if (cert) warnIfExpired(s.ctx, s.at('cert'), s.keyPath('cert'), cert);
+  const minVersion = s.enum('minVersion', TLS_VERSIONS) ?? 'TLSv1.2';
+  const maxVersion = s.enum('maxVersion', TLS_VERSIONS) ?? 'TLSv1.3';
+  if (minVersion === 'TLSv1.3' && maxVersion === 'TLSv1.2') s.error('maxVersion', 'maxVersion TLSv1.2 is below minVersion TLSv1.3');
+  const ciphers = s.string('ciphers');
+  const sessionTimeout = readSeconds(s, 'sessionTimeout') ?? 300;
+  if (!cert || !key) return undefined;
+  return { cert, keyPem: key.pem, keyPath: key.path, minVersion, maxVersion, ...(ciphers !== undefined ? { ciphers } : {}), sessionTimeout };
+}
+
+/** Whole seconds, written as an integer (`300`) or a duration (`5m`). */
+function readSeconds(s: ConfigSection, key: string): number | undefined {
+  if (!s.has(key)) return undefined;
+  const v = s.value(key);
+  if (isScalar(v) && typeof v.value === 'number') return s.integer(key, { min: 0 });
+  const ms = s.duration(key, { min: 0 });
+  if (ms === undefined) return undefined;
+  if (ms % 1000 !== 0) s.error(key, 'expected whole seconds');
+  return Math.floor(ms / 1000);
+}
+
+function readClientAuth(parent: ConfigSection): ClientAuthConfig | undefined {
+  const defaults = { mode: 'require' as const, verifyDepth: 1, rejectAtHandshake: false };
+  const s = parent.has('clientAuth') ? parent.section('clientAuth', ['mode', 'trustedCAs', 'verifyDepth', 'rejectAtHandshake']) : undefined;
+  if (parent.has('clientAuth') && !s) return undefined;
+  const mode = s?.enum('mode', MODES) ?? defaults.mode;
+  const verifyDepth = s?.integer('verifyDepth', { min: 0, max: 32 }) ?? defaults.verifyDepth;
+  const rejectAtHandshake = s?.boolean('rejectAtHandshake') ?? defaults.rejectAtHandshake;
+  const ctx = parent.ctx;
+  const trustedCAs: CertificateFile[] = [];
+  if (s?.has('trustedCAs')) {
+    for (const item of s.stringList('trustedCAs') ?? []) {
+      const f = loadCertificateFile(ctx, item.node, item.path, item.value, 'CA certificate file');
+      if (!f) continue;
+      trustedCAs.push(f);
+      f.certificates.forEach((c, i) => {
+        if (!c.ca) reportWarning(ctx, item.node, item.path, `certificate #${i + 1} in ${f.path} (${c.subject.replace(/\n/g, ', ')}) is not a CA certificate (basicConstraints CA:FALSE)`);
+      });
+    }
+  }
+  const where = s ?? parent;
+  const whereKey = s ? 'trustedCAs' : 'clientAuth';
+  if ((mode === 'require' || mode === 'optional') && trustedCAs.length === 0 && !s?.has('trustedCAs')) {
+    reportError(ctx, s ? s.node : parent.node, s ? s.keyPath('trustedCAs') : parent.keyPath('clientAuth'),
+      `clientAuth.mode '${mode}'${s?.has('mode') ? '' : ' (the default)'} needs trustedCAs: the CA certificates that issue client certificates` +
+      (s?.has('mode') ? '' : "; set mode: off to accept TLS without client certificates"));
+  }
+  if (rejectAtHandshake && mode !== 'require') {
+    s?.error('rejectAtHandshake', `rejectAtHandshake: true needs mode 'require' (mode is '${mode}')`);
+  }
+  const size = caNamesSize(trustedCAs);
+  if (size > MAX_CA_NAMES_BYTES) {
+    const count = trustedCAs.reduce((n, f) => n + f.certificates.length, 0);
+    where.error(whereKey, caNamesLimitMessage(size, count));
+  }
+  return { mode, trustedCAs, verifyDepth, rejectAtHandshake };
+}
+
+function warnIfExpired(ctx: LoadContext, node: YamlValue, key: string, f: CertificateFile): void {
+  const leaf = f.certificates[0]!;
+  const notAfter = new Date(leaf.validTo);
+  if (notAfter.getTime() < Date.now()) reportWarning(ctx, node, key, `certificate ${f.path} expired on ${notAfter.toISOString()}`);
+}

@@ -1,0 +1,84 @@
+// The RFC 9421 signing key. Its type must fit `alg`: signing ed25519 with an EC key, or hmac with
+// a private key read as bytes, would produce signatures no upstream verifies.
+import { createPrivateKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { looksLikeDer, pemBlocks, readConfiguredFile } from './config-files.js';
+import { reportError, type LoadContext, type YamlValue } from './load-context.js';
+import type { SignatureAlg } from './types.js';
+
+/** RFC 2104 / RFC 7518 section 3.2: an HMAC-SHA-256 key at least as long as the hash. */
+export const MIN_HMAC_KEY_BYTES = 32;
+
+export function loadSignatureKey(
+  ctx: LoadContext, node: YamlValue, key: string, configured: string, alg: SignatureAlg,
+): { key: KeyObject; path: string } | undefined {
+  const file = readConfiguredFile(ctx, node, key, configured, 'signature key file');
+  if (!file) return undefined;
+  const fail = (message: string): undefined => {
+    reportError(ctx, node, key, message);
+    return undefined;
+  };
+  const text = file.data.toString('utf8');
+  const jwk = parseJwk(text);
+  if (alg === 'hmac-sha256') {
+    let secret: Buffer;
+    if (jwk) {
+      if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') return fail(`alg hmac-sha256 needs a secret key; ${file.path} holds a JWK of kty '${String(jwk.kty)}'`);
+      secret = Buffer.from(jwk.k, 'base64url');
+    } else if (pemBlocks(text).length > 0) {
+      return fail(`alg hmac-sha256 needs a secret key; ${file.path} holds a PEM ${pemBlocks(text)[0]!.label}`);
+    } else {
+      secret = secretBytes(file.data);
+    }
+    if (secret.length < MIN_HMAC_KEY_BYTES) {
+      return fail(`hmac-sha256 secret in ${file.path} is ${secret.length} bytes; at least ${MIN_HMAC_KEY_BYTES} are needed`);
+    }
+    return { key: createSecretKey(secret), path: file.path };
+  }
+  let k: KeyObject;
+  try {
+    if (jwk) {
+      if (jwk.kty === 'oct') return fail(`alg ${alg} needs a private key; ${file.path} holds a secret (kty 'oct') JWK`);
+      k = createPrivateKey({ key: jwk, format: 'jwk' });
+    } else if (looksLikeDer(file.data)) {
+      k = createPrivateKey({ key: file.data, format: 'der', type: 'pkcs8' });
+    } else if (pemBlocks(text).length > 0) {
+      k = createPrivateKey(text);
+    } else {
+      return fail(`alg ${alg} needs a private key (PEM PKCS#8 or JWK); ${file.path} holds neither`);
+    }
+  } catch {
+    return fail(`signature key file ${file.path} holds no usable private key (expected unencrypted PEM PKCS#8 or a private JWK)`);
+  }
+  const actual = describeKey(k);
+  const fits = alg === 'ed25519'
+    ? k.asymmetricKeyType === 'ed25519'
+    : k.asymmetricKeyType === 'ec' && k.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  if (!fits) return fail(`alg ${alg} needs ${alg === 'ed25519' ? 'an Ed25519' : 'an EC P-256'} private key; ${file.path} holds ${actual}`);
+  return { key: k, path: file.path };
+}
+
+function parseJwk(text: string): JsonWebKey | undefined {
+  const t = text.trim();
+  if (!t.startsWith('{')) return undefined;
+  try {
+    const v: unknown = JSON.parse(t);
+    return v !== null && typeof v === 'object' && typeof (v as JsonWebKey).kty === 'string' ? (v as JsonWebKey) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A text file that is entirely base64 (or base64url) is decoded; anything else is raw bytes. */
+function secretBytes(data: Buffer): Buffer {
+  const t = data.toString('utf8').trim();
+  if (t.length > 0 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(t) && t.length % 4 !== 1) {
+    return Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  }
+  return data;
+}
+
+function describeKey(k: KeyObject): string {
+  if (k.asymmetricKeyType === 'ec') return `an EC ${k.asymmetricKeyDetails?.namedCurve ?? ''} key`.replace('prime256v1', 'P-256').replace('secp384r1', 'P-384').replace('secp521r1', 'P-521');
+  if (k.asymmetricKeyType === 'rsa') return `an RSA key`;
+  return `an ${k.asymmetricKeyType ?? 'unknown'} key`;
+}

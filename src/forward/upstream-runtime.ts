@@ -1,0 +1,39 @@
+// Everything per upstream that the request path needs, provisioned once at start: the connection
+// pool, the header sanitiser, the identity-header encoder, the auth header and the signer.
+import type { Pool } from 'undici';
+import type { UpstreamConfig } from '../config/types.js';
+import type { ClientIdentity } from '../identity/types.js';
+import { compileSanitizer, type Sanitizer } from '../headers/sanitize-headers.js';
+import { compileIdentityHeaders } from '../headers/identity-headers.js';
+import { createRequestSigner, type RequestSigner } from '../signing/request-signer.js';
+import { createUpstreamPool } from './upstream-pool.js';
+
+export interface UpstreamRuntime {
+  readonly config: UpstreamConfig;
+  readonly pool: Pool;
+  /** host[:port] the upstream sees in Host and @authority */
+  readonly authority: string;
+  readonly sanitizer: Sanitizer;
+  readonly identityHeaders: (identity: ClientIdentity) => readonly string[];
+  /** [name, value] of the upstream-auth header, or undefined */
+  readonly authHeader: readonly [string, string] | undefined;
+  readonly signer: RequestSigner | undefined;
+}
+
+const INFO_HEADERS = ['X-Client-Verify', 'X-Client-Subject-DN', 'X-Client-Cert-Thumbprint'];
+
+export function createUpstreamRuntime(config: UpstreamConfig): UpstreamRuntime {
+  const basic = config.auth?.basic;
+  const owned = [config.clientCert.header, ...INFO_HEADERS];
+  if (config.clientCert.chainHeader) owned.push(config.clientCert.chainHeader);
+  if (basic) owned.push(basic.header);
+  return {
+    config,
+    pool: createUpstreamPool(config),
+    authority: config.url.host,
+    sanitizer: compileSanitizer({ ownedHeaders: owned }),
+    identityHeaders: compileIdentityHeaders(config.clientCert),
+    authHeader: basic ? [basic.header, basic.headerValue] : undefined,
+    signer: config.signature ? createRequestSigner(config.signature) : undefined,
+  };
+}

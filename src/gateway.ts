@@ -1,0 +1,124 @@
+// The composition root: provisions every stage from the validated config and wires them into
+// listeners. Nothing below this file reads config files or decides wiring.
+import type https from 'node:https';
+import type { Server as HttpServer } from 'node:http';
+import type { GatewayConfig, HostPort } from './config/types.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
+import { compileRoutes } from './routing/route-table.js';
+import { createUpstreamRuntime, type UpstreamRuntime } from './forward/upstream-runtime.js';
+import { createListenerRuntime, type ListenerRuntime } from './pipeline/listener-runtime.js';
+import { createRequestPipeline } from './pipeline/request-pipeline.js';
+import { createTlsServer, reloadTrust } from './tls/tls-listener.js';
+import { createAdminServer } from './admin/admin-server.js';
+import { recordCertificateExpiry } from './observability/certificate-expiry.js';
+
+export interface GatewayOptions {
+  readonly logger?: Logger;
+  /** Metrics registry; cluster workers pass prom-client's global one for the primary to aggregate. */
+  readonly registry?: import('prom-client').Registry;
+  /** Serve the admin endpoints from this process (false in cluster workers: the primary does). */
+  readonly admin?: boolean;
+}
+
+export interface RunningGateway {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  /** Bound addresses by listener name (port 0 in the config gets a real port). */
+  readonly addresses: ReadonlyMap<string, HostPort>;
+  readonly adminAddress: HostPort | undefined;
+  readonly listeners: ReadonlyMap<string, ListenerRuntime>;
+  /** Re-reads nothing: swaps the trust anchors of a listener and rotates its ticket keys. */
+  replaceTrust(listenerName: string, trustedCAs: GatewayConfig['listeners'][number]['clientAuth']['trustedCAs']): void;
+  close(): Promise<void>;
+}
+
+export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
+  const logger = options.logger ?? createLogger(config.logging.level);
+  const metrics = createMetrics(options.registry);
+  const routes = compileRoutes(config.routes);
+  const upstreams = new Map<string, UpstreamRuntime>();
+  for (const [name, upstream] of config.upstreams) {
+    upstreams.set(name, createUpstreamRuntime(upstream));
+    if (upstream.signature) {
+      logger.info({ event: 'signature_key_loaded', upstream: name, keyId: upstream.signature.keyId, alg: upstream.signature.alg }, 'header signing key loaded');
+    }
+  }
+  for (const warning of config.warnings) logger.warn({ event: 'config_warning', ...warning }, warning.message);
+
+  const servers = new Map<string, https.Server>();
+  const listeners = new Map<string, ListenerRuntime>();
+  const addresses = new Map<string, HostPort>();
+  let admin: HttpServer | undefined;
+  let adminAddress: HostPort | undefined;
+
+  const close = async (): Promise<void> => {
+    await Promise.all([...servers.values()].map((s) => closeServer(s)));
+    if (admin) await closeServer(admin);
+    await Promise.all([...listeners.values()].map((l) => l.revocation?.close()));
+    await Promise.all([...upstreams.values()].map((u) => u.pool.close().catch(() => undefined)));
+  };
+
+  try {
+    for (const listenerConfig of config.listeners) {
+      const listener = createListenerRuntime(listenerConfig, logger, metrics.registry);
+      listeners.set(listenerConfig.name, listener);
+      await listener.revocation?.start();
+      const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics });
+      const server = createTlsServer(listenerConfig, listener.trust, handler);
+      server.on('tlsClientError', (err: Error & { code?: string }, socket) => {
+        logger.warn({ event: 'tls_handshake_failed', listener: listenerConfig.name, code: err.code, reason: err.message, remote: socket.remoteAddress }, 'TLS handshake failed');
+      });
+      servers.set(listenerConfig.name, server);
+      addresses.set(listenerConfig.name, await listen(server, listenerConfig.listen));
+      logger.info({ event: 'listening', listener: listenerConfig.name, address: addresses.get(listenerConfig.name), clientAuth: listenerConfig.clientAuth.mode }, 'listener started');
+    }
+    recordCertificateExpiry(config, metrics);
+    if (config.admin && options.admin !== false) {
+      admin = createAdminServer({ config, metrics, ready: () => servers.size === config.listeners.length });
+      adminAddress = await listen(admin, config.admin.listen);
+      logger.info({ event: 'listening', listener: 'admin', address: adminAddress }, 'admin listener started');
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  return {
+    config,
+    logger,
+    metrics,
+    addresses,
+    adminAddress,
+    listeners,
+    replaceTrust(listenerName, trustedCAs) {
+      const listener = listeners.get(listenerName);
+      const server = servers.get(listenerName);
+      if (!listener || !server) throw new Error(`no listener ${listenerName}`);
+      listener.trust.replace(trustedCAs);
+      listener.identities.clear();
+      reloadTrust(server, listener.config, listener.trust);
+      logger.info({ event: 'trust_reloaded', listener: listenerName }, 'trust anchors replaced; session tickets rotated');
+    },
+    close,
+  };
+}
+
+function listen(server: HttpServer | https.Server, at: HostPort): Promise<HostPort> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? { host: a.address, port: a.port } : at);
+    });
+  });
+}
+
+function closeServer(server: HttpServer | https.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections?.();
+  });
+}

@@ -1,0 +1,46 @@
+// One access line per request, and the request metrics. Fields as ARCHITECTURE.md lists them.
+import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { ConnectionContext } from './connection-context.js';
+
+export interface RequestRecord {
+  readonly start: number;
+  readonly requestId: string;
+  readonly listener: string;
+  readonly method: string;
+  readonly url: string;
+  readonly ctx: ConnectionContext;
+  route: string | undefined;
+  status: number;
+  upstreamStatus: number | undefined;
+  code: string | undefined;
+  durationMs: number;
+}
+
+export function writeAccessLog(logger: Logger, metrics: GatewayMetrics, rec: RecordLike): void {
+  const route = rec.route ?? '-';
+  metrics.requests.inc({ route, status: rec.status });
+  metrics.requestDuration.observe({ route }, rec.durationMs / 1000);
+  if (!logger.isLevelEnabled('info')) return;
+  const identity = rec.ctx.identity;
+  const revocation = rec.ctx.revocation;
+  logger.info({
+    event: 'access',
+    requestId: rec.requestId,
+    listener: rec.listener,
+    method: rec.method,
+    url: rec.url,
+    route,
+    status: rec.status,
+    upstreamStatus: rec.upstreamStatus,
+    code: rec.code,
+    durationMs: Math.round(rec.durationMs * 1000) / 1000,
+    remote: rec.ctx.remoteAddress,
+    verify: identity.verify,
+    subject: identity.certificate?.subjectDN,
+    thumbprint: identity.certificate?.x5tS256,
+    revocation: revocation ? `${revocation.source}:${revocation.status}` : undefined,
+  });
+}
+
+type RecordLike = RequestRecord;

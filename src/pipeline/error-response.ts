@@ -1,0 +1,45 @@
+// The one place where a GatewayError becomes an HTTP status and JSON body. The certificate rows
+// answer `invalid_client`, as RFC 8705 section 2 has the authorization server answer.
+import type { ServerResponse } from 'node:http';
+import type { GatewayError, GatewayErrorCode } from '../errors.js';
+
+interface ErrorShape {
+  readonly status: number;
+  readonly error: string;
+}
+
+const ERROR_TABLE: Readonly<Record<GatewayErrorCode, ErrorShape>> = {
+  CLIENT_CERT_REQUIRED: { status: 401, error: 'invalid_client' },
+  CLIENT_CERT_INVALID: { status: 401, error: 'invalid_client' },
+  CLIENT_CERT_REVOKED: { status: 401, error: 'invalid_client' },
+  REVOCATION_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
+  CLIENT_NOT_ALLOWED: { status: 403, error: 'invalid_client' },
+  TOKEN_BINDING_MISMATCH: { status: 401, error: 'invalid_token' },
+  NO_ROUTE: { status: 404, error: 'not_found' },
+  BAD_REQUEST: { status: 400, error: 'invalid_request' },
+  UPSTREAM_UNAVAILABLE: { status: 502, error: 'bad_gateway' },
+  UPSTREAM_TIMEOUT: { status: 504, error: 'gateway_timeout' },
+  INTERNAL_ERROR: { status: 500, error: 'server_error' },
+};
+
+export function statusFor(code: GatewayErrorCode): number {
+  return ERROR_TABLE[code].status;
+}
+
+export function sendError(res: ServerResponse, err: GatewayError): number {
+  const shape = ERROR_TABLE[err.code];
+  if (res.headersSent) {
+    res.destroy();
+    return shape.status;
+  }
+  const body = JSON.stringify({ error: shape.error, error_description: err.description, code: err.code });
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  };
+  if (err.code === 'TOKEN_BINDING_MISMATCH') headers['www-authenticate'] = 'Bearer error="invalid_token"';
+  res.writeHead(shape.status, headers);
+  res.end(body);
+  return shape.status;
+}

@@ -1,0 +1,137 @@
+// The request path, stage by stage:
+//   listen → identify → revocation → route → policy → headers → sign → forward → respond
+// listen is src/tls/tls-listener.ts; identify and revocation run once per connection
+// (connection-context.ts); the rest run here, per request, with everything they need provisioned.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import type { RouteConfig } from '../config/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { GatewayError } from '../errors.js';
+import type { RouteTable } from '../routing/route-table.js';
+import { compileAllow, checkAllow, type CompiledAllow } from '../policy/route-policy.js';
+import { forwardRequest } from '../forward/forward-request.js';
+import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
+import { sendError } from './error-response.js';
+import { connectionContext, revocationRejection, type ConnectionContext } from './connection-context.js';
+import type { ListenerRuntime } from './listener-runtime.js';
+import { buildUpstreamHeaders } from './upstream-headers.js';
+import { writeAccessLog, type RequestRecord } from './access-log.js';
+
+interface CompiledRoute {
+  readonly config: RouteConfig;
+  readonly upstream: UpstreamRuntime;
+  readonly allow: CompiledAllow | undefined;
+}
+
+export interface PipelineDeps {
+  readonly listener: ListenerRuntime;
+  readonly routes: RouteTable;
+  readonly upstreams: ReadonlyMap<string, UpstreamRuntime>;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+}
+
+let requestCounter = 0;
+
+export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const compiled = new Map<RouteConfig, CompiledRoute>();
+  const compile = (route: RouteConfig): CompiledRoute => {
+    let c = compiled.get(route);
+    if (!c) {
+      c = { config: route, upstream: deps.upstreams.get(route.upstream.name)!, allow: route.allow ? compileAllow(route.allow) : undefined };
+      compiled.set(route, c);
+    }
+    return c;
+  };
+  const { listener, logger, metrics } = deps;
+  const listenerName = listener.config.name;
+  const idPrefix = `${process.pid.toString(36)}-`;
+
+  const finish = (rec: RequestRecord, status: number): void => {
+    rec.status = status;
+    rec.durationMs = performance.now() - rec.start;
+    writeAccessLog(logger, metrics, rec);
+  };
+
+  const reject = (res: ServerResponse, rec: RequestRecord, err: GatewayError): void => {
+    rec.code = err.code;
+    if (err.code.startsWith('CLIENT_CERT') || err.code === 'CLIENT_NOT_ALLOWED') metrics.certRejections.inc({ code: err.code });
+    finish(rec, sendError(res, err));
+  };
+
+  const proceed = (req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext, rec: RequestRecord): void => {
+    // revocation (verdict reached once per connection)
+    const revoked = revocationRejection(ctx.revocation);
+    if (revoked) return reject(res, rec, revoked);
+
+    // route
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const host = req.headers.host;
+    const route = deps.routes.match(listenerName, host, path, req.method ?? 'GET');
+    if (route === undefined) return reject(res, rec, new GatewayError('NO_ROUTE', `no route for ${req.method} ${path}`));
+    const r = compile(route);
+    rec.route = route.name;
+
+    // policy
+    const identity = ctx.identity;
+    if (route.clientCert === 'required' && identity.certificate === undefined) {
+      return reject(res, rec, new GatewayError('CLIENT_CERT_REQUIRED', `route ${route.name} requires a client certificate`));
+    }
+    if (r.allow) {
+      const verdict = checkAllow(identity, r.allow);
+      if (!verdict.ok) return reject(res, rec, new GatewayError('CLIENT_NOT_ALLOWED', verdict.reason));
+    }
+
+    // headers + sign
+    const up = r.upstream;
+    const built = buildUpstreamHeaders(req, up, identity, ctx.remoteAddress, host, path, q === -1 ? undefined : url.slice(q));
+    if (built.stripped) {
+      for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: name.toLowerCase() });
+      logger.warn({ event: 'spoofed_header_stripped', headers: built.stripped, route: route.name, remote: ctx.remoteAddress, requestId: rec.requestId }, 'client sent gateway-owned headers; removed');
+    }
+
+    // forward + respond
+    forwardRequest(req, res, { pool: up.pool, method: req.method ?? 'GET', path: url, headers: built.headers, hasBody: built.hasBody }, (result) => {
+      rec.upstreamStatus = result.upstreamStatus;
+      if (result.error) return reject(res, rec, result.error);
+      finish(rec, result.aborted ? 499 : res.statusCode);
+    });
+  };
+
+  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket as TLSSocket;
+    // identify (once per connection)
+    const ctx = connectionContext(socket, listener, logger);
+    const rec: RequestRecord = {
+      start: performance.now(),
+      requestId: idPrefix + (++requestCounter).toString(36),
+      listener: listenerName,
+      method: req.method ?? '',
+      url: req.url ?? '',
+      ctx,
+      route: undefined,
+      status: 0,
+      upstreamStatus: undefined,
+      code: undefined,
+      durationMs: 0,
+    };
+    if (ctx.rejection) return reject(res, rec, ctx.rejection);
+    if (ctx.pending) {
+      ctx.pending.then(
+        () => proceed(req, res, ctx, rec),
+        () => reject(res, rec, new GatewayError('INTERNAL_ERROR', 'revocation check failed')),
+      );
+      return;
+    }
+    try {
+      proceed(req, res, ctx, rec);
+    } catch (err) {
+      logger.error({ err, requestId: rec.requestId }, 'request failed');
+      reject(res, rec, new GatewayError('INTERNAL_ERROR', 'internal error'));
+    }
+  };
+}

@@ -1,0 +1,133 @@
+// Signs what certgate forwards (RFC 9421): label `certgate`, covering @method, @authority, @path,
+// @query when present, and every header the gateway added. Everything that does not change per
+// request (key, parameter suffix, identifier list per header set) is prepared once, so a request
+// costs one string concatenation and one signature.
+import type { SignatureConfig } from '../config/types.js';
+import { createSignFn } from './signature-algorithms.js';
+import type { SignFn } from './signature-algorithms.js';
+import { componentIdentifier, serializeParamSuffix, signatureParamsValue, SIGNATURE_LABEL } from './signature-base.js';
+
+export { SIGNATURE_LABEL };
+
+export interface SignInput {
+  readonly method: string;
+  /** Host[:port] the upstream receives, without a default port. */
+  readonly authority: string;
+  /** Path as sent upstream, percent-encoding untouched. */
+  readonly path: string;
+  /** With the leading `?`; absent when the target has no query. */
+  readonly query?: string;
+  /** Flat [name, value, name, value, ...] of the headers the gateway added, names as sent. */
+  readonly added: readonly string[];
+  /** Milliseconds since the epoch; defaults to Date.now(). */
+  readonly now?: number;
+}
+
+export interface SignedHeaders {
+  /** Value for `Signature-Input`. */
+  readonly signatureInput: string;
+  /** Value for `Signature`. */
+  readonly signature: string;
+}
+
+export interface RequestSigner {
+  readonly alg: SignatureConfig['alg'];
+  readonly keyId: string;
+  sign(input: SignInput): SignedHeaders;
+}
+
+/** Precomputed per set of added header names (the "coverage shape"). */
+interface Shape {
+  /** `("@method" "@authority" "@path" ... "x-client-cert")`, the inner list without parameters. */
+  readonly coveredList: string;
+  /** `"x-client-cert": ` per distinct header, in coverage order. */
+  readonly linePrefixes: readonly string[];
+  /** For each added pair, the index of its distinct header; null when no name repeats. */
+  readonly slots: readonly number[] | null;
+}
+
+// Shapes come from config (which headers an upstream gets, with or without a certificate), so a
+// handful exist; the bound only guards against a caller passing per-request names.
+const MAX_SHAPES = 256;
+
+export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
+  const signBase: SignFn = createSignFn(cfg.alg, cfg.key);
+  const paramSuffix = serializeParamSuffix([
+    ['keyid', cfg.keyId],
+    ['alg', cfg.alg],
+  ]);
+  const expiresIn = cfg.expiresIn;
+  const shapes = new Map<string, Shape>();
+
+  function shapeFor(added: readonly string[], withQuery: boolean): Shape {
+    let key = withQuery ? '?' : '';
+    for (let i = 0; i < added.length; i += 2) key += `${added[i]}\n`;
+    let shape = shapes.get(key);
+    if (shape === undefined) {
+      shape = buildShape(added, withQuery);
+      if (shapes.size >= MAX_SHAPES) shapes.clear();
+      shapes.set(key, shape);
+    }
+    return shape;
+  }
+
+  function sign(input: SignInput): SignedHeaders {
+    const { added, query } = input;
+    if (added.length % 2 !== 0) throw new TypeError('added must hold name/value pairs');
+    const shape = shapeFor(added, query !== undefined);
+    const created = Math.floor((input.now ?? Date.now()) / 1000);
+    let params = `${shape.coveredList};created=${created}${paramSuffix}`;
+    if (expiresIn !== undefined) params += `;expires=${created + expiresIn}`;
+
+    // Node's HTTP parser and header validation reject CR/LF, so no value can forge a base line.
+    let base = `"@method": ${input.method}\n"@authority": ${input.authority.toLowerCase()}\n"@path": ${input.path === '' ? '/' : input.path}\n`;
+    if (query !== undefined) base += `"@query": ${query}\n`;
+    base += headerLines(shape, added);
+    base += `"@signature-params": ${params}`;
+
+    return {
+      signatureInput: `${SIGNATURE_LABEL}=${params}`,
+      signature: `${SIGNATURE_LABEL}=:${signBase(base).toString('base64')}:`,
+    };
+  }
+
+  return { alg: cfg.alg, keyId: cfg.keyId, sign };
+}
+
+function buildShape(added: readonly string[], withQuery: boolean): Shape {
+  const names: string[] = [];
+  const slotOf: number[] = [];
+  for (let i = 0; i < added.length; i += 2) {
+    const name = added[i]!.toLowerCase();
+    let slot = names.indexOf(name);
+    if (slot === -1) slot = names.push(name) - 1;
+    slotOf.push(slot);
+  }
+  const covered = ['@method', '@authority', '@path', ...(withQuery ? ['@query'] : []), ...names];
+  return {
+    coveredList: signatureParamsValue(covered, []),
+    linePrefixes: names.map((n) => `${componentIdentifier(n)}: `),
+    slots: names.length === slotOf.length ? null : slotOf,
+  };
+}
+
+function headerLines(shape: Shape, added: readonly string[]): string {
+  let out = '';
+  if (shape.slots === null) {
+    for (let i = 0; i < shape.linePrefixes.length; i++) out += `${shape.linePrefixes[i]}${trimOws(added[2 * i + 1]!)}\n`;
+    return out;
+  }
+  // A repeated name is one component whose value joins the field lines with ", " (RFC 9421 2.1).
+  const values: string[][] = shape.linePrefixes.map(() => []);
+  for (let i = 0; i < shape.slots.length; i++) values[shape.slots[i]!]!.push(trimOws(added[2 * i + 1]!));
+  for (let i = 0; i < values.length; i++) out += `${shape.linePrefixes[i]}${values[i]!.join(', ')}\n`;
+  return out;
+}
+
+// Only SP and HTAB are optional whitespace (RFC 9110 5.6.3); checked first to skip the regex.
+function trimOws(v: string): string {
+  const first = v.charCodeAt(0);
+  const last = v.charCodeAt(v.length - 1);
+  if (first !== 32 && first !== 9 && last !== 32 && last !== 9) return v;
+  return v.replace(/^[ \t]+|[ \t]+$/g, '');
+}

@@ -1,0 +1,60 @@
+// RFC 9421 signature base construction, shared by the signer and the verifier. Pure functions:
+// no I/O and no gateway runtime, so `certgate/verify` can import this file on its own.
+import { serializeInnerList, serializeItem, serializeParameters } from 'structured-headers';
+import type { BareItem, InnerList, Item, Parameters } from 'structured-headers';
+
+/** The dictionary label of certgate's entry in Signature-Input and Signature. */
+export const SIGNATURE_LABEL = 'certgate';
+
+/** One covered component: its identifier (`@method`, `content-type`, ...) and its resolved value. */
+export type ComponentLine = readonly [id: string, value: string];
+
+/** Signature parameters in the order they appear in `Signature-Input` (RFC 9421 section 2.3). */
+export type SignatureParams = ReadonlyArray<readonly [name: string, value: BareItem]>;
+
+/**
+ * Serialized component identifier (RFC 9421 section 2.1): an sf-string, lower-cased for fields.
+ * certgate covers components without parameters (`;sf`, `;bs`, `;req`, ...).
+ */
+export function componentIdentifier(id: string): string {
+  return serializeItem(id, new Map());
+}
+
+/**
+ * The `@signature-params` value (RFC 9421 section 2.3): the inner list of covered identifiers with
+ * the signature parameters, exactly as it appears after `label=` in `Signature-Input`.
+ */
+export function signatureParamsValue(covered: readonly string[], params: SignatureParams): string {
+  const items: Item[] = covered.map((id) => [id, new Map()]);
+  const inner: InnerList = [items, new Map(params) as Parameters];
+  return serializeInnerList(inner);
+}
+
+/**
+ * The signature base (RFC 9421 section 2.5): one `"id": value` line per covered component, in
+ * coverage order, then the `"@signature-params"` line; lines end with LF, the last one does not.
+ */
+export function buildSignatureBase(lines: readonly ComponentLine[], signatureParams: string): string {
+  let base = '';
+  for (const [id, value] of lines) base += `${componentIdentifier(id)}: ${value}\n`;
+  return `${base}"@signature-params": ${signatureParams}`;
+}
+
+/**
+ * An HTTP field's component value (RFC 9421 section 2.1): each field line with leading and
+ * trailing whitespace removed, lines joined with ", " in the order received.
+ */
+export function fieldValue(lines: readonly string[]): string {
+  if (lines.length === 1) return trimOws(lines[0]!);
+  return lines.map(trimOws).join(', ');
+}
+
+// Only SP and HTAB are optional whitespace in HTTP (RFC 9110 section 5.6.3).
+function trimOws(s: string): string {
+  return s.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
+/** `;keyid="...";alg="..."`: a parameter list suffix, serialized once at provisioning time. */
+export function serializeParamSuffix(params: SignatureParams): string {
+  return serializeParameters(new Map(params) as Parameters);
+}

@@ -1,0 +1,142 @@
+// The identify stage: the client identity of a TLS connection, computed once per connection and,
+// through a bounded per-certificate cache, once per certificate and verdict.
+//
+// Node exposes the chain OpenSSL built only after a full handshake; after session resumption only
+// the leaf and the original verdict survive, and OpenSSL does not re-verify the session against
+// anchors that changed since. So resumed sessions are re-evaluated here against the current
+// TrustStore (and the listener rotates ticket keys whenever trust changes, see tls-listener.ts).
+import type { TLSSocket } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
+import type { ClientAuthConfig } from '../config/types.js';
+import type { ClientIdentity, ClientCertificate } from '../identity/types.js';
+import { describeCertificate } from '../identity/client-certificate.js';
+import { thumbprintOf, type TrustStore } from './trust-store.js';
+
+const NO_CERTIFICATE: ClientIdentity = Object.freeze({ chain: Object.freeze([]), verify: 'NONE' as const });
+const CACHE_LIMIT = 10_000;
+
+interface CacheEntry {
+  readonly identity: ClientIdentity;
+  readonly generation: number;
+}
+
+export class PeerIdentityResolver {
+  /** Identities by `thumbprint|verdict`, for full handshakes. */
+  private readonly verdicts = new Map<string, CacheEntry>();
+  /** The last identity from a full handshake by thumbprint, for resumed sessions. */
+  private readonly fullHandshakes = new Map<string, CacheEntry>();
+  private readonly certificates = new Map<string, ClientCertificate>();
+
+  constructor(
+    private readonly clientAuth: ClientAuthConfig,
+    private readonly trust: TrustStore,
+  ) {}
+
+  resolve(socket: TLSSocket): ClientIdentity {
+    if (this.clientAuth.mode === 'off') return NO_CERTIFICATE;
+    const leaf = socket.getPeerX509Certificate();
+    if (!leaf) return NO_CERTIFICATE;
+    const thumbprint = thumbprintOf(leaf.raw);
+    const generation = this.trust.generation;
+    if (socket.isSessionReused()) return this.resolveResumed(socket, leaf, thumbprint, generation);
+
+    const reason = socket.authorized ? '' : String(socket.authorizationError ?? 'UNKNOWN');
+    const key = `${thumbprint}|${reason}`;
+    const hit = lruGet(this.verdicts, key);
+    if (hit && hit.generation === generation) {
+      lruSet(this.fullHandshakes, thumbprint, hit);
+      return hit.identity;
+    }
+    const certificate = this.describe(leaf, thumbprint);
+    let identity: ClientIdentity;
+    if (socket.authorized) {
+      const chain = issuerChain(leaf);
+      identity = this.withDepthCheck(certificate, chain);
+      this.trust.rememberChain(chain);
+    } else {
+      identity = freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: reason });
+    }
+    const entry = { identity, generation };
+    lruSet(this.verdicts, key, entry);
+    lruSet(this.fullHandshakes, thumbprint, entry);
+    return identity;
+  }
+
+  /** Forget every cached verdict (trust anchors or CRLs changed). */
+  clear(): void {
+    this.verdicts.clear();
+    this.fullHandshakes.clear();
+  }
+
+  private resolveResumed(socket: TLSSocket, leaf: X509Certificate, thumbprint: string, generation: number): ClientIdentity {
+    const certificate = this.describe(leaf, thumbprint);
+    const now = Date.now();
+    if (certificate.notAfter.getTime() < now) {
+      return freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: 'CERT_HAS_EXPIRED' });
+    }
+    if (!socket.authorized) {
+      // The original verdict was a failure; it cannot have become a success.
+      const reason = String(socket.authorizationError ?? 'UNKNOWN');
+      return freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: reason });
+    }
+    const known = this.fullHandshakes.get(thumbprint);
+    if (known && known.generation === generation && known.identity.verify === 'SUCCESS') return known.identity;
+    const chain = this.trust.rebuildChain(leaf, this.clientAuth.verifyDepth, now);
+    const identity = chain
+      ? this.withDepthCheck(certificate, chain)
+      : freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: 'RESUMED_SESSION_UNVERIFIABLE' });
+    lruSet(this.fullHandshakes, thumbprint, { identity, generation });
+    return identity;
+  }
+
+  /** OpenSSL semantics of verify depth: the number of CA certificates between leaf and anchor. */
+  private withDepthCheck(certificate: ClientCertificate, chain: X509Certificate[]): ClientIdentity {
+    const intermediates = Math.max(0, chain.length - 1);
+    if (intermediates > this.clientAuth.verifyDepth) {
+      return freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: 'CERT_CHAIN_TOO_LONG' });
+    }
+    return freezeIdentity({ certificate, chain, verify: 'SUCCESS' });
+  }
+
+  private describe(leaf: X509Certificate, thumbprint: string): ClientCertificate {
+    let certificate = lruGet(this.certificates, thumbprint);
+    if (!certificate) {
+      certificate = describeCertificate(leaf);
+      lruSet(this.certificates, thumbprint, certificate);
+    }
+    return certificate;
+  }
+}
+
+/** The chain OpenSSL built, above the leaf, trust anchor last. */
+function issuerChain(leaf: X509Certificate): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  let current: X509Certificate | undefined = leaf;
+  for (let i = 0; i < 16 && current; i++) {
+    const issuer: X509Certificate | undefined = current.issuerCertificate;
+    if (!issuer || issuer.raw.equals(current.raw)) break;
+    chain.push(issuer);
+    current = issuer;
+  }
+  return chain;
+}
+
+function freezeIdentity(identity: ClientIdentity): ClientIdentity {
+  Object.freeze(identity.chain);
+  return Object.freeze(identity);
+}
+
+function lruGet<K, V>(map: Map<K, V>, key: K): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
+}
+
+function lruSet<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > CACHE_LIMIT) map.delete(map.keys().next().value as K);
+}

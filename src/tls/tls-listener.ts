@@ -1,0 +1,53 @@
+// The listen stage: one HTTPS server per configured listener, with nginx's verify modes.
+// The handshake completes even for a bad certificate (unless rejectAtHandshake), so that OAuth
+// clients get an `invalid_client` JSON answer instead of a bare TLS alert.
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SecureContextOptions } from 'node:tls';
+import type { ListenerConfig } from '../config/types.js';
+import type { TrustStore } from './trust-store.js';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function tlsOptions(listener: ListenerConfig, trust: TrustStore): https.ServerOptions & SecureContextOptions {
+  const { clientAuth, tls } = listener;
+  const requestCert = clientAuth.mode !== 'off';
+  return {
+    cert: tls.cert.pem,
+    key: tls.keyPem,
+    minVersion: tls.minVersion,
+    maxVersion: tls.maxVersion,
+    ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
+    sessionTimeout: tls.sessionTimeout,
+    requestCert,
+    // An explicit (possibly empty) list: without `ca`, Node would trust every public root CA for
+    // client certificates, which no optional_no_ca listener wants.
+    ca: requestCert ? trust.pem : undefined,
+    rejectUnauthorized: clientAuth.mode === 'require' && clientAuth.rejectAtHandshake,
+  };
+}
+
+export function createTlsServer(listener: ListenerConfig, trust: TrustStore, handler: RequestHandler): https.Server {
+  const server = https.createServer(
+    {
+      ...tlsOptions(listener, trust),
+      noDelay: true,
+      keepAlive: true,
+      // nginx's keepalive_timeout default is 75s; idle sockets cost little in Node.
+      keepAliveTimeout: 65_000,
+      headersTimeout: 20_000,
+      requestTimeout: 0,
+    } as https.ServerOptions,
+    handler,
+  );
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+/**
+ * Swaps the trust anchors of a running listener. setSecureContext builds a new context with new
+ * session-ticket keys, so a session resumed from before the change cannot skip verification.
+ */
+export function reloadTrust(server: https.Server, listener: ListenerConfig, trust: TrustStore): void {
+  server.setSecureContext(tlsOptions(listener, trust));
+}

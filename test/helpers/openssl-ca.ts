@@ -1,0 +1,197 @@
+// A real CA driven by the openssl CLI in a temp dir: `openssl ca` database (index.txt, serial,
+// crlnumber), leaf/intermediate/OCSP-responder certificates, revocation, `-gencrl`, and a real
+// `openssl ocsp` responder process (OpenSSL 3 re-reads index.txt when it changes).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface IssuedCert {
+  readonly name: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly pem: string;
+  readonly x509: X509Certificate;
+}
+
+export interface LeafOptions {
+  readonly ocspUrl?: string;
+  readonly crlUrl?: string;
+  /** Extra openssl extension lines. */
+  readonly extra?: readonly string[];
+}
+
+export interface CaOptions {
+  readonly name?: string;
+  /** 'rsa' (2048) or 'ec' (P-256). */
+  readonly keyAlg?: 'rsa' | 'ec';
+  /** keyUsage of the CA certificate; default keyCertSign, cRLSign. */
+  readonly keyUsage?: string;
+  /** Issue this CA from a parent (an intermediate) instead of self-signing. */
+  readonly parent?: OpensslCa;
+  readonly parentLeaf?: LeafOptions;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function keyArgs(alg: 'rsa' | 'ec'): string[] {
+  return alg === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+}
+
+export class OpensslCa {
+  readonly dir: string;
+  readonly name: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly cert: X509Certificate;
+  private seq = 0;
+  private readonly responders = new Set<ChildProcess>();
+
+  constructor(opts: CaOptions = {}) {
+    this.name = opts.name ?? 'Test CA';
+    this.dir = mkdtempSync(join(tmpdir(), 'certgate-ca-'));
+    writeFileSync(join(this.dir, 'index.txt'), '');
+    writeFileSync(join(this.dir, 'index.txt.attr'), 'unique_subject = no\n');
+    writeFileSync(join(this.dir, 'serial'), '1000\n');
+    writeFileSync(join(this.dir, 'crlnumber'), '01\n');
+    writeFileSync(join(this.dir, 'ca.cnf'), [
+      '[ca]', 'default_ca = CA_default',
+      '[CA_default]', `dir = ${this.dir}`, 'database = $dir/index.txt', 'new_certs_dir = $dir',
+      'serial = $dir/serial', 'crlnumber = $dir/crlnumber', 'certificate = $dir/ca.pem',
+      'private_key = $dir/ca.key', 'default_md = sha256', 'default_days = 30', 'default_crl_days = 1',
+      'policy = policy_any', 'unique_subject = no', 'copy_extensions = none', 'crl_extensions = crl_ext',
+      '[policy_any]', 'commonName = supplied',
+      '[crl_ext]', 'authorityKeyIdentifier = keyid:always',
+      '[req]', 'distinguished_name = dn', '[dn]', '',
+    ].join('\n'));
+    const ku = opts.keyUsage ?? 'critical, keyCertSign, cRLSign';
+    const alg = opts.keyAlg ?? 'rsa';
+    this.certPath = join(this.dir, 'ca.pem');
+    this.keyPath = join(this.dir, 'ca.key');
+    if (!opts.parent) {
+      this.openssl('req', '-x509', '-new', ...keyArgs(alg), '-nodes', '-keyout', this.keyPath, '-out', this.certPath,
+        '-subj', `/CN=${this.name}`, '-days', '30', '-config', join(this.dir, 'ca.cnf'),
+        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', `keyUsage=${ku}`,
+        '-addext', 'subjectKeyIdentifier=hash');
+    } else {
+      const issued = opts.parent.issue(this.name, {
+        ...opts.parentLeaf,
+        extra: ['basicConstraints = critical, CA:TRUE', `keyUsage = ${ku}`, ...(opts.parentLeaf?.extra ?? [])],
+      }, alg);
+      writeFileSync(this.certPath, issued.pem);
+      writeFileSync(this.keyPath, readFileSync(issued.keyPath));
+    }
+    this.cert = new X509Certificate(readFileSync(this.certPath));
+  }
+
+  openssl(...args: string[]): string {
+    return execFileSync('openssl', args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  }
+
+  /** Issues a certificate; `extra` replaces the default leaf usage lines when it sets keyUsage. */
+  issue(cn: string, opts: LeafOptions = {}, alg: 'rsa' | 'ec' = 'ec'): IssuedCert {
+    const id = `c${++this.seq}`;
+    const keyPath = join(this.dir, `${id}.key`);
+    const csr = join(this.dir, `${id}.csr`);
+    const certPath = join(this.dir, `${id}.pem`);
+    const ext = join(this.dir, `${id}.ext`);
+    const extra = opts.extra ?? [];
+    const lines = ['[v3]', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid'];
+    if (!extra.some((l) => l.startsWith('basicConstraints'))) lines.push('basicConstraints = CA:FALSE');
+    if (!extra.some((l) => l.startsWith('keyUsage'))) lines.push('keyUsage = critical, digitalSignature');
+    if (!extra.some((l) => l.startsWith('extendedKeyUsage')) && !extra.some((l) => l.includes('CA:TRUE'))) lines.push('extendedKeyUsage = clientAuth');
+    if (opts.ocspUrl) lines.push(`authorityInfoAccess = OCSP;URI:${opts.ocspUrl}`);
+    if (opts.crlUrl) lines.push(`crlDistributionPoints = URI:${opts.crlUrl}`);
+    lines.push(...extra);
+    writeFileSync(ext, lines.join('\n') + '\n');
+    this.openssl('req', '-new', ...keyArgs(alg), '-nodes', '-keyout', keyPath, '-out', csr, '-subj', `/CN=${cn}`, '-config', join(this.dir, 'ca.cnf'));
+    this.openssl('ca', '-batch', '-config', join(this.dir, 'ca.cnf'), '-in', csr, '-out', certPath, '-extfile', ext, '-extensions', 'v3', '-notext');
+    const pem = readFileSync(certPath, 'utf8');
+    return { name: cn, certPath, keyPath, pem, x509: new X509Certificate(pem) };
+  }
+
+  /** A delegated OCSP responder certificate (id-kp-OCSPSigning, ocsp-nocheck). */
+  issueOcspSigner(cn = `${this.name} OCSP`, opts: { eku?: boolean } = {}): IssuedCert {
+    return this.issue(cn, {
+      extra: ['keyUsage = critical, digitalSignature', opts.eku === false ? 'extendedKeyUsage = clientAuth' : 'extendedKeyUsage = OCSPSigning', 'noCheck = ignored'],
+    });
+  }
+
+  revoke(cert: IssuedCert, reason: 'keyCompromise' | 'superseded' | 'certificateHold' | 'unspecified' = 'keyCompromise'): void {
+    const args = ['ca', '-config', join(this.dir, 'ca.cnf'), '-revoke', cert.certPath];
+    if (reason === 'certificateHold') args.push('-crl_hold', 'holdInstructionReject');
+    else args.push('-crl_reason', reason);
+    this.openssl(...args);
+  }
+
+  /** `openssl ca -gencrl`; returns DER. */
+  gencrl(opts: { hours?: number } = {}): Buffer {
+    const pem = join(this.dir, `crl-${++this.seq}.pem`);
+    this.openssl('ca', '-gencrl', '-config', join(this.dir, 'ca.cnf'), '-out', pem, '-crlhours', String(opts.hours ?? 24));
+    return execFileSync('openssl', ['crl', '-in', pem, '-outform', 'DER'], { cwd: this.dir });
+  }
+
+  /** Starts `openssl ocsp` on a free loopback port; resolves once it accepts connections. */
+  async startOcsp(opts: { signer?: IssuedCert; port?: number; nmin?: number; sha?: string } = {}): Promise<OcspProcess> {
+    const port = opts.port ?? (await freePort());
+    const signer = opts.signer ?? { certPath: this.certPath, keyPath: this.keyPath };
+    const args = ['ocsp', '-port', String(port), '-index', 'index.txt', '-CA', this.certPath,
+      '-rsigner', signer.certPath, '-rkey', signer.keyPath, '-nmin', String(opts.nmin ?? 5), '-ignore_err'];
+    const child = spawn('openssl', args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.responders.add(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`openssl ocsp exited: ${stderr}`);
+      if (await canConnect(port)) break;
+      if (Date.now() > deadline) throw new Error(`openssl ocsp did not listen on ${port}: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const stop = async (): Promise<void> => {
+      this.responders.delete(child);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    };
+    return { port, url: `http://127.0.0.1:${port}`, stop, stderr: () => stderr };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.responders) {
+      if (c.exitCode === null) {
+        const exited = new Promise((r) => c.once('exit', r));
+        c.kill('SIGKILL');
+        await exited;
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface OcspProcess {
+  readonly port: number;
+  readonly url: string;
+  stop(): Promise<void>;
+  stderr(): string;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
