@@ -25,7 +25,10 @@
 //   --no-handshakes  keep-alive scenarios only
 //   --max-foreign P  repeat a measurement (at most --retries times, default 2) while processes other
 //                    than the benchmark's use more than P % (default 15) of core 0 or 1; the
-//                    cleanest attempt is kept and its foreign load recorded in the JSON
+//                    cleanest attempt is kept and its foreign load recorded in the JSON; before
+//                    each attempt wait up to --quiet-wait S (default 20) for both cores to be quiet
+//   --nice=N         run proxy, load generator and upstream at this nice level (default 0; e.g. -10
+//                    on a box shared with other work, at the expense of that work)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -59,12 +62,14 @@ const { values: args } = parseArgs({
     conns: { type: 'string', default: '64' },
     'hs-conns': { type: 'string', default: '32' },
     retries: { type: 'string', default: '2' },
+    'quiet-wait': { type: 'string', default: '20' },
+    nice: { type: 'string', default: '0' },
     'max-foreign': { type: 'string', default: '15' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 29).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
   process.exit(0);
 }
 const DURATION = Number(args.duration);
@@ -74,6 +79,8 @@ const CONNS = Number(args.conns);
 const HS_CONNS = Number(args['hs-conns']);
 const RETRIES = Number(args.retries);
 const MAX_FOREIGN = Number(args['max-foreign']);
+const QUIET_WAIT = Number(args['quiet-wait']);
+const NICE = Number(args.nice);
 const NODES = (args.node ?? [process.execPath]).map((p) => {
   const version = execFileSync(p, ['-p', 'process.version + " " + process.versions.openssl'], { encoding: 'utf8' }).trim().split(' ');
   return { path: p, version: version[0], openssl: version[1], tag: version[0].split('.')[0] };
@@ -194,7 +201,7 @@ ${tls}
 // ---------------------------------------------------------------- processes
 const children = new Set();
 function start(name, cpu, cmd, argv, opts = {}) {
-  const p = spawn('taskset', ['-c', cpu, cmd, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const p = spawn('nice', ['-n', String(NICE), 'taskset', '-c', cpu, cmd, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   p.benchName = name;
   p.output = '';
   const keep = (d) => { p.output = (p.output + d).slice(-8000); };
@@ -212,7 +219,10 @@ async function stop(p) {
   clearTimeout(t);
 }
 function cleanup() {
-  for (const p of children) try { p.kill('SIGKILL'); } catch {}
+  // SIGKILL the whole tree: a killed nginx master leaves its worker behind otherwise
+  for (const p of children) {
+    for (const pid of procTree(p.pid).reverse()) try { process.kill(pid, 'SIGKILL'); } catch {}
+  }
 }
 process.on('exit', cleanup);
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => { cleanup(); process.exit(130); });
@@ -281,7 +291,9 @@ function loadgen(argv, cpu = CLIENT_CPU, watch = {}) {
   return new Promise((resolveP, reject) => {
     const before = cpuTimes();
     const cpu0 = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, treeCpuSeconds(pid)]));
-    const p = spawn('taskset', ['-c', cpu, LOADGEN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('nice', ['-n', String(NICE), 'taskset', '-c', cpu, LOADGEN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(p);
+    p.on('exit', () => children.delete(p));
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => { out += d; });
@@ -374,9 +386,20 @@ function foreignLoad(r, t) {
   const own1 = t.direct ? pct(r.upstream_cpu_s) : pct(r.cpu_s) + pct(r.upstream_cpu_s);
   return [Math.max(0, Math.round(b0 - own0)), Math.max(0, Math.round(b1 - own1))];
 }
+/** Waits (at most --quiet-wait seconds) until neither core is busier than --max-foreign % over 1 s. */
+async function waitQuiet() {
+  const until = Date.now() + QUIET_WAIT * 1000;
+  for (;;) {
+    const a = cpuTimes();
+    await sleep(1000);
+    const busy = cpuBusy(a, cpuTimes());
+    if (Math.max(busy[0], busy[1] ?? 0) <= MAX_FOREIGN || Date.now() >= until) return busy;
+  }
+}
 async function clean(measure, t) {
   let best = null;
   for (let i = 0; i <= RETRIES; i++) {
+    if (QUIET_WAIT > 0) await waitQuiet();
     const r = await measure();
     r.foreign_pct = foreignLoad(r, t);
     r.attempt = i + 1;
@@ -512,6 +535,7 @@ async function main() {
     nginx: execFileSync('sh', ['-c', 'nginx -v 2>&1'], { encoding: 'utf8' }).trim(),
     openssl_cli: execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim(),
     node: NODES.map((n) => ({ path: n.path, version: n.version, openssl: n.openssl })),
+    nice: NICE, max_foreign_pct: MAX_FOREIGN, retries: RETRIES, quiet_wait_s: QUIET_WAIT,
     duration_s: DURATION, warmup_s: WARMUP, runs: RUNS, conns: CONNS, hs_conns: HS_CONNS,
     pinning: { proxy: PROXY_CPU, client_and_upstream: CLIENT_CPU },
     notes,

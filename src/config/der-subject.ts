@@ -36,11 +36,10 @@ export function subjectDer(cert: X509Certificate): Buffer {
   const der = cert.raw;
   const outer = readTlv(der, 0);
   const tbs = readTlv(der, outer.contentStart);
-  let p = tbs.contentStart;
-  let field = readTlv(der, p);
-  if (field.tag === 0xa0) field = readTlv(der, (p = field.end)); // skip explicit version
-  // serialNumber, signature, issuer, validity, then subject.
-  for (let i = 0; i < 4; i++) field = readTlv(der, (p = field.end));
-  const subject = readTlv(der, field.end);
-  return der.subarray(subject.start, subject.end);
+  let field = readTlv(der, tbs.contentStart);
+  if (field.tag === 0xa0) field = readTlv(der, field.end); // skip the explicit version
+  // field is serialNumber; step over signature, issuer and validity to reach subject.
+  for (let i = 0; i < 4; i++) field = readTlv(der, field.end);
+  if (field.tag !== 0x30) throw new Error('certificate subject is not a SEQUENCE');
+  return der.subarray(field.start, field.end);
 }

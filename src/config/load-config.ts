@@ -2,15 +2,15 @@
 // loaded, keys parsed, durations converted, references resolved), collect every issue, freeze.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isScalar, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { isScalar, LineCounter, parseDocument, type Document, type Node, type YAMLError } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { ConfigSection } from './config-section.js';
 import { crossCheck } from './config-cross-checks.js';
 import { deepFreeze } from './deep-freeze.js';
 import { readListen, readListeners } from './listener-config.js';
-import type { LoadContext } from './load-context.js';
+import { reportError, type LoadContext } from './load-context.js';
 import { readRoutes } from './route-config.js';
-import type { ConfigIssue, GatewayConfig, LogLevel } from './types.js';
+import type { ConfigIssue, GatewayConfig, HostPort, ListenerConfig, LogLevel } from './types.js';
 import { readUpstreams } from './upstream-config.js';
 
 export { formatCheckReport } from './check-report.js';
@@ -58,6 +58,11 @@ export async function checkConfig(path: string, opts: LoadConfigOptions = {}): P
 }
 
 export function checkConfigText(text: string, sourcePath: string, opts: LoadConfigOptions = {}): CheckResult {
+  const r = evaluate(text, sourcePath, opts);
+  return { ...r, errors: inFileOrder(r.errors), warnings: inFileOrder(r.warnings) };
+}
+
+function evaluate(text: string, sourcePath: string, opts: LoadConfigOptions): CheckResult {
   const embedded = sourcePath === EMBEDDED_SOURCE;
   const source = embedded ? EMBEDDED_SOURCE : resolve(sourcePath);
   const lineCounter = new LineCounter();
@@ -88,7 +93,7 @@ export function checkConfigText(text: string, sourcePath: string, opts: LoadConf
   if (!top.has('listeners')) top.errorHere("missing required key 'listeners' (at least one listener)");
   const upstreams = top.has('upstreams') ? readUpstreams(ctx, top.value('upstreams'), 'upstreams') ?? new Map() : new Map();
   const routes = top.has('routes') ? readRoutes(ctx, top.value('routes'), 'routes', upstreams, listeners ?? []) ?? [] : [];
-  checkDistinctAddresses(top, listeners ?? [], admin);
+  checkDistinctAddresses(ctx, doc, listeners ?? [], admin);
   if (listeners) crossCheck(ctx, doc, listeners, upstreams, routes);
   if (ctx.errors.length > 0 || !listeners) return { errors: ctx.errors, warnings: ctx.warnings };
 
@@ -102,7 +107,13 @@ export function checkConfigText(text: string, sourcePath: string, opts: LoadConf
     routes,
     warnings: ctx.warnings,
   };
-  return { config: deepFreeze(config), errors: [], warnings: ctx.warnings };
+  const warnings = inFileOrder(ctx.warnings);
+  return { config: deepFreeze({ ...config, warnings }), errors: [], warnings };
+}
+
+/** Issues in file order, so a report reads top to bottom (Array#sort is stable). */
+function inFileOrder(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
 function configOrThrow(result: CheckResult): GatewayConfig {
@@ -129,14 +140,17 @@ function readWorkers(top: ConfigSection): number | 'auto' {
 }
 
 /** Two listeners on one address fail at bind time; report it now, with both keys. */
-function checkDistinctAddresses(top: ConfigSection, listeners: readonly { name: string; listen: { host: string; port: number } }[], admin: { host: string; port: number } | undefined): void {
+function checkDistinctAddresses(ctx: LoadContext, doc: Document, listeners: readonly ListenerConfig[], admin: HostPort | undefined): void {
   const seen = new Map<string, string>();
-  const entries = [...listeners.map((l, i) => ({ key: `listeners[${i}].listen`, addr: l.listen })), ...(admin ? [{ key: 'admin.listen', addr: admin }] : [])];
-  for (const { key, addr } of entries) {
-    if (addr.port === 0) continue;
+  const entries = [
+    ...listeners.map((l, i) => ({ key: `listeners[${i}].listen`, at: ['listeners', i, 'listen'], addr: l.listen })),
+    ...(admin ? [{ key: 'admin.listen', at: ['admin', 'listen'], addr: admin }] : []),
+  ];
+  for (const { key, at, addr } of entries) {
+    if (addr.port === 0) continue; // any free port: never a clash
     const id = `${addr.host}:${addr.port}`;
     const prior = seen.get(id);
-    if (prior) top.ctx.errors.push({ file: top.ctx.file, key, message: `address ${id} is already used by ${prior}` });
+    if (prior) reportError(ctx, doc.getIn(at, true) as Node | undefined, key, `address ${id} is already used by ${prior}`);
     else seen.set(id, key);
   }
 }

@@ -16,6 +16,23 @@ export const ALWAYS_OWNED_HEADERS: readonly string[] = Object.freeze([
   'x-client-verify',
   'x-client-subject-dn',
   'x-client-cert-thumbprint',
+  // Certificate headers other proxies set and upstreams read (Keycloak's providers, Curity,
+  // Authlete, Traefik, AWS ALB, Azure): stripped whatever name this upstream is configured with,
+  // because a backend reading one of them must never see a client-supplied value.
+  'x-client-cert',
+  'x-client-cert-chain',
+  'x-client-ssl-cert',
+  'x-ssl-cert',
+  'x-ssl-client-cert',
+  'ssl-client-cert',
+  'ssl-client-cert-chain',
+  'x-ssl-client-verify',
+  'x-ssl-client-s-dn',
+  'x-forwarded-tls-client-cert',
+  'x-forwarded-tls-client-cert-info',
+  'x-amzn-mtls-clientcert',
+  'x-amzn-mtls-clientcert-leaf',
+  'x-arr-clientcert',
 ]);
 
 /**

@@ -1,10 +1,9 @@
 // The client identity of a TLS connection from what Node reports after the handshake: the peer
 // certificate, the chain OpenSSL built, and `authorized` / `authorizationError`.
 //
-// Node's getPeerX509Certificate() links the chain through `issuerCertificate`. After a full
-// handshake that chain reaches the trust anchor; on a resumed session OpenSSL keeps only the leaf
-// (see test/identity/client-identity.test.ts), so callers must keep the chain from the full
-// handshake (or rebuild it) rather than call peerChain() again.
+// Node does not expose the chain OpenSSL verified (see peerChain and
+// test/identity/client-identity.test.ts); on a resumed session it exposes only the leaf, so callers
+// keep the chain from the full handshake, or rebuild it from the trusted CAs.
 import type { X509Certificate } from 'node:crypto';
 import type { ClientIdentity } from './types.js';
 import { describeCertificate } from './client-certificate.js';
@@ -27,20 +26,34 @@ export function buildIdentity(input: IdentityInput): ClientIdentity {
 }
 
 /**
- * The certificates above `leaf` as linked by `issuerCertificate`, trust anchor last. Stops at a
- * self-issued certificate (the anchor), at a missing link, or after `maxDepth` certificates (a
- * guard against loops; verify-depth policy is the caller's).
+ * The chain above `leaf`, trust anchor last: what OpenSSL verified, rebuilt from what Node exposes.
+ *
+ * Node's `issuerCertificate` links only the certificates the client sent (plus, when the client
+ * sent just the leaf, the anchor), never an intermediate that came from the server's `ca` list,
+ * and nothing at all after session resumption. So each missing link is looked up in `trusted`
+ * (the listener's trustedCAs: anchors and configured intermediates), and every link is checked
+ * (name and signature) so a stray certificate the client sent cannot enter the chain.
+ * Stops at a self-issued certificate, at a link it cannot find, or after `maxDepth` certificates.
  */
-export function peerChain(leaf: X509Certificate, maxDepth = 16): X509Certificate[] {
+export function peerChain(
+  leaf: X509Certificate,
+  maxDepth = 16,
+  trusted: readonly X509Certificate[] = [],
+): X509Certificate[] {
   const chain: X509Certificate[] = [];
   let current = leaf;
   while (chain.length < maxDepth && !isSelfIssued(current)) {
-    const issuer = current.issuerCertificate;
-    if (!issuer || issuer.raw.equals(current.raw)) break;
+    const linked = current.issuerCertificate;
+    const issuer = linked && issues(linked, current) ? linked : trusted.find((ca) => issues(ca, current));
+    if (!issuer) break;
     chain.push(issuer);
     current = issuer;
   }
   return chain;
+}
+
+function issues(ca: X509Certificate, cert: X509Certificate): boolean {
+  return !ca.raw.equals(cert.raw) && cert.checkIssued(ca) && cert.verify(ca.publicKey);
 }
 
 function isSelfIssued(cert: X509Certificate): boolean {

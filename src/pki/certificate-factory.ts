@@ -13,6 +13,7 @@ import {
   type KeyAlgorithm,
 } from './key-pairs.js';
 import { subjectToJsonName } from './subject-name.js';
+import { canonicalIp } from '../identity/ip-address.js';
 
 export type { CryptoKey, CryptoKeyPair, KeyAlgorithm } from './key-pairs.js';
 
@@ -152,7 +153,7 @@ async function extensionsFor(options: CertificateOptions, keys: CryptoKeyPair, i
   const san = options.san;
   const names: x509.JsonGeneralName[] = [
     ...(san?.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
-    ...(san?.ip ?? []).map((value) => ({ type: 'ip' as const, value })),
+    ...(san?.ip ?? []).map((value) => ({ type: 'ip' as const, value: sanIp(value) })),
     ...(san?.uri ?? []).map((value) => ({ type: 'url' as const, value })),
     ...(san?.email ?? []).map((value) => ({ type: 'email' as const, value })),
   ];
@@ -160,6 +161,13 @@ async function extensionsFor(options: CertificateOptions, keys: CryptoKeyPair, i
   if (options.ocspUrl) extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: options.ocspUrl }, false));
   if (options.crlUrls?.length) extensions.push(new x509.CRLDistributionPointsExtension([...options.crlUrls], false));
   return extensions;
+}
+
+/** @peculiar/x509 misreads IPv4-embedded IPv6 text ("::ffff:192.0.2.1"); hand it the plain hex form. */
+function sanIp(text: string): string {
+  const canonical = canonicalIp(text);
+  if (canonical === undefined) throw new Error(`san.ip: not an IP address: ${text}`);
+  return canonical;
 }
 
 function keyUsageFlags(options: CertificateOptions, keys: CryptoKeyPair): number {

@@ -17,8 +17,16 @@ export type SignatureParams = ReadonlyArray<readonly [name: string, value: BareI
  * certgate covers components without parameters (`;sf`, `;bs`, `;req`, ...).
  */
 export function componentIdentifier(id: string): string {
-  return serializeItem(id, new Map());
+  let out = identifiers.get(id);
+  if (out === undefined) {
+    out = serializeItem(id, new Map());
+    // The verifier sees identifiers chosen by whoever sent the request: keep the memo bounded.
+    if (identifiers.size < 1024) identifiers.set(id, out);
+  }
+  return out;
 }
+
+const identifiers = new Map<string, string>();
 
 /**
  * The `@signature-params` value (RFC 9421 section 2.3): the inner list of covered identifiers with

@@ -10,6 +10,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { ClientAuthConfig } from '../config/types.js';
 import type { ClientIdentity, ClientCertificate } from '../identity/types.js';
 import { describeCertificate } from '../identity/client-certificate.js';
+import { peerChain } from '../identity/client-identity.js';
 import { thumbprintOf, type TrustStore } from './trust-store.js';
 
 const NO_CERTIFICATE: ClientIdentity = Object.freeze({ chain: Object.freeze([]), verify: 'NONE' as const });
@@ -50,7 +51,7 @@ export class PeerIdentityResolver {
     const certificate = this.describe(leaf, thumbprint);
     let identity: ClientIdentity;
     if (socket.authorized) {
-      const chain = issuerChain(leaf);
+      const chain = this.trust.completeVerifiedChain(leaf, peerChain(leaf));
       identity = this.withDepthCheck(certificate, chain);
       this.trust.rememberChain(chain);
     } else {
@@ -106,19 +107,6 @@ export class PeerIdentityResolver {
     }
     return certificate;
   }
-}
-
-/** The chain OpenSSL built, above the leaf, trust anchor last. */
-function issuerChain(leaf: X509Certificate): X509Certificate[] {
-  const chain: X509Certificate[] = [];
-  let current: X509Certificate | undefined = leaf;
-  for (let i = 0; i < 16 && current; i++) {
-    const issuer: X509Certificate | undefined = current.issuerCertificate;
-    if (!issuer || issuer.raw.equals(current.raw)) break;
-    chain.push(issuer);
-    current = issuer;
-  }
-  return chain;
 }
 
 function freezeIdentity(identity: ClientIdentity): ClientIdentity {

@@ -56,6 +56,20 @@ export class TrustStore {
     return this.byThumbprint.has(thumbprintOf(cert.raw));
   }
 
+  /**
+   * Completes a chain OpenSSL verified: Node links only the certificates the client sent through
+   * `issuerCertificate`, not the trust-store anchor. Name and key-identifier matching suffice here
+   * (OpenSSL has checked the signatures); returns the chain with its anchor last.
+   */
+  completeVerifiedChain(leaf: X509Certificate, sent: readonly X509Certificate[]): X509Certificate[] {
+    const top = sent.length ? sent[sent.length - 1]! : leaf;
+    if (sent.length && top.checkIssued(top)) return [...sent];
+    for (const ca of this.bySubject.get(top.issuer) ?? []) {
+      if (top.checkIssued(ca)) return [...sent, ca];
+    }
+    return [...sent];
+  }
+
   rememberChain(chain: readonly X509Certificate[]): void {
     for (const ca of chain) {
       if (this.seenIntermediates.size > 1000) return;

@@ -116,10 +116,10 @@ routes:
   const { errors } = await issues('refs.yaml', text);
   const secondRoute = text.split('\n').findIndex((l, i) => l.includes('- name: a') && i + 1 > lineOf(text, '- name: a')) + 1;
   t.same(errors.map((e) => [e.key, e.line, e.message]), [
-    ['routes[0].listeners[0]', lineOf(text, 'publik'), "no listener named 'publik'; expected one of public"],
     ['routes[0].upstream', lineOf(text, 'ecko'), "no upstream named 'ecko'; expected one of echo"],
-    ['routes[1].tokenBinding', lineOf(text, 'jwks'), 'tokenBinding is not supported by this version; remove it or use a certgate release that enforces it'],
+    ['routes[0].listeners[0]', lineOf(text, 'publik'), "no listener named 'publik'; expected one of public"],
     ['routes[1].name', secondRoute, "route name 'a' is already used by routes[0]"],
+    ['routes[1].tokenBinding', lineOf(text, 'jwks'), 'tokenBinding is not supported by this version; remove it or use a certgate release that enforces it'],
   ]);
   t.equal(errors.length, 4);
 });
@@ -178,8 +178,8 @@ routes:
   const { errors, warnings } = await issues('warn.yaml', text);
   t.same(errors, []);
   t.equal(warnings.length, 2);
-  t.match(warnings[0], { key: 'routes[0].clientCert', line: lineOf(text, 'clientCert: required'), message: /listener 'plain' has clientAuth.mode 'off'/ });
-  t.match(warnings[1], { key: 'upstreams.small.maxHeaderSize', line: lineOf(text, '8kb'), message: /about \d+ bytes \(5 certificates .*pem-urlencoded, verifyDepth 4\), over maxHeaderSize 8192/ });
+  t.match(warnings[1], { key: 'routes[0].clientCert', line: lineOf(text, 'clientCert: required'), message: /listener 'plain' has clientAuth.mode 'off'/ });
+  t.match(warnings[0], { key: 'upstreams.small.maxHeaderSize', line: lineOf(text, '8kb'), message: /about \d+ bytes \(5 certificates .*pem-urlencoded, verifyDepth 4\), over maxHeaderSize 8192/ });
 });
 
 t.test('allow rules are validated entry by entry', async (t) => {
@@ -198,4 +198,14 @@ t.test('allow rules are validated entry by entry', async (t) => {
   t.match(errors[0]!.message, /RFC 4514/);
   const empty = await issues('allow-empty.yaml', `${LISTENER}${UPSTREAM_AND_ROUTE}    allow: { sanDNS: [] }\n`);
   t.match(empty.errors, [{ key: 'routes[0].allow', message: /at least one entry/ }]);
+});
+
+t.test('two listeners on one address', async (t) => {
+  const second = LISTENER.replace('listeners:\n', '').replace('name: public', 'name: second');
+  const text = `${LISTENER}${second}admin:\n  listen: 127.0.0.1:8443\n${UPSTREAM_AND_ROUTE}`;
+  const { errors } = await issues('addr.yaml', text);
+  t.same(errors.map((e) => [e.key, e.line, e.message]), [
+    ['listeners[1].listen', lineOf(text, 'name: second') + 1, 'address 127.0.0.1:8443 is already used by listeners[0].listen'],
+    ['admin.listen', lineOf(text, 'admin:') + 1, 'address 127.0.0.1:8443 is already used by listeners[0].listen'],
+  ]);
 });

@@ -135,10 +135,12 @@ export function mtlsRequest(opts: ClientOptions): Promise<ClientResponse> {
         ca: opts.ca,
         cert: opts.cert,
         key: opts.key,
-        headers: opts.headers as http.OutgoingHttpHeaders,
+        // Node adds Host only for object headers; a raw list must carry it itself.
+        headers: (Array.isArray(opts.headers) ? ['Host', `localhost:${opts.port}`, ...opts.headers] : opts.headers) as http.OutgoingHttpHeaders,
         agent: opts.agent ?? false,
       },
       (res) => {
+        const sessionReused = (res.socket as import('node:tls').TLSSocket | null)?.isSessionReused?.() ?? false;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -148,7 +150,7 @@ export function mtlsRequest(opts: ClientOptions): Promise<ClientResponse> {
             headers: res.headers,
             body,
             json: () => JSON.parse(body) as Record<string, unknown>,
-            sessionReused: (res.socket as import('node:tls').TLSSocket).isSessionReused?.() ?? false,
+            sessionReused,
           });
         });
         res.on('error', reject);

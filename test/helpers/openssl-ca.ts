@@ -1,10 +1,10 @@
 // A real CA driven by the openssl CLI in a temp dir: `openssl ca` database (index.txt, serial,
 // crlnumber), leaf/intermediate/OCSP-responder certificates, revocation, `-gencrl`, and a real
-// `openssl ocsp` responder process (OpenSSL 3 re-reads index.txt when it changes).
+// `openssl ocsp` responder process (OpenSSL 3 re-reads index.txt only between connections, so tests restart it after revoking).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -148,17 +148,25 @@ export class OpensslCa {
     const signer = opts.signer ?? { certPath: this.certPath, keyPath: this.keyPath };
     const args = ['ocsp', '-port', String(port), '-index', 'index.txt', '-CA', this.certPath,
       '-rsigner', signer.certPath, '-rkey', signer.keyPath, '-nmin', String(opts.nmin ?? 5), '-ignore_err'];
-    const child = spawn('openssl', args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('openssl', args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.responders.add(child);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`openssl ocsp exited: ${stderr}`);
-      if (await canConnect(port)) break;
-      if (Date.now() > deadline) throw new Error(`openssl ocsp did not listen on ${port}: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    let output = '';
+    // Wait for its "ACCEPT" line rather than probing the port: openssl ocsp serves one connection
+    // at a time, and an empty probe connection wedges it for every later client.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`openssl ocsp did not start on ${port}: ${output}`)), 5000);
+      const onData = (d: Buffer): void => {
+        output += d.toString();
+        if (output.includes('ACCEPT') || output.includes('waiting for OCSP client')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', () => { clearTimeout(timer); reject(new Error(`openssl ocsp exited: ${output}`)); });
+    });
+    child.removeAllListeners('exit');
     const stop = async (): Promise<void> => {
       this.responders.delete(child);
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -166,7 +174,7 @@ export class OpensslCa {
       child.kill('SIGKILL');
       await exited;
     };
-    return { port, url: `http://127.0.0.1:${port}`, stop, stderr: () => stderr };
+    return { port, url: `http://127.0.0.1:${port}`, stop, stderr: () => output };
   }
 
   async close(): Promise<void> {
@@ -186,12 +194,4 @@ export interface OcspProcess {
   readonly url: string;
   stop(): Promise<void>;
   stderr(): string;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
 }

@@ -1,0 +1,212 @@
+// A real authorization server behind certgate: oidc-provider with RFC 8705 (tls_client_auth,
+// self_signed_tls_client_auth, certificate-bound tokens) whose only view of the client certificate
+// is what `certgate/verify` accepts. Plus an openid-client v6 client that speaks mTLS.
+// Imports the built package (`certgate/verify` -> dist/): run `npm run build` first (npm test does).
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+// oidc-provider 9 ships no type declarations (and @types/oidc-provider is not a dependency).
+// @ts-expect-error untyped module
+import Provider from 'oidc-provider';
+import * as client from 'openid-client';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { CertgateVerifyError, verifyForwardedRequest } from 'certgate/verify';
+import type { ForwardedIdentity, VerifyOptions } from 'certgate/verify';
+
+/** The part of oidc-provider's Koa context the hooks below read. */
+interface KoaContextWithOIDC {
+  readonly method: string;
+  readonly originalUrl: string;
+  readonly req: IncomingMessage;
+}
+
+/** Client metadata as registered (RFC 7591 names: token_endpoint_auth_method, jwks, ...). */
+export type ClientMetadata = Record<string, unknown>;
+
+export interface OidcProviderOptions {
+  /** The URL clients use: the gateway's public origin (e.g. https://localhost:8443). */
+  readonly issuer: string;
+  /** How to verify what certgate forwards (keys from `certgate keys`, maxAge, header format). */
+  readonly verify: Omit<VerifyOptions, 'now'>;
+  readonly clients: ClientMetadata[];
+  /** Loopback port; 0 picks a free one. */
+  readonly port?: number;
+  /** Resource (audience) of the JWT access tokens. */
+  readonly resource?: string;
+}
+
+export interface RunningProvider {
+  /** The oidc-provider instance (untyped: the package ships no declarations). */
+  readonly provider: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** http://127.0.0.1:<port>: the upstream URL for certgate's config. */
+  readonly url: string;
+  /** Every refusal of the verifier, in order: lets a test prove *why* a request failed. */
+  readonly refusals: CertgateVerifyError[];
+  close(): Promise<void>;
+}
+
+export async function startOidcProvider(opts: OidcProviderOptions): Promise<RunningProvider> {
+  const refusals: CertgateVerifyError[] = [];
+  // getCertificate, certificateAuthorized and certificateSubjectMatches all ask for the same
+  // request: verify once per request.
+  const seen = new WeakMap<IncomingMessage, ForwardedIdentity | null>();
+  const forwarded = (ctx: KoaContextWithOIDC): ForwardedIdentity | undefined => {
+    let id = seen.get(ctx.req);
+    if (id === undefined) {
+      id = verifyOrNull(ctx, opts.verify, refusals);
+      seen.set(ctx.req, id);
+    }
+    return id ?? undefined;
+  };
+  const resource = opts.resource ?? 'urn:certgate:e2e:api';
+  const signingKey = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'as-1', alg: 'ES256' };
+
+  const provider = new Provider(opts.issuer, {
+    clients: opts.clients,
+    jwks: { keys: [signingKey] },
+    scopes: ['api'],
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      // JWT access tokens, so a test can read cnf.x5t#S256 without another round trip.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => resource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'api', audience: resource, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+      },
+      mTLS: {
+        enabled: true,
+        tlsClientAuth: true,
+        selfSignedTlsClientAuth: true,
+        certificateBoundAccessTokens: true,
+        // PEM of the certificate certgate vouched for; undefined when the verifier refuses, so a
+        // forged or unsigned header is "no certificate" (invalid_client), never a certificate.
+        getCertificate: (ctx: KoaContextWithOIDC) => forwarded(ctx)?.certificate?.pem,
+        // The gateway validated the chain; X-Client-Verify (covered by the signature) says so.
+        certificateAuthorized: (ctx: KoaContextWithOIDC) => forwarded(ctx)?.verify === 'SUCCESS',
+        certificateSubjectMatches: (ctx: KoaContextWithOIDC, property: string, expected: string) => subjectMatches(forwarded(ctx), property, expected),
+      },
+    },
+  });
+  // certgate sets X-Forwarded-Proto/-Host itself (never appends the client's): trust them.
+  provider.proxy = true;
+
+  const server: import('node:http').Server = provider.listen(opts.port ?? 0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const { port } = server.address() as AddressInfo;
+  return {
+    provider,
+    url: `http://127.0.0.1:${port}`,
+    refusals,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function verifyOrNull(ctx: KoaContextWithOIDC, verify: OidcProviderOptions['verify'], refusals: CertgateVerifyError[]): ForwardedIdentity | null {
+  try {
+    // originalUrl: koa-mount and oidc-provider rewrite ctx.url, but certgate signed the original.
+    return verifyForwardedRequest({ method: ctx.method, url: ctx.originalUrl, headers: ctx.req.headers }, verify);
+  } catch (err) {
+    if (!(err instanceof CertgateVerifyError)) throw err;
+    refusals.push(err);
+    return null;
+  }
+}
+
+/** RFC 8705 section 2.1.2: the registered subject DN or SAN against the forwarded certificate. */
+function subjectMatches(id: ForwardedIdentity | undefined, property: string, expected: string): boolean {
+  if (!id?.certificate) return false;
+  const x509 = new X509Certificate(id.certificate.der);
+  switch (property) {
+    case 'tls_client_auth_subject_dn':
+      return normaliseDn(id.subjectDN ?? opensslSubjectToRfc4514(x509.subject)) === normaliseDn(expected);
+    case 'tls_client_auth_san_dns':
+      return sans(x509, 'DNS').some((v) => v.toLowerCase() === expected.toLowerCase());
+    case 'tls_client_auth_san_uri':
+      return sans(x509, 'URI').includes(expected);
+    case 'tls_client_auth_san_ip':
+      return sans(x509, 'IP Address').includes(expected);
+    case 'tls_client_auth_san_email':
+      return sans(x509, 'email').includes(expected);
+    default:
+      return false;
+  }
+}
+
+function sans(x509: X509Certificate, kind: string): string[] {
+  return (x509.subjectAltName ?? '')
+    .split(', ')
+    .filter((e) => e.startsWith(`${kind}:`))
+    .map((e) => e.slice(kind.length + 1));
+}
+
+// Good enough for test certificates: attribute types case-insensitive, values compared
+// case-insensitively (caseIgnoreMatch, RFC 4517), spaces around separators ignored.
+function normaliseDn(dn: string): string {
+  return dn
+    .split(/(?<!\\),/)
+    .map((rdn) => {
+      const eq = rdn.indexOf('=');
+      return `${rdn.slice(0, eq).trim().toLowerCase()}=${rdn.slice(eq + 1).trim().toLowerCase()}`;
+    })
+    .join(',');
+}
+
+// Node prints the subject most-significant first, one attribute per line; RFC 4514 is reversed.
+function opensslSubjectToRfc4514(subject: string): string {
+  return subject.split('\n').reverse().join(',');
+}
+
+/** A self-signed client's JWK for `self_signed_tls_client_auth` registration (x5c = its cert). */
+export function selfSignedClientJwk(certPem: string): Record<string, unknown> {
+  const x509 = new X509Certificate(certPem);
+  return { ...x509.publicKey.export({ format: 'jwk' }), x5c: [x509.raw.toString('base64')], use: 'sig' };
+}
+
+export interface MtlsClient {
+  readonly config: client.Configuration;
+  close(): Promise<void>;
+}
+
+/**
+ * An openid-client v6 Configuration that authenticates with its TLS client certificate
+ * (tls_client_auth and self_signed_tls_client_auth look the same on the wire: client_id in the
+ * body, the certificate in the handshake). Every request, discovery included, goes through an
+ * undici Agent holding the certificate, because certgate terminates TLS for all endpoints; no
+ * mtls_endpoint_aliases are needed unless the deployment splits mTLS and non-mTLS hosts.
+ */
+export async function mtlsClient(opts: {
+  issuer: URL;
+  clientId: string;
+  cert: string;
+  key: string;
+  /** CA of the gateway's server certificate. */
+  ca: string;
+  useMtlsEndpointAliases?: boolean;
+}): Promise<MtlsClient> {
+  const agent = new Agent({ connect: { cert: opts.cert, key: opts.key, ca: opts.ca } });
+  const fetchWithCert = ((url: string, init: Parameters<typeof undiciFetch>[1]) =>
+    undiciFetch(url, { ...init, dispatcher: agent })) as unknown as client.CustomFetch;
+  const config = await client.discovery(
+    opts.issuer,
+    opts.clientId,
+    { use_mtls_endpoint_aliases: opts.useMtlsEndpointAliases ?? false },
+    client.TlsClientAuth(),
+    { [client.customFetch]: fetchWithCert },
+  );
+  // Discovery options do not carry over to later requests: set it on the Configuration too.
+  config[client.customFetch] = fetchWithCert;
+  return { config, close: () => agent.close() };
+}
+
+/** client_credentials grant; returns the token response (JWT access token, see resourceIndicators). */
+export async function clientCredentials(c: MtlsClient, scope = 'api'): Promise<client.TokenEndpointResponse> {
+  return client.clientCredentialsGrant(c.config, { scope });
+}
+
+/** The access token's claims (the test trusts the AS; it only reads cnf). */
+export function jwtClaims(token: string): Record<string, unknown> & { cnf?: { 'x5t#S256'?: string } } {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+}
