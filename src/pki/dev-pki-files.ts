@@ -10,7 +10,7 @@ export interface DevPkiFile {
 export const DEV_PKI_FILE_TABLE: readonly DevPkiFile[] = [
   { name: 'ca.pem', secret: false, description: 'Root CA ("CN=certgate Dev Root CA"). The gateway trusts it for client certificates (`clientAuth.trustedCAs`); curl trusts it for the gateway (`--cacert`).' },
   { name: 'ca-key.pem', secret: true, description: 'Private key of the root CA.' },
-  { name: 'ca.crl', secret: false, description: 'CRL of the root CA, valid 7 days; lists client-revoked.pem (`revocation.crl.files`).' },
+  { name: 'ca.crl', secret: false, description: 'CRL of the root CA, valid 1 year; lists client-revoked.pem (`revocation.crl.files`).' },
   { name: 'intermediate-ca.pem', secret: false, description: 'Intermediate CA issued by the root (pathlen 0).' },
   { name: 'intermediate-ca-key.pem', secret: true, description: 'Private key of the intermediate CA.' },
   { name: 'server.pem', secret: false, description: 'Gateway server certificate, issued by the root: SAN localhost, 127.0.0.1, ::1; EKU serverAuth.' },
@@ -46,7 +46,7 @@ export function devPkiReadme(): string {
     'Written by `certgate pki [--out DIR]` (and by `certgate demo` when absent). For development and',
     'tests only: every private key is here, unencrypted. Regenerate any time; nothing refers to a',
     'particular key. All keys are EC P-256 except the Ed25519 header-signing key. CAs are valid 10',
-    'years, leaves 1 year; `certgate demo` regenerates the set when a certificate has expired.',
+    'years, leaves and the CRL 1 year; `certgate demo` regenerates the set when any of them has expired.',
     '',
     '| file | what it is |',
     '| --- | --- |',

@@ -3,6 +3,7 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import * as pkijs from 'pkijs';
 import { chainPem, createCA, createSelfSigned, issueCertificate, type IssuedCertificate } from './certificate-factory.js';
 import { createCrl } from './crl-factory.js';
 import { DEV_PKI_FILE_TABLE, DEV_PKI_FILES, devPkiReadme } from './dev-pki-files.js';
@@ -46,6 +47,7 @@ export async function hasDevPki(dir: string, now: Date = new Date()): Promise<bo
     const path = join(dir, name);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) return false;
+    if (name === 'ca.crl' && !(await crlFresh(path, now))) return false;
     if (name.endsWith('.pem') && !name.endsWith('-key.pem') && name !== 'header-signing-ed25519.pem') {
       const pem = await readFile(path, 'utf8');
       const first = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/);
@@ -54,6 +56,17 @@ export async function hasDevPki(dir: string, now: Date = new Date()): Promise<bo
     }
   }
   return true;
+}
+
+async function crlFresh(path: string, now: Date): Promise<boolean> {
+  try {
+    const pem = await readFile(path, 'utf8');
+    const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const nextUpdate = pkijs.CertificateRevocationList.fromBER(der).nextUpdate?.value;
+    return nextUpdate !== undefined && nextUpdate.getTime() > now.getTime();
+  } catch {
+    return false;
+  }
 }
 
 /** The dev PKI as file name -> contents, without touching the disk. */
@@ -77,7 +90,11 @@ export async function generateDevPki(): Promise<Record<string, string>> {
       issueCertificate(upstreamCa, { subject: 'CN=certgate gateway,O=certgate dev', extendedKeyUsage: ['clientAuth'] }),
       issueCertificate(upstreamCa, { subject: 'CN=localhost,O=certgate dev upstream', san: LOCALHOST, extendedKeyUsage: ['serverAuth'] }),
     ]);
-  const crl = await createCrl(ca, { revoked: [{ serialNumber: clientRevoked.x509.serialNumber }] });
+  // As long-lived as the leaves, so a demo left alone for a week does not fail closed on a stale CRL.
+  const crl = await createCrl(ca, {
+    revoked: [{ serialNumber: clientRevoked.x509.serialNumber }],
+    nextUpdate: new Date(Date.now() + 365 * 24 * 60 * 60 * 1000),
+  });
   const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 
   return {

@@ -3,7 +3,7 @@
 // are decoded only on a hit. A 100,000-entry CRL loads in tens of milliseconds this way
 // (pkijs: ~10 s). The walker is fuzzed and cross-checked against pkijs in
 // test/revocation/crl-parser.test.ts.
-import { DerError, TAG, bytes, children, isTime, readOid, readTime, readTlv, serialKey, whole, type Tlv } from './der-reader.js';
+import { DerError, TAG, bytes, children, isTime, readOid, readTime, readTlv, whole, type Tlv } from './der-reader.js';
 import { signatureBits } from './signature.js';
 
 export const REASONS = [
@@ -166,10 +166,15 @@ export function parseCrl(input: Uint8Array): ParsedCrl {
       // The revocation date must be present; its value is decoded lazily on a hit.
       const date = readTlv(der, serial.end, entry.end);
       if (!isTime(date.tag)) throw new DerError(`revoked entry at ${pos}: expected revocationDate`);
-      if (date.end !== entry.end && (readTlv(der, date.end, entry.end).tag !== TAG.SEQUENCE || readTlv(der, date.end, entry.end).end !== entry.end)) {
-        throw new DerError(`revoked entry at ${pos}: trailing data`);
+      if (date.end !== entry.end) {
+        const exts = readTlv(der, date.end, entry.end);
+        if (exts.tag !== TAG.SEQUENCE || exts.end !== entry.end) throw new DerError(`revoked entry at ${pos}: trailing data`);
       }
-      index.set(serialKey(der, serial.contentStart, serial.end), pos);
+      // Same canonical form as serialKey(), inlined: this loop runs once per revoked certificate.
+      let s = serial.contentStart;
+      if (s === serial.end) throw new DerError(`revoked entry at ${pos}: empty serial`);
+      while (s < serial.end - 1 && der[s] === 0) s++;
+      index.set(der.toString('hex', s, serial.end), pos);
       pos = entry.end;
     }
   }

@@ -72,7 +72,9 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   }
 
   function sign(input: SignInput): SignedHeaders {
-    const { added, query } = input;
+    const { added } = input;
+    // An empty string is no query at all: the upstream sees no `?`, so @query must not be covered.
+    const query = input.query === '' ? undefined : input.query;
     if (added.length % 2 !== 0) throw new TypeError('added must hold name/value pairs');
     const shape = shapeFor(added, query !== undefined);
     const created = Math.floor((input.now ?? Date.now()) / 1000);

@@ -62,12 +62,15 @@ export class TrustStore {
    * (OpenSSL has checked the signatures); returns the chain with its anchor last.
    */
   completeVerifiedChain(leaf: X509Certificate, sent: readonly X509Certificate[]): X509Certificate[] {
-    const top = sent.length ? sent[sent.length - 1]! : leaf;
-    if (sent.length && top.checkIssued(top)) return [...sent];
-    for (const ca of this.bySubject.get(top.issuer) ?? []) {
-      if (top.checkIssued(ca)) return [...sent, ca];
+    const chain = [...sent];
+    let top = chain.length ? chain[chain.length - 1]! : leaf;
+    for (let i = 0; i < 8 && !top.checkIssued(top); i++) {
+      const issuer = (this.bySubject.get(top.issuer) ?? []).find((ca) => top.checkIssued(ca));
+      if (!issuer) break;
+      chain.push(issuer);
+      top = issuer;
     }
-    return [...sent];
+    return chain;
   }
 
   rememberChain(chain: readonly X509Certificate[]): void {

@@ -64,6 +64,10 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Runn
   const provider = new Provider(opts.issuer, {
     clients: opts.clients,
     jwks: { keys: [signingKey] },
+    // The only signing key is ES256; the RS256 default would invalidate every client.
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
+    // Enabling features.mTLS is not enough: the methods must also be listed here.
+    clientAuthMethods: ['tls_client_auth', 'self_signed_tls_client_auth'],
     scopes: ['api'],
     features: {
       devInteractions: { enabled: false },

@@ -134,6 +134,9 @@ t.test('hasDevPki', async (t) => {
   await writeDevPki(dir);
   await writeFile(join(dir, 'server.pem'), 'garbage');
   t.equal(await hasDevPki(dir), false, 'a certificate unreadable');
+  await writeDevPki(dir);
+  await writeFile(join(dir, 'ca.crl'), 'garbage');
+  t.equal(await hasDevPki(dir), false, 'CRL unreadable (or past nextUpdate)');
   // Regenerating over an existing dir resets modes too.
   await writeDevPki(dir);
   t.equal((await stat(join(dir, 'ca-key.pem'))).mode & 0o777, 0o600);
