@@ -10,6 +10,8 @@ import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { GatewayError } from '../errors.js';
 import type { RouteTable } from '../routing/route-table.js';
+import { isAmbiguousPath } from '../routing/path-safety.js';
+import { normaliseHeaderName } from '../headers/sanitize-headers.js';
 import { compileAllow, checkAllow, type CompiledAllow } from '../policy/route-policy.js';
 import { forwardRequest } from '../forward/forward-request.js';
 import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
@@ -70,6 +72,8 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    // Prefix routing is only sound when the upstream reads the same path (path-safety.ts).
+    if (isAmbiguousPath(path)) return reject(res, rec, new GatewayError('BAD_REQUEST', 'ambiguous request path (dot segment, encoded slash or dot, backslash or empty segment)'));
     const host = req.headers.host;
     const route = deps.routes.match(listenerName, host, path, req.method ?? 'GET');
     if (route === undefined) return reject(res, rec, new GatewayError('NO_ROUTE', `no route for ${req.method} ${path}`));
@@ -90,7 +94,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     const up = r.upstream;
     const built = buildUpstreamHeaders(req, up, identity, ctx.remoteAddress, host, path, q === -1 ? undefined : url.slice(q));
     if (built.stripped) {
-      for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: name.toLowerCase() });
+      for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: normaliseHeaderName(name) });
       logger.warn({ event: 'spoofed_header_stripped', headers: built.stripped, route: route.name, remote: ctx.remoteAddress, requestId: rec.requestId }, 'client sent gateway-owned headers; removed');
     }
 

@@ -173,7 +173,7 @@ export function parseCrl(input: Uint8Array): ParsedCrl {
       // Same canonical form as serialKey(), inlined: this loop runs once per revoked certificate.
       let s = serial.contentStart;
       if (s === serial.end) throw new DerError(`revoked entry at ${pos}: empty serial`);
-      while (s < serial.end - 1 && der[s] === 0) s++;
+      while (s < serial.end - 1 && der[s] === 0 && der[s + 1]! < 0x80) s++;
       index.set(der.toString('hex', s, serial.end), pos);
       pos = entry.end;
     }

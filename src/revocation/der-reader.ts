@@ -153,14 +153,14 @@ export function isTime(tag: number | undefined): boolean {
 }
 
 /**
- * Canonical key for a certificate serial number: lower-case hex of the INTEGER contents with
- * sign-padding zero bytes removed, so a CRL entry and a certificate written by different encoders
- * still meet.
+ * Canonical key for a certificate serial number: lower-case hex of the minimal two's-complement
+ * INTEGER contents. Redundant leading zero bytes (non-DER encoders) are dropped, but the sign
+ * byte is kept: 00 FF (255) and FF (-1) are different serials (PKITS 4.4.14).
  */
 export function serialKey(content: Uint8Array, start = 0, end = content.length): string {
   if (end <= start) throw new DerError('empty INTEGER');
   let s = start;
-  while (s < end - 1 && content[s] === 0) s++;
+  while (s < end - 1 && content[s] === 0 && content[s + 1]! < 0x80) s++;
   return Buffer.from(content.buffer, content.byteOffset + s, end - s).toString('hex');
 }
 

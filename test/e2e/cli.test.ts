@@ -1,0 +1,130 @@
+// The command line as a user runs it: the built CLI in a child process.
+import t from 'tap';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFile, writeFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeTestPki } from '../helpers/pki.js';
+import { tempDir } from '../helpers/gateway-harness.js';
+import { CLI } from '../helpers/gateway-process.js';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+async function certgate(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+t.test('--help lists every command; each command has its own help', async (t) => {
+  const top = await certgate(['--help']);
+  t.equal(top.code, 0);
+  for (const cmd of ['start', 'check', 'pki', 'demo', 'keys']) {
+    t.match(top.stdout, new RegExp(`\\n  ${cmd} `), `lists ${cmd}`);
+    const sub = await certgate([cmd, '--help']);
+    t.equal(sub.code, 0, `${cmd} --help exits 0`);
+    t.match(sub.stdout, new RegExp(`Usage: certgate ${cmd}`));
+  }
+  const bad = await certgate(['frobnicate']);
+  t.equal(bad.code, 1, 'unknown command: usage error');
+  const badFlag = await certgate(['check', '--nope']);
+  t.equal(badFlag.code, 1, 'unknown flag: usage error');
+});
+
+t.test('check: a config with three mistakes prints all three with line numbers and exits 1', async (t) => {
+  const dir = await tempDir();
+  const pki = await makeTestPki();
+  await writeFile(path.join(dir, 'server.pem'), pki.server.certPem);
+  await writeFile(path.join(dir, 'server-key.pem'), pki.server.keyPem);
+  const file = path.join(dir, 'broken.yaml');
+  await writeFile(
+    file,
+    [
+      'listeners:', //                                              1
+      '  - name: main', //                                          2
+      '    listen: 127.0.0.1:8443', //                              3
+      '    tls: { cert: server.pem, key: server-key.pem }', //      4
+      '    clientAuth:', //                                         5
+      '      mode: require', //                                     6
+      '      trustedCAs: [missing-ca.pem]', //                      7: missing file
+      '      verifyDepht: 2', //                                    8: unknown key
+      'upstreams:', //                                              9
+      '  app:', //                                                  10
+      '    url: http://127.0.0.1:9080', //                          11
+      '    timeouts: { response: 30 parsecs }', //                  12: bad duration
+      'routes:',
+      '  - { name: all, match: { pathPrefix: / }, upstream: app }',
+      '',
+    ].join('\n'),
+  );
+  const res = await certgate(['check', '--config', file]);
+  t.equal(res.code, 1);
+  const out = res.stderr + res.stdout;
+  t.match(out, /broken\.yaml:7:.*trustedCAs/, 'missing file, with line 7');
+  t.match(out, /broken\.yaml:8:.*verifyDepht/, 'unknown key, with line 8');
+  t.match(out, /broken\.yaml:12:.*response/, 'bad duration, with line 12');
+});
+
+t.test('check: a valid config exits 0; start with a broken config exits 1', async (t) => {
+  const dir = await tempDir();
+  const pki = await makeTestPki();
+  await writeFile(path.join(dir, 'server.pem'), pki.server.certPem);
+  await writeFile(path.join(dir, 'server-key.pem'), pki.server.keyPem);
+  await writeFile(path.join(dir, 'ca.pem'), pki.rootCa.certPem);
+  const good = path.join(dir, 'good.yaml');
+  await writeFile(
+    good,
+    'listeners:\n  - name: main\n    listen: 127.0.0.1:0\n    tls: { cert: server.pem, key: server-key.pem }\n    clientAuth: { mode: require, trustedCAs: [ca.pem] }\nupstreams:\n  app: { url: "http://127.0.0.1:9" }\nroutes:\n  - { name: all, match: { pathPrefix: / }, upstream: app }\n',
+  );
+  const ok = await certgate(['check', '--config', good]);
+  t.equal(ok.code, 0, ok.stderr);
+  const bad = path.join(dir, 'bad.yaml');
+  await writeFile(bad, 'listeners: [}\n');
+  const start = await certgate(['start', '--config', bad]);
+  t.equal(start.code, 1);
+  t.match(start.stderr, /bad\.yaml:1/);
+});
+
+t.test('pki writes the development PKI', async (t) => {
+  const dir = await tempDir();
+  const res = await certgate(['pki', '--out', dir]);
+  t.equal(res.code, 0);
+  const files = await readdir(dir);
+  for (const f of ['ca.pem', 'ca-key.pem', 'server.pem', 'server-key.pem', 'client.pem', 'client-key.pem']) t.ok(files.includes(f), f);
+});
+
+t.test('demo: the printed curl gets the echoed request with X-Client-Cert and SUCCESS', async (t) => {
+  const child = spawn(process.execPath, [CLI, 'demo'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    child.kill('SIGTERM');
+  });
+  let out = '';
+  const curlLine = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not print a curl line:\n${out}`)), 30_000);
+    const onData = (c: Buffer): void => {
+      out += c.toString();
+      const m = /^\s*(curl --cacert \S+ --cert \S+ --key \S+ https:\/\/localhost:\d+\/\S*)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => reject(new Error(`demo exited ${code}:\n${out}`)));
+  });
+  const args = curlLine.split(/\s+/).slice(1);
+  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args], { cwd: ROOT });
+  const body = stdout.slice(0, stdout.lastIndexOf('\n'));
+  t.equal(stdout.slice(stdout.lastIndexOf('\n') + 1), '200');
+  const echoed = JSON.parse(body) as { headers: Record<string, string> };
+  const clientPem = await readFile(path.join(ROOT, 'certs', 'client.pem'), 'utf8');
+  t.equal(decodeURIComponent(echoed.headers['x-client-cert']!), clientPem.slice(0, clientPem.indexOf('-----END CERTIFICATE-----') + 26));
+  t.equal(echoed.headers['x-client-verify'], 'SUCCESS');
+});
