@@ -10,7 +10,7 @@ import { startGateway, type RunningGateway } from '../gateway.js';
 import { writeDevPki, hasDevPki } from '../pki/dev-pki.js';
 import { publicJwks } from '../signing/public-jwks.js';
 import { createEchoUpstream } from '../demo/echo-upstream.js';
-import { runPrimary, workerCount } from '../cluster/workers.js';
+import { runPrimary, workerCount, installWorkerMetricsResponder } from '../cluster/workers.js';
 import type { GatewayConfig, SignatureConfig } from '../config/types.js';
 import { HELP } from './usage.js';
 
@@ -38,6 +38,7 @@ async function runGateway(config: GatewayConfig): Promise<number> {
     runPrimary(config, logger);
     return 0;
   }
+  if (cluster.isWorker) installWorkerMetricsResponder();
   let gateway: RunningGateway;
   try {
     gateway = await startGateway(config, cluster.isWorker ? { logger, registry: globalRegistry, admin: false } : { logger });

@@ -50,7 +50,10 @@ export function runPrimary(config: GatewayConfig, logger: Logger): void {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found\n');
     });
-    admin.listen(config.admin.listen.port, config.admin.listen.host);
+    admin.on('error', (err) => logger.error({ event: 'admin_listen_failed', err: err.message }, 'admin listener failed'));
+    admin.listen(config.admin.listen.port, config.admin.listen.host, () => {
+      logger.info({ event: 'listening', listener: 'admin', address: admin.address() }, 'admin listener started (cluster primary)');
+    });
   }
   const stop = (): void => {
     stopping = true;
@@ -60,4 +63,12 @@ export function runPrimary(config: GatewayConfig, logger: Logger): void {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   logger.info({ event: 'cluster_started', workers: count }, `started ${count} workers`);
+}
+
+/**
+ * prom-client installs the worker side of its metrics aggregation only when an AggregatorRegistry
+ * is constructed, so each worker makes one (and keeps its metrics on the global registry).
+ */
+export function installWorkerMetricsResponder(): void {
+  new AggregatorRegistry();
 }
