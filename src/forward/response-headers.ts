@@ -1,6 +1,6 @@
 // Response side of RFC 9110 section 7.6.1: hop-by-hop fields, and every field the upstream named
 // in its Connection header, stop at the gateway. Node sets its own framing headers.
-import type { OutgoingHttpHeaders } from 'node:http';
+// Works on undici's raw header list (Buffer pairs) so no header object is built per response.
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -13,24 +13,31 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-export function filterResponseHeaders(headers: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
-  const connection = headers['connection'];
-  const named = connection ? connectionTokens(connection) : undefined;
-  const out: OutgoingHttpHeaders = {};
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
-    const value = headers[name];
-    if (value !== undefined) out[name] = value;
+/** Flat [name, value, ...] for ServerResponse.writeHead, hop-by-hop fields removed. */
+export function filterRawResponseHeaders(raw: readonly Buffer[] | readonly string[]): string[] {
+  const out: string[] = [];
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') named = connectionTokens(raw[i + 1]!.toString('latin1'), named);
+      continue;
+    }
+    out.push(name, raw[i + 1]!.toString('latin1'));
   }
-  return out;
+  if (named === undefined) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+  }
+  return kept;
 }
 
-function connectionTokens(value: string | string[]): Set<string> {
-  const joined = Array.isArray(value) ? value.join(',') : value;
-  const set = new Set<string>();
-  for (const token of joined.split(',')) {
+function connectionTokens(value: string, into: Set<string> = new Set()): Set<string> {
+  for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
-    if (t) set.add(t);
+    if (t) into.add(t);
   }
-  return set;
+  return into;
 }
