@@ -1,22 +1,13 @@
 // Over real TLS: what each kind of client certificate gets, per listener verify mode.
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import tls from 'node:tls';
 import { makeTestPki } from '../helpers/pki.js';
 import { chainPem } from '../../src/pki/certificate-factory.js';
-import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir } from '../helpers/gateway-harness.js';
+import { listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway } from '../helpers/gateway-harness.js';
 
 const pki = await makeTestPki();
-const dir = await tempDir();
-const write = async (name: string, text: string): Promise<string> => {
-  await writeFile(path.join(dir, name), text);
-  return name;
-};
-await write('server.pem', pki.server.certPem);
-await write('server-key.pem', pki.server.keyPem);
-await write('ca.pem', pki.rootCa.certPem);
+const dir = await listenerDir(pki);
 
 const upstream = await startRecordingUpstream();
 const gw = await startTestGateway(

@@ -7,14 +7,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { makeTestPki } from '../helpers/pki.js';
-import { mtlsRequest, startRecordingUpstream, tempDir } from '../helpers/gateway-harness.js';
+import { mtlsRequest, startRecordingUpstream, listenerDir } from '../helpers/gateway-harness.js';
 import { CLI } from '../helpers/gateway-process.js';
 
 const pki = await makeTestPki();
-const dir = await tempDir();
-for (const [name, text] of Object.entries({ 'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem, 'ca.pem': pki.rootCa.certPem })) {
-  await writeFile(path.join(dir, name), text);
-}
+const dir = await listenerDir(pki);
 const freePort = async (): Promise<number> => {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));

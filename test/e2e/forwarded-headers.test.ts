@@ -1,19 +1,14 @@
 // Over real TLS: what the upstream receives. Spoofed certificate headers never arrive, each of the
 // four formats decodes back to the exact DER the client presented, hop-by-hop headers stop here.
 import t from 'tap';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseItem, parseList } from 'structured-headers';
 import { makeTestPki } from '../helpers/pki.js';
 import { chainPem } from '../../src/pki/certificate-factory.js';
 import { decodeCertHeader, decodeChainHeader } from '../../src/headers/header-codecs.js';
-import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir } from '../helpers/gateway-harness.js';
+import { listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway } from '../helpers/gateway-harness.js';
 
 const pki = await makeTestPki();
-const dir = await tempDir();
-await writeFile(path.join(dir, 'server.pem'), pki.server.certPem);
-await writeFile(path.join(dir, 'server-key.pem'), pki.server.keyPem);
-await writeFile(path.join(dir, 'ca.pem'), pki.rootCa.certPem);
+const dir = await listenerDir(pki);
 
 const upstream = await startRecordingUpstream();
 const formats = ['pem-urlencoded', 'der-base64', 'rfc9440', 'xfcc'] as const;

@@ -2,21 +2,16 @@
 // by less than 64 MB. The gateway runs as its own process (the built CLI), so its RSS high-water
 // mark is read from /proc without the client's and upstream's buffers mixed in.
 import t from 'tap';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import { makeTestPki } from '../helpers/pki.js';
-import { startRecordingUpstream, tempDir } from '../helpers/gateway-harness.js';
+import { startRecordingUpstream, listenerDir } from '../helpers/gateway-harness.js';
 import { startGatewayProcess } from '../helpers/gateway-process.js';
 
 const MB = 1024 * 1024;
 const SIZE = Number(process.env.BODY_MB ?? 50) * MB;
 const pki = await makeTestPki();
-const dir = await tempDir();
-for (const [name, text] of Object.entries({ 'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem, 'ca.pem': pki.rootCa.certPem })) {
-  await writeFile(path.join(dir, name), text);
-}
+const dir = await listenerDir(pki);
 
 function chunks(total: number): Readable {
   const chunk = Buffer.alloc(64 * 1024, 'x');

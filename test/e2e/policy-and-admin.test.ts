@@ -2,17 +2,12 @@
 // sockets.
 import t from 'tap';
 import http from 'node:http';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { makeTestPki } from '../helpers/pki.js';
 import { thumbprintS256 } from '../../src/identity/client-certificate.js';
-import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir } from '../helpers/gateway-harness.js';
+import { mtlsRequest, startRecordingUpstream, startTestGateway, listenerDir } from '../helpers/gateway-harness.js';
 
 const pki = await makeTestPki();
-const dir = await tempDir();
-for (const [name, text] of Object.entries({ 'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem, 'ca.pem': pki.rootCa.certPem })) {
-  await writeFile(path.join(dir, name), text);
-}
+const dir = await listenerDir(pki);
 const upstream = await startRecordingUpstream();
 const gw = await startTestGateway(
   dir,

@@ -2,20 +2,15 @@
 // and OpenSSL does not re-verify it. The gateway must still forward the right certificate and
 // chain, and must not let a session resumed after a trust change skip verification.
 import t from 'tap';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import tls from 'node:tls';
 import { makeTestPki } from '../helpers/pki.js';
 import { chainPem } from '../../src/pki/certificate-factory.js';
 import { thumbprintS256 } from '../../src/identity/client-certificate.js';
 import type { CertificateFile } from '../../src/config/types.js';
-import { startRecordingUpstream, startTestGateway, tempDir } from '../helpers/gateway-harness.js';
+import { startRecordingUpstream, startTestGateway, listenerDir } from '../helpers/gateway-harness.js';
 
 const pki = await makeTestPki();
-const dir = await tempDir();
-for (const [name, text] of Object.entries({ 'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem, 'ca.pem': pki.rootCa.certPem })) {
-  await writeFile(path.join(dir, name), text);
-}
+const dir = await listenerDir(pki);
 const upstream = await startRecordingUpstream();
 const gw = await startTestGateway(
   dir,

@@ -169,3 +169,21 @@ export function indent(text: string, spaces: number): string {
     .map((l) => (l ? pad + l : l))
     .join('\n');
 }
+
+/** Writes PEM (or any text) files into `dir`. */
+export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+  await Promise.all(Object.entries(files).map(([name, text]) => fs.writeFile(path.join(dir, name), text)));
+}
+
+/**
+ * A temp dir holding the listener side of the test PKI as server.pem, server-key.pem and ca.pem
+ * (the root CA), plus any extra files: what most e2e configs name.
+ */
+export async function listenerDir(
+  pki: { server: { certPem: string; keyPem: string }; rootCa: { certPem: string } },
+  extra: Record<string, string> = {},
+): Promise<string> {
+  const dir = await tempDir();
+  await writeFiles(dir, { 'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem, 'ca.pem': pki.rootCa.certPem, ...extra });
+  return dir;
+}
