@@ -1,5 +1,5 @@
 // PKITS yardstick for certgate's CRL logic (run after `npm run build`; not part of `npm test`):
-//   node scripts/conformance.mjs [path/to/pkits.json]
+//   npm run conformance [-- path/to/pkits.json] [--verbose]   (= node scripts/conformance.mjs ...)
 // For each case in sections 4.4 (basic CRL), 4.14 (distribution points) and 4.15 (delta CRLs),
 // builds the chain from the case's certificates, evaluates every non-anchor certificate against
 // the case's CRLs at the case's validation time (check: chain, CRL only, failMode closed), and
@@ -7,15 +7,19 @@
 // names, policies) is the TLS layer's job and is not re-done here.
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { certInfo } from '../dist/revocation/cert-info.js';
-import { evaluateCrls, recordOf } from '../dist/revocation/crl-evaluate.js';
-import { parseCrl } from '../dist/revocation/crl-parser.js';
 
-const file = process.argv[2] ?? new URL('../../shared/x509-suites/pkits.json', import.meta.url).pathname;
+const file = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? new URL('../../shared/x509-suites/pkits.json', import.meta.url).pathname;
 if (!existsSync(file)) {
   console.log(`no PKITS file at ${file}; skipping`);
   process.exit(0);
 }
+if (!existsSync(new URL('../dist/revocation/crl-evaluate.js', import.meta.url))) {
+  console.error('dist/ is missing: run `npm run build` first');
+  process.exit(1);
+}
+const { certInfo } = await import('../dist/revocation/cert-info.js');
+const { evaluateCrls, recordOf } = await import('../dist/revocation/crl-evaluate.js');
+const { parseCrl } = await import('../dist/revocation/crl-parser.js');
 const sections = ['4.4', '4.14', '4.15'];
 const cases = JSON.parse(readFileSync(file, 'utf8')).testcases.filter((c) => sections.some((s) => c.id.startsWith(`pkits::${s}.`)));
 const pemToDer = (pem) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
@@ -77,7 +81,7 @@ for (const c of cases) {
   if (verdict === c.expected_result) s.pass++;
   else failures.push(`${c.id}: expected ${c.expected_result}, got ${verdict} (${why.slice(0, 200)})`);
 }
-for (const [section, s] of [...bySection].sort()) console.log(`PKITS ${section}: ${s.pass}/${s.total}`);
+for (const [section, s] of [...bySection].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))) console.log(`PKITS ${section}: ${s.pass}/${s.total}`);
 const all = [...bySection.values()].reduce((a, s) => ({ pass: a.pass + s.pass, total: a.total + s.total }), { pass: 0, total: 0 });
 console.log(`total: ${all.pass}/${all.total}`);
 if (process.argv.includes('--verbose') || failures.length <= 40) for (const f of failures) console.log(`  FAIL ${f}`);
