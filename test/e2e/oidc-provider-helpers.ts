@@ -33,6 +33,8 @@ export interface OidcProviderOptions {
   readonly port?: number;
   /** Resource (audience) of the JWT access tokens. */
   readonly resource?: string;
+  /** Sees every request as it reached the AS, before oidc-provider handles it. */
+  readonly onRequest?: (req: IncomingMessage) => void;
 }
 
 export interface RunningProvider {
@@ -96,6 +98,14 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Runn
   });
   // certgate sets X-Forwarded-Proto/-Host itself (never appends the client's): trust them.
   provider.proxy = true;
+  const onRequest = opts.onRequest;
+  // Koa composes middleware when listen() is called: add it now or never.
+  if (onRequest) {
+    provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+      onRequest(ctx.req);
+      await next();
+    });
+  }
 
   const server: import('node:http').Server = provider.listen(opts.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
