@@ -49,6 +49,8 @@ interface Shape {
 // Shapes come from config (which headers an upstream gets, with or without a certificate), so a
 // handful exist; the bound only guards against a caller passing per-request names.
 const MAX_SHAPES = 256;
+/** Bases remembered per second (about 1.5 KB each). */
+const MEMO_LIMIT = 4096;
 
 export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   const signBase: SignFn = createSignFn(cfg.alg, cfg.key);
@@ -58,6 +60,12 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   ]);
   const expiresIn = cfg.expiresIn;
   const shapes = new Map<string, Shape>();
+  // Signatures of the bases seen in the current `created` second. An identical base signs the
+  // same bytes, so reusing its signature is indistinguishable to the verifier (Ed25519 is
+  // deterministic anyway) and saves the one asymmetric operation per request for a client
+  // repeating a call within the second. A new second, or any differing component, signs afresh.
+  const memo = new Map<string, string>();
+  let memoSecond = -1;
 
   function shapeFor(added: readonly string[], withQuery: boolean): Shape {
     let key = withQuery ? '?' : '';
@@ -87,10 +95,16 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
     base += headerLines(shape, added);
     base += `"@signature-params": ${params}`;
 
-    return {
-      signatureInput: `${SIGNATURE_LABEL}=${params}`,
-      signature: `${SIGNATURE_LABEL}=:${signBase(base).toString('base64')}:`,
-    };
+    if (created !== memoSecond) {
+      memo.clear();
+      memoSecond = created;
+    }
+    let signature = memo.get(base);
+    if (signature === undefined) {
+      signature = `${SIGNATURE_LABEL}=:${signBase(base).toString('base64')}:`;
+      if (memo.size < MEMO_LIMIT) memo.set(base, signature);
+    }
+    return { signatureInput: `${SIGNATURE_LABEL}=${params}`, signature };
   }
 
   return { alg: cfg.alg, keyId: cfg.keyId, sign };

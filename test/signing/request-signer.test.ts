@@ -111,3 +111,23 @@ t.test('added must be name/value pairs', async (t) => {
   const signer = createRequestSigner(signatureConfig('hmac-sha256'));
   t.throws(() => signer.sign({ method: 'GET', authority: 'a', path: '/', added: ['x-only-name'] }), TypeError);
 });
+
+t.test('within one second an identical base reuses its signature; anything else signs afresh', async (t) => {
+  const sig = signatureConfig('ecdsa-p256-sha256', 'gw-ec');
+  const signer = createRequestSigner(sig);
+  const input = { method: 'GET', authority: 'api:443', path: '/a', added: ['X-Client-Cert', 'abc'], now: NOW };
+  const first = signer.sign(input);
+  // ECDSA signatures are randomised: equal strings prove the memo answered.
+  t.equal(signer.sign(input).signature, first.signature, 'same base, same second: same signature');
+  t.not(signer.sign({ ...input, path: '/b' }).signature, first.signature, 'another path: signed afresh');
+  t.not(signer.sign({ ...input, added: ['X-Client-Cert', 'abd'] }).signature, first.signature, 'another header value: signed afresh');
+  const nextSecond = signer.sign({ ...input, now: NOW + 1000 });
+  t.not(nextSecond.signatureInput, first.signatureInput, 'created moves on');
+  t.not(nextSecond.signature, first.signature, 'and the signature with it');
+  const verifyFn = createVerifyFn('ecdsa-p256-sha256', sig.key.type === 'private' ? (await import('node:crypto')).createPublicKey(sig.key) : sig.key);
+  const base = buildSignatureBase(
+    [['@method', 'GET'], ['@authority', 'api:443'], ['@path', '/a'], ['x-client-cert', 'abc']],
+    first.signatureInput.slice('certgate='.length),
+  );
+  t.ok(verifyFn(base, Buffer.from(first.signature.slice('certgate=:'.length, -1), 'base64')), 'the reused signature verifies');
+});
