@@ -49,8 +49,8 @@ interface Shape {
 // Shapes come from config (which headers an upstream gets, with or without a certificate), so a
 // handful exist; the bound only guards against a caller passing per-request names.
 const MAX_SHAPES = 256;
-/** Bases remembered per second (about 1.5 KB each). */
-const MEMO_LIMIT = 4096;
+/** Request lines remembered per identity-header list and second. */
+const MEMO_LIMIT = 1024;
 
 export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   const signBase: SignFn = createSignFn(cfg.alg, cfg.key);
@@ -64,7 +64,9 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   // same bytes, so reusing its signature is indistinguishable to the verifier (Ed25519 is
   // deterministic anyway) and saves the one asymmetric operation per request for a client
   // repeating a call within the second. A new second, or any differing component, signs afresh.
-  const memo = new Map<string, string>();
+  // Keyed by the `added` array (the identity-header lists are frozen and reused per identity) and
+  // then by the request line, so a hit skips building the base at all.
+  let memo = new WeakMap<readonly string[], Map<string, SignedHeaders>>();
   let memoSecond = -1;
 
   function shapeFor(added: readonly string[], withQuery: boolean): Shape {
@@ -84,8 +86,21 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
     // An empty string is no query at all: the upstream sees no `?`, so @query must not be covered.
     const query = input.query === '' ? undefined : input.query;
     if (added.length % 2 !== 0) throw new TypeError('added must hold name/value pairs');
-    const shape = shapeFor(added, query !== undefined);
     const created = Math.floor((input.now ?? Date.now()) / 1000);
+    if (created !== memoSecond) {
+      memo = new WeakMap();
+      memoSecond = created;
+    }
+    let perAdded = memo.get(added);
+    if (perAdded === undefined) {
+      perAdded = new Map();
+      memo.set(added, perAdded);
+    }
+    const requestKey = `${input.method} ${input.authority} ${input.path}${query === undefined ? '' : `\n${query}`}`;
+    const hit = perAdded.get(requestKey);
+    if (hit !== undefined) return hit;
+
+    const shape = shapeFor(added, query !== undefined);
     let params = `${shape.coveredList};created=${created}${paramSuffix}`;
     if (expiresIn !== undefined) params += `;expires=${created + expiresIn}`;
 
@@ -95,16 +110,12 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
     base += headerLines(shape, added);
     base += `"@signature-params": ${params}`;
 
-    if (created !== memoSecond) {
-      memo.clear();
-      memoSecond = created;
-    }
-    let signature = memo.get(base);
-    if (signature === undefined) {
-      signature = `${SIGNATURE_LABEL}=:${signBase(base).toString('base64')}:`;
-      if (memo.size < MEMO_LIMIT) memo.set(base, signature);
-    }
-    return { signatureInput: `${SIGNATURE_LABEL}=${params}`, signature };
+    const signed: SignedHeaders = {
+      signatureInput: `${SIGNATURE_LABEL}=${params}`,
+      signature: `${SIGNATURE_LABEL}=:${signBase(base).toString('base64')}:`,
+    };
+    if (perAdded.size < MEMO_LIMIT && Object.isFrozen(added)) perAdded.set(requestKey, signed);
+    return signed;
   }
 
   return { alg: cfg.alg, keyId: cfg.keyId, sign };

@@ -115,12 +115,15 @@ t.test('added must be name/value pairs', async (t) => {
 t.test('within one second an identical base reuses its signature; anything else signs afresh', async (t) => {
   const sig = signatureConfig('ecdsa-p256-sha256', 'gw-ec');
   const signer = createRequestSigner(sig);
-  const input = { method: 'GET', authority: 'api:443', path: '/a', added: ['X-Client-Cert', 'abc'], now: NOW };
+  // The pipeline passes the identity-header list, frozen and reused per identity.
+  const input = { method: 'GET', authority: 'api:443', path: '/a', added: Object.freeze(['X-Client-Cert', 'abc']), now: NOW };
   const first = signer.sign(input);
   // ECDSA signatures are randomised: equal strings prove the memo answered.
   t.equal(signer.sign(input).signature, first.signature, 'same base, same second: same signature');
   t.not(signer.sign({ ...input, path: '/b' }).signature, first.signature, 'another path: signed afresh');
-  t.not(signer.sign({ ...input, added: ['X-Client-Cert', 'abd'] }).signature, first.signature, 'another header value: signed afresh');
+  t.not(signer.sign({ ...input, added: Object.freeze(['X-Client-Cert', 'abd']) }).signature, first.signature, 'another header value: signed afresh');
+  const mutable = ['X-Client-Cert', 'abc'];
+  t.not(signer.sign({ ...input, added: mutable }).signature, signer.sign({ ...input, added: mutable }).signature, 'a list that could change is never memoised');
   const nextSecond = signer.sign({ ...input, now: NOW + 1000 });
   t.not(nextSecond.signatureInput, first.signatureInput, 'created moves on');
   t.not(nextSecond.signature, first.signature, 'and the signature with it');
