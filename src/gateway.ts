@@ -57,7 +57,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     await Promise.all([...servers.values()].map((s) => closeServer(s)));
     if (admin) await closeServer(admin);
     await Promise.all([...listeners.values()].map((l) => l.revocation?.close()));
-    await Promise.all([...upstreams.values()].map((u) => u.pool.close().catch(() => undefined)));
+    await Promise.all([...upstreams.values()].map((u) => u.client.close().catch(() => undefined)));
   };
 
   try {

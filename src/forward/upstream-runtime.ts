@@ -1,16 +1,17 @@
 // Everything per upstream that the request path needs, provisioned once at start: the connection
-// pool, the header sanitiser, the identity-header encoder, the auth header and the signer.
-import type { Pool } from 'undici';
+// client (connection pool), the header sanitiser, the identity-header encoder, the auth header and the signer.
 import type { UpstreamConfig } from '../config/types.js';
 import type { ClientIdentity } from '../identity/types.js';
 import { compileSanitizer, type Sanitizer } from '../headers/sanitize-headers.js';
 import { compileIdentityHeaders } from '../headers/identity-headers.js';
 import { createRequestSigner, type RequestSigner } from '../signing/request-signer.js';
-import { createUpstreamPool } from './upstream-pool.js';
+import type { UpstreamClient } from './forward-request.js';
+import { createUpstreamClient } from './upstream-pool.js';
 
 export interface UpstreamRuntime {
   readonly config: UpstreamConfig;
-  readonly pool: Pool;
+  /** the engine that reaches the upstream (undici or h1) */
+  readonly client: UpstreamClient;
   /** host[:port] the upstream sees in Host and @authority */
   readonly authority: string;
   readonly sanitizer: Sanitizer;
@@ -29,7 +30,7 @@ export function createUpstreamRuntime(config: UpstreamConfig): UpstreamRuntime {
   if (basic) owned.push(basic.header);
   return {
     config,
-    pool: createUpstreamPool(config),
+    client: createUpstreamClient(config),
     authority: config.url.host,
     sanitizer: compileSanitizer({ ownedHeaders: owned }),
     identityHeaders: compileIdentityHeaders(config.clientCert),

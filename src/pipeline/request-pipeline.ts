@@ -99,7 +99,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     }
 
     // forward + respond
-    forwardRequest(req, res, { pool: up.pool, method: req.method ?? 'GET', path: url, headers: built.headers, hasBody: built.hasBody }, (result) => {
+    forwardRequest(req, res, { client: up.client, method: req.method ?? 'GET', path: url, headers: built.headers, hasBody: built.hasBody }, (result) => {
       rec.upstreamStatus = result.upstreamStatus;
       if (result.error) return reject(res, rec, result.error);
       finish(rec, result.aborted ? 499 : res.statusCode);

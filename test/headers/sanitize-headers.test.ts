@@ -82,8 +82,10 @@ t.test('every always-owned and hop-by-hop name is removed by a sanitizer with no
   for (const name of [...ALWAYS_OWNED_HEADERS, ...HOP_BY_HOP_HEADERS]) {
     t.same(bare.apply([name.toUpperCase(), 'v']).headers, [], name);
   }
-  // The configured cert header of another upstream is not owned here.
-  t.same(bare.apply(['X-Client-Cert', 'v']).headers, ['X-Client-Cert', 'v']);
+  // The well-known certificate headers of other proxies are owned everywhere...
+  t.same(bare.apply(['X-Client-Cert', 'v', 'X-SSL-Cert', 'v', 'X-Forwarded-Tls-Client-Cert', 'v']).headers, []);
+  // ...but a custom header name another upstream is configured with is not owned here.
+  t.same(bare.apply(['X-Acme-Peer-Cert', 'v']).headers, ['X-Acme-Peer-Cert', 'v']);
 });
 
 t.test('owned header names configured with underscores or odd case match all spellings', async (t) => {

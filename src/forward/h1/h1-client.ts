@@ -1,0 +1,70 @@
+// The h1 engine behind the UpstreamClient interface: a purpose-built HTTP/1.1 keep-alive client
+// for the proxy's hot path (undici's per-request JS cost kept certgate under its throughput
+// target). Cross-checked against llhttp by test/forward/h1-cross-check.test.ts.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { UpstreamConfig } from '../../config/types.js';
+import { upstreamFailure, type ForwardDone, type ForwardOptions, type UpstreamClient } from '../forward-request.js';
+import type { ConnectionSettings } from './h1-connection.js';
+import { H1ConnectionPool } from './h1-connection-pool.js';
+import { H1Exchange } from './h1-exchange.js';
+import { serializeRequestHead, type RequestHead } from './request-head.js';
+
+export class H1Client implements UpstreamClient {
+  private readonly pool: H1ConnectionPool;
+
+  constructor(settings: ConnectionSettings) {
+    this.pool = new H1ConnectionPool(settings);
+  }
+
+  forward(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions, done: ForwardDone): void {
+    let head: RequestHead;
+    try {
+      head = serializeRequestHead(opts.method, opts.path, opts.headers, opts.hasBody);
+    } catch (err) {
+      done({ error: upstreamFailure(err as Error & { code?: string }) });
+      return;
+    }
+    this.pool.dispatch(new H1Exchange(this.pool, req, res, head, opts.hasBody, opts.method === 'HEAD', done));
+  }
+
+  /** Waits for in-flight exchanges, like undici's Pool.close(). */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  /** Ends every upstream socket now. */
+  destroy(): void {
+    this.pool.destroy();
+  }
+}
+
+/** The same inputs createUpstreamPool gives undici: origin, TLS trust and client cert, timeouts. */
+export function connectionSettings(upstream: UpstreamConfig): ConnectionSettings {
+  const url = upstream.url;
+  const https = url.protocol === 'https:';
+  const t = upstream.tls;
+  // URL keeps IPv6 literals in brackets; net.connect wants them bare.
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return {
+    https,
+    host,
+    port: url.port ? Number(url.port) : https ? 443 : 80,
+    tls: https
+      ? {
+          rejectUnauthorized: true,
+          ...(t?.ca ? { ca: t.ca.pem } : {}),
+          ...(t?.cert && t.keyPem ? { cert: t.cert.pem, key: t.keyPem } : {}),
+          servername: t?.servername ?? (isIp(host) ? undefined : host),
+        }
+      : undefined,
+    connections: upstream.pool.connections,
+    connectTimeout: upstream.timeouts.connect,
+    responseTimeout: upstream.timeouts.response,
+    idleTimeout: upstream.timeouts.idle,
+    keepAliveTimeout: 4_000,
+  };
+}
+
+function isIp(host: string): boolean {
+  return host.includes(':') || /^[0-9.]+$/.test(host);
+}
