@@ -57,6 +57,13 @@ async function runGateway(config: GatewayConfig): Promise<number> {
   return 0;
 }
 
+/** The --config path, or undefined after telling the user it is required. */
+function requiredConfig(flags: Flags, command: string, help: string): string | undefined {
+  if (typeof flags.config === 'string') return path.resolve(flags.config);
+  process.stderr.write(`certgate ${command}: --config FILE is required\n\n${help}`);
+  return undefined;
+}
+
 interface Command {
   readonly options: OptionSpec;
   readonly help: string;
@@ -76,11 +83,9 @@ export const COMMANDS = {
     options: { config: { type: 'string', short: 'c' } },
     help: HELP.check,
     async run(flags) {
-      if (typeof flags.config !== 'string') {
-        process.stderr.write(`certgate check: --config FILE is required\n\n${HELP.check}`);
-        return 1;
-      }
-      const result = await checkConfig(path.resolve(flags.config));
+      const file = requiredConfig(flags, 'check', HELP.check);
+      if (!file) return 1;
+      const result = await checkConfig(file);
       const report = formatCheckReport(result);
       (result.errors.length ? process.stderr : process.stdout).write(report.endsWith('\n') ? report : `${report}\n`);
       return result.errors.length ? 1 : 0;
@@ -104,11 +109,9 @@ export const COMMANDS = {
     options: { config: { type: 'string', short: 'c' } },
     help: HELP.keys,
     async run(flags) {
-      if (typeof flags.config !== 'string') {
-        process.stderr.write(`certgate keys: --config FILE is required\n\n${HELP.keys}`);
-        return 1;
-      }
-      const config = await loadOrReport(path.resolve(flags.config));
+      const file = requiredConfig(flags, 'keys', HELP.keys);
+      if (!file) return 1;
+      const config = await loadOrReport(file);
       if (!config) return 1;
       const signatures: SignatureConfig[] = [];
       for (const u of config.upstreams.values()) if (u.signature) signatures.push(u.signature);

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { importJwks, verifyForwardedRequest } from 'certgate/verify';
 import { makeTestPki } from '../helpers/pki.js';
-import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir } from '../helpers/gateway-harness.js';
+import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir, writeFiles } from '../helpers/gateway-harness.js';
 import { CLI } from '../helpers/gateway-process.js';
 
 const run = promisify(execFile);
@@ -35,7 +35,7 @@ const files: Record<string, string> = {
   'p256.pem': pem(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
   'hmac.key': hmacSecret,
 };
-for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+await writeFiles(dir, files);
 
 const upstream = await startRecordingUpstream();
 const gw = await startTestGateway(

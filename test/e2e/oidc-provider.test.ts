@@ -9,15 +9,13 @@
 import t from 'tap';
 import net from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import * as oauth from 'openid-client';
 import { importJwks } from 'certgate/verify';
 import { chainPem } from '../../src/pki/certificate-factory.js';
 import { thumbprintS256 } from '../../src/identity/client-certificate.js';
 import { encodeCertHeader } from '../../src/headers/header-codecs.js';
 import { CLIENT_SUBJECT, makeTestPki } from '../helpers/pki.js';
-import { startTestGateway, tempDir } from '../helpers/gateway-harness.js';
+import { startTestGateway, tempDir, writeFiles } from '../helpers/gateway-harness.js';
 import { clientCredentials, jwtClaims, mtlsClient, selfSignedClientJwk, startOidcProvider } from './oidc-provider-helpers.js';
 import type { ClientMetadata, MtlsClient } from './oidc-provider-helpers.js';
 
@@ -30,7 +28,7 @@ const files = {
   'ca.pem': pki.rootCa.certPem,
   'header-signing.pem': signingKey,
 };
-for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+await writeFiles(dir, files);
 
 /** A free loopback port for an upstream that can only start once the gateway's ports are known. */
 async function freePort(): Promise<number> {

@@ -13,7 +13,7 @@ import { chainPem } from '../../src/pki/certificate-factory.js';
 import { thumbprintS256 } from '../../src/identity/client-certificate.js';
 import { encodeCertHeader } from '../../src/headers/header-codecs.js';
 import { CLIENT_SUBJECT, makeTestPki } from '../helpers/pki.js';
-import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir, type ReceivedRequest } from '../helpers/gateway-harness.js';
+import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir, type ReceivedRequest, writeFiles } from '../helpers/gateway-harness.js';
 
 const pki = await makeTestPki();
 const dir = await tempDir('certgate-signed-');
@@ -27,7 +27,7 @@ const files: Record<string, string> = {
   'p256.pem': pem(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
   'hmac.key': hmacSecret.toString('base64'),
 };
-for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+await writeFiles(dir, files);
 
 const up = { ed: await startRecordingUpstream(), ec: await startRecordingUpstream(), hmac: await startRecordingUpstream(), plain: await startRecordingUpstream() };
 const gw = await startTestGateway(

@@ -8,7 +8,7 @@ import https from 'node:https';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { makeTestPki } from '../helpers/pki.js';
-import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir } from '../helpers/gateway-harness.js';
+import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir, writeFiles } from '../helpers/gateway-harness.js';
 
 const run = promisify(execFile);
 const pki = await makeTestPki();
@@ -24,7 +24,7 @@ const files: Record<string, string> = {
   'gateway-client-key.pem': pki.gatewayClient.keyPem,
   'password.txt': 's3cret-Pa55word-never-logged\n',
 };
-for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+await writeFiles(dir, files);
 const PASSWORD = 's3cret-Pa55word-never-logged';
 
 // An https upstream that requires the gateway's own client certificate.
