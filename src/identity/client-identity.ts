@@ -5,7 +5,7 @@
 // test/identity/client-identity.test.ts); on a resumed session it exposes only the leaf, so callers
 // keep the chain from the full handshake, or rebuild it from the trusted CAs.
 import type { X509Certificate } from 'node:crypto';
-import type { ClientIdentity } from './types.js';
+import type { ClientCertificate, ClientIdentity } from './types.js';
 import { describeCertificate } from './client-certificate.js';
 
 export interface IdentityInput {
@@ -16,13 +16,15 @@ export interface IdentityInput {
   readonly authorized: boolean;
   /** tlsSocket.authorizationError: an OpenSSL verify code such as CERT_HAS_EXPIRED. */
   readonly authorizationError?: string | Error | null;
+  /** The leaf already described (callers caching per certificate); described here otherwise. */
+  readonly certificate?: ClientCertificate;
 }
 
 export function buildIdentity(input: IdentityInput): ClientIdentity {
-  if (!input.leaf) return { chain: [], verify: 'NONE' };
-  const certificate = describeCertificate(input.leaf);
-  if (input.authorized) return { certificate, chain: [...input.chain], verify: 'SUCCESS' };
-  return { certificate, chain: [], verify: 'FAILED', verifyReason: verifyReason(input.authorizationError) };
+  if (!input.leaf) return Object.freeze({ chain: Object.freeze([]), verify: 'NONE' as const });
+  const certificate = input.certificate ?? describeCertificate(input.leaf);
+  if (input.authorized) return Object.freeze({ certificate, chain: Object.freeze([...input.chain]), verify: 'SUCCESS' as const });
+  return Object.freeze({ certificate, chain: Object.freeze([]), verify: 'FAILED' as const, verifyReason: verifyReason(input.authorizationError) });
 }
 
 /**
@@ -92,6 +94,10 @@ const FAILURE_KINDS: Readonly<Record<string, VerifyFailureKind>> = {
   CERT_CHAIN_TOO_LONG: 'chain_too_long',
   PATH_LENGTH_EXCEEDED: 'chain_too_long',
   CERT_REVOKED: 'revoked',
+  CERT_SIGNATURE_FAILURE: 'invalid',
+  // certgate's own reasons (src/tls/peer-identity.ts), for resumed TLS sessions.
+  RESUMED_SESSION_UNVERIFIABLE: 'untrusted',
+  TRUST_ANCHOR_REMOVED: 'untrusted',
 };
 
 const DESCRIPTIONS: Readonly<Record<VerifyFailureKind, string>> = {
@@ -99,13 +105,22 @@ const DESCRIPTIONS: Readonly<Record<VerifyFailureKind, string>> = {
   expired: 'client certificate has expired',
   not_yet_valid: 'client certificate is not yet valid',
   wrong_purpose: 'client certificate is not valid for TLS client authentication',
-  chain_too_long: 'client certificate chain is longer than allowed',
+  chain_too_long: 'client certificate chain is longer than verifyDepth allows',
   revoked: 'client certificate has been revoked',
   invalid: 'client certificate could not be verified',
+};
+
+/** Reasons whose own wording says more than their kind's. */
+const REASON_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'client certificate is self-signed and not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'client certificate chain ends in an untrusted self-signed CA',
+  CERT_SIGNATURE_FAILURE: 'client certificate signature is invalid',
+  RESUMED_SESSION_UNVERIFIABLE: 'resumed TLS session could not be re-verified against the current trust anchors',
+  TRUST_ANCHOR_REMOVED: 'client certificate chains to a CA that is no longer trusted',
 };
 
 /** What a verify reason means, for the error body and metrics (the reason itself is for logs). */
 export function classifyVerifyFailure(reason: string): { kind: VerifyFailureKind; description: string } {
   const kind = FAILURE_KINDS[reason] ?? 'invalid';
-  return { kind, description: DESCRIPTIONS[kind] };
+  return { kind, description: REASON_DESCRIPTIONS[reason] ?? DESCRIPTIONS[kind] };
 }

@@ -10,10 +10,12 @@ import type { X509Certificate } from 'node:crypto';
 import type { ClientAuthConfig } from '../config/types.js';
 import type { ClientIdentity, ClientCertificate } from '../identity/types.js';
 import { describeCertificate } from '../identity/client-certificate.js';
-import { peerChain } from '../identity/client-identity.js';
+import { buildIdentity, peerChain, verifyReason } from '../identity/client-identity.js';
 import { thumbprintOf, type TrustStore } from './trust-store.js';
 
-const NO_CERTIFICATE: ClientIdentity = Object.freeze({ chain: Object.freeze([]), verify: 'NONE' as const });
+const NO_CERTIFICATE: ClientIdentity = buildIdentity({ chain: [], authorized: false });
+/** Chains longer than this are not walked (far beyond any sane verifyDepth). */
+const MAX_CHAIN = 16;
 const CACHE_LIMIT = 10_000;
 
 interface CacheEntry {
@@ -41,7 +43,7 @@ export class PeerIdentityResolver {
     const generation = this.trust.generation;
     if (socket.isSessionReused()) return this.resolveResumed(socket, leaf, thumbprint, generation);
 
-    const reason = socket.authorized ? '' : String(socket.authorizationError ?? 'UNKNOWN');
+    const reason = socket.authorized ? '' : verifyReason(socket.authorizationError);
     const key = `${thumbprint}|${reason}`;
     const hit = lruGet(this.verdicts, key);
     if (hit && hit.generation === generation) {
@@ -51,11 +53,11 @@ export class PeerIdentityResolver {
     const certificate = this.describe(leaf, thumbprint);
     let identity: ClientIdentity;
     if (socket.authorized) {
-      const chain = this.trust.completeVerifiedChain(leaf, peerChain(leaf));
-      identity = this.withDepthCheck(certificate, chain);
+      const chain = peerChain(leaf, MAX_CHAIN, this.trust.anchors);
+      identity = this.withDepthCheck(leaf, certificate, chain);
       this.trust.rememberChain(chain);
     } else {
-      identity = freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: reason });
+      identity = failed(leaf, certificate, reason);
     }
     const entry = { identity, generation };
     lruSet(this.verdicts, key, entry);
@@ -72,31 +74,22 @@ export class PeerIdentityResolver {
   private resolveResumed(socket: TLSSocket, leaf: X509Certificate, thumbprint: string, generation: number): ClientIdentity {
     const certificate = this.describe(leaf, thumbprint);
     const now = Date.now();
-    if (certificate.notAfter.getTime() < now) {
-      return freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: 'CERT_HAS_EXPIRED' });
-    }
-    if (!socket.authorized) {
-      // The original verdict was a failure; it cannot have become a success.
-      const reason = String(socket.authorizationError ?? 'UNKNOWN');
-      return freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: reason });
-    }
+    if (certificate.notAfter.getTime() < now) return failed(leaf, certificate, 'CERT_HAS_EXPIRED');
+    // The original verdict was a failure; it cannot have become a success.
+    if (!socket.authorized) return failed(leaf, certificate, verifyReason(socket.authorizationError));
     const known = this.fullHandshakes.get(thumbprint);
     if (known && known.generation === generation && known.identity.verify === 'SUCCESS') return known.identity;
     const chain = this.trust.rebuildChain(leaf, this.clientAuth.verifyDepth, now);
-    const identity = chain
-      ? this.withDepthCheck(certificate, chain)
-      : freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: 'RESUMED_SESSION_UNVERIFIABLE' });
+    const identity = chain ? this.withDepthCheck(leaf, certificate, chain) : failed(leaf, certificate, 'RESUMED_SESSION_UNVERIFIABLE');
     lruSet(this.fullHandshakes, thumbprint, { identity, generation });
     return identity;
   }
 
   /** OpenSSL semantics of verify depth: the number of CA certificates between leaf and anchor. */
-  private withDepthCheck(certificate: ClientCertificate, chain: X509Certificate[]): ClientIdentity {
+  private withDepthCheck(leaf: X509Certificate, certificate: ClientCertificate, chain: X509Certificate[]): ClientIdentity {
     const intermediates = Math.max(0, chain.length - 1);
-    if (intermediates > this.clientAuth.verifyDepth) {
-      return freezeIdentity({ certificate, chain: [], verify: 'FAILED', verifyReason: 'CERT_CHAIN_TOO_LONG' });
-    }
-    return freezeIdentity({ certificate, chain, verify: 'SUCCESS' });
+    if (intermediates > this.clientAuth.verifyDepth) return failed(leaf, certificate, 'CERT_CHAIN_TOO_LONG');
+    return buildIdentity({ leaf, certificate, chain, authorized: true });
   }
 
   private describe(leaf: X509Certificate, thumbprint: string): ClientCertificate {
@@ -109,9 +102,8 @@ export class PeerIdentityResolver {
   }
 }
 
-function freezeIdentity(identity: ClientIdentity): ClientIdentity {
-  Object.freeze(identity.chain);
-  return Object.freeze(identity);
+function failed(leaf: X509Certificate, certificate: ClientCertificate, reason: string): ClientIdentity {
+  return buildIdentity({ leaf, certificate, chain: [], authorized: false, authorizationError: reason });
 }
 
 function lruGet<K, V>(map: Map<K, V>, key: K): V | undefined {

@@ -56,23 +56,6 @@ export class TrustStore {
     return this.byThumbprint.has(thumbprintOf(cert.raw));
   }
 
-  /**
-   * Completes a chain OpenSSL verified: Node links only the certificates the client sent through
-   * `issuerCertificate`, not the trust-store anchor. Name and key-identifier matching suffice here
-   * (OpenSSL has checked the signatures); returns the chain with its anchor last.
-   */
-  completeVerifiedChain(leaf: X509Certificate, sent: readonly X509Certificate[]): X509Certificate[] {
-    const chain = [...sent];
-    let top = chain.length ? chain[chain.length - 1]! : leaf;
-    for (let i = 0; i < 8 && !top.checkIssued(top); i++) {
-      const issuer = (this.bySubject.get(top.issuer) ?? []).find((ca) => top.checkIssued(ca));
-      if (!issuer) break;
-      chain.push(issuer);
-      top = issuer;
-    }
-    return chain;
-  }
-
   rememberChain(chain: readonly X509Certificate[]): void {
     for (const ca of chain) {
       if (this.seenIntermediates.size > 1000) return;
