@@ -15,6 +15,7 @@
 // robust against other work on the machine), the ratio to `off`, and from the gateway's /metrics the
 // number of revocation checks and OCSP requests (proof that the answer was cached). Raw figures go
 // to bench/results/revocation-throughput-<timestamp>.json.
+import { processGroup, procTree } from './lib/processes.mjs';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -89,27 +90,7 @@ for (const n of ['revoked-1', 'revoked-2']) {
 openssl('ca', '-gencrl', '-config', 'ca.cnf', '-out', 'ca.crl', '-crlhours', '24');
 
 // ------------------------------------------------------------------ processes
-const children = new Set();
-function start(name, cpu, cmd, argv, opts = {}) {
-  const p = spawn('taskset', ['-c', cpu, cmd, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-  p.benchName = name;
-  p.output = '';
-  const keep = (d) => { p.output = (p.output + d).slice(-8000); };
-  p.stdout.on('data', keep);
-  p.stderr.on('data', keep);
-  p.exited = new Promise((r) => p.on('exit', () => { children.delete(p); r(); }));
-  children.add(p);
-  return p;
-}
-async function stop(p) {
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-  await p.exited;
-  clearTimeout(t);
-}
-process.on('exit', () => { for (const p of children) try { p.kill('SIGKILL'); } catch {} rmSync(dir, { recursive: true, force: true }); });
-for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(130));
+const { start, stop } = processGroup({ onExit: () => rmSync(dir, { recursive: true, force: true }) });
 
 async function waitFor(p, pred, ms = 15000) {
   const until = Date.now() + ms;
@@ -133,12 +114,10 @@ async function waitReady(p, ms = 20000) {
 }
 function cpuSeconds(pid) {
   let ticks = 0;
-  const pids = [pid];
-  for (let i = 0; i < pids.length; i++) {
+  for (const p of procTree(pid)) {
     try {
-      const f = readFileSync(`/proc/${pids[i]}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
       ticks += Number(f[11]) + Number(f[12]);
-      pids.push(...readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
     } catch {}
   }
   return ticks / 100;

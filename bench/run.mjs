@@ -29,6 +29,7 @@
 //                    each attempt wait up to --quiet-wait S (default 20) for both cores to be quiet
 //   --nice=N         run proxy, load generator and upstream at this nice level (default 0; e.g. -10
 //                    on a box shared with other work, at the expense of that work)
+import { processGroup, procTree } from './lib/processes.mjs';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -199,33 +200,7 @@ ${tls}
 }
 
 // ---------------------------------------------------------------- processes
-const children = new Set();
-function start(name, cpu, cmd, argv, opts = {}) {
-  const p = spawn('nice', ['-n', String(NICE), 'taskset', '-c', cpu, cmd, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-  p.benchName = name;
-  p.output = '';
-  const keep = (d) => { p.output = (p.output + d).slice(-8000); };
-  p.stdout.on('data', keep);
-  p.stderr.on('data', keep);
-  p.exited = new Promise((r) => p.on('exit', (code, sig) => { children.delete(p); r({ code, sig }); }));
-  children.add(p);
-  return p;
-}
-async function stop(p) {
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-  await p.exited;
-  clearTimeout(t);
-}
-function cleanup() {
-  // SIGKILL the whole tree: a killed nginx master leaves its worker behind otherwise
-  for (const p of children) {
-    for (const pid of procTree(p.pid).reverse()) try { process.kill(pid, 'SIGKILL'); } catch {}
-  }
-}
-process.on('exit', cleanup);
-for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => { cleanup(); process.exit(130); });
+const { start, stop, track } = processGroup({ nice: NICE, cwd: ROOT });
 
 async function waitPort(port, p, ms = 15000) {
   const until = Date.now() + ms;
@@ -242,15 +217,6 @@ async function waitPort(port, p, ms = 15000) {
   throw new Error(`port ${port} did not open${p ? `; ${p.benchName} output:\n${p.output}` : ''}`);
 }
 
-function procTree(pid) {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const tid of readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) out.push(Number(tid));
-    } catch {}
-  }
-  return out;
-}
 function peakRssMB(pid) {
   let kb = 0;
   for (const p of procTree(pid)) {
@@ -292,8 +258,7 @@ function loadgen(argv, cpu = CLIENT_CPU, watch = {}) {
     const before = cpuTimes();
     const cpu0 = Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, treeCpuSeconds(pid)]));
     const p = spawn('nice', ['-n', String(NICE), 'taskset', '-c', cpu, LOADGEN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(p);
-    p.on('exit', () => children.delete(p));
+    track(p);
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => { out += d; });
