@@ -9,6 +9,18 @@ export interface GatewayMetrics {
   readonly certRejections: Counter<'code'>;
   readonly spoofedHeaders: Counter<'header'>;
   readonly certExpiryDays: Gauge<'role' | 'subject'>;
+  /** Unexpected exceptions turned into an answer by a stage's fault boundary. */
+  readonly internalErrors: Counter<'stage'>;
+  /** A listener limit that cut a connection or refused a request (limit: handshake_timeout, connections, header_count, ...). */
+  readonly limitsReached: Counter<'listener' | 'limit'>;
+  /** TLS handshakes that failed or connections refused before a request, by reason. */
+  readonly handshakeFailures: Counter<'listener' | 'reason'>;
+  /** Log lines not written by the per-reason rate limit. */
+  readonly logSuppressed: Counter<'event'>;
+  /** Requests refused with 503 UPSTREAM_BUSY because the upstream pool's queue was full. */
+  readonly upstreamBusy: Counter<'upstream'>;
+  /** Request paths refused before routing, by reason. */
+  readonly pathRejections: Counter<'reason'>;
 }
 
 export function createMetrics(registry: Registry = new Registry()): GatewayMetrics {
@@ -44,6 +56,42 @@ export function createMetrics(registry: Registry = new Registry()): GatewayMetri
       name: 'certgate_certificate_expiry_days',
       help: 'Days until each certificate the gateway holds expires',
       labelNames: ['role', 'subject'] as const,
+      registers: [registry],
+    }),
+    internalErrors: new Counter({
+      name: 'certgate_internal_errors_total',
+      help: 'Unexpected exceptions caught by a fault boundary, by pipeline stage',
+      labelNames: ['stage'] as const,
+      registers: [registry],
+    }),
+    limitsReached: new Counter({
+      name: 'certgate_limits_reached_total',
+      help: 'Connections cut or requests refused by a listener limit',
+      labelNames: ['listener', 'limit'] as const,
+      registers: [registry],
+    }),
+    handshakeFailures: new Counter({
+      name: 'certgate_tls_handshake_failures_total',
+      help: 'Failed TLS handshakes and connections refused before a request, by reason',
+      labelNames: ['listener', 'reason'] as const,
+      registers: [registry],
+    }),
+    logSuppressed: new Counter({
+      name: 'certgate_log_lines_suppressed_total',
+      help: 'Log lines dropped by the once-per-reason-per-second rate limit',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    }),
+    upstreamBusy: new Counter({
+      name: 'certgate_upstream_busy_total',
+      help: 'Requests refused because the upstream queue was full',
+      labelNames: ['upstream'] as const,
+      registers: [registry],
+    }),
+    pathRejections: new Counter({
+      name: 'certgate_path_rejections_total',
+      help: 'Request paths refused before routing, by reason',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
   };
