@@ -6,6 +6,7 @@ import { ConfigSection } from './config-section.js';
 import { indexKey, reportError, reportWarning, type LoadContext, type YamlValue } from './load-context.js';
 import { LISTEN_EXPECTED, parseListenAddress } from './listen-address.js';
 import { DEFAULT_REVOCATION, readRevocation } from './revocation-config.js';
+import { readListenerLimits } from './listener-limits.js';
 import type { CertificateFile, ClientAuthConfig, ClientAuthMode, HostPort, ListenerConfig, ListenerTlsConfig } from './types.js';
 import { readList, reportDuplicateNames } from './yaml-values.js';
 
@@ -40,7 +41,7 @@ export function readListen(s: ConfigSection): HostPort | undefined {
 }
 
 function readListener(ctx: LoadContext, node: YamlValue, path: string): ListenerConfig | undefined {
-  const s = ConfigSection.open(ctx, node, path, ['name', 'listen', 'tls', 'clientAuth', 'revocation']);
+  const s = ConfigSection.open(ctx, node, path, ['name', 'listen', 'tls', 'clientAuth', 'revocation', 'limits']);
   if (!s) return undefined;
   const name = s.string('name', { required: true });
   if (name !== undefined && !NAME_PATTERN.test(name)) s.error('name', `expected ${NAME_EXPECTED}, got '${name}'`);
@@ -48,11 +49,12 @@ function readListener(ctx: LoadContext, node: YamlValue, path: string): Listener
   const tls = readListenerTls(s);
   const clientAuth = readClientAuth(s);
   const revocation = s.has('revocation') ? readRevocation(ctx, s.value('revocation'), s.keyPath('revocation')) : DEFAULT_REVOCATION;
-  if (name === undefined || !listen || !tls || !clientAuth || !revocation) return undefined;
+  const limits = readListenerLimits(s);
+  if (name === undefined || !listen || !tls || !clientAuth || !revocation || !limits) return undefined;
   if (revocation.check !== 'off' && clientAuth.mode === 'off') {
     reportWarning(ctx, s.at('revocation'), s.keyPath('revocation'), "revocation is checked but clientAuth.mode is 'off': no client certificate will be seen");
   }
-  return { name, listen, tls, clientAuth, revocation };
+  return { name, listen, tls, clientAuth, revocation, limits };
 }
 
 function readListenerTls(parent: ConfigSection): ListenerTlsConfig | undefined {

@@ -98,12 +98,37 @@ export interface RevocationConfig {
   readonly overrides: readonly RevocationOverride[];
 }
 
+/** `listeners[].limits`; durations in milliseconds, sizes in bytes (defaults in listener-limits.ts). */
+export interface ListenerLimits {
+  /** From TCP accept to a completed TLS handshake. */
+  readonly handshakeTimeout: Milliseconds;
+  /** To receive a whole request head. */
+  readonly headerTimeout: Milliseconds;
+  /** Longest pause between two request body chunks. */
+  readonly bodyIdleTimeout: Milliseconds;
+  /** Whole request, head and body, received from the client. */
+  readonly requestTimeout: Milliseconds;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeout: Milliseconds;
+  /** Client connections open at once on this listener; past it new ones are closed. */
+  readonly maxConnections: number;
+  /** Request header fields; past it 431. */
+  readonly maxHeaderCount: number;
+  /** Request head bytes; past it 431. */
+  readonly maxHeaderSize: number;
+  /** Pipelined requests queued behind the one being forwarded, per connection. */
+  readonly pipelineDepth: number;
+  /** Request body bytes buffered before an upstream connection is taken. */
+  readonly bodyBuffer: number;
+}
+
 export interface ListenerConfig {
   readonly name: string;
   readonly listen: HostPort;
   readonly tls: ListenerTlsConfig;
   readonly clientAuth: ClientAuthConfig;
   readonly revocation: RevocationConfig;
+  readonly limits: ListenerLimits;
 }
 
 export type CertHeaderFormat = 'pem-urlencoded' | 'der-base64' | 'rfc9440' | 'xfcc';
