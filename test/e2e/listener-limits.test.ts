@@ -176,10 +176,10 @@ t.test('maxHeaderCount: one field past the limit gets 431 and nothing reaches th
   t.equal(statusAndJson(await okAnswer).status, 200, '10 fields pass');
 
   const headsBefore = upstreamHeads;
-  // Host + 10 fields, then a Content-Length framing a body: the 12th field.
+  // Host + 9 fields, then a Content-Length framing a body: the 11th field, one past the limit.
   const s = await connectTls(main);
   const answer = readUntilClose(s);
-  s.write(`POST /eleven HTTP/1.1\r\nHost: localhost\r\n${fields(10)}Content-Length: 5\r\n\r\nhello`);
+  s.write(`POST /eleven HTTP/1.1\r\nHost: localhost\r\n${fields(9)}Content-Length: 5\r\n\r\nhello`);
   const { status, json } = statusAndJson(await answer);
   t.equal(status, 431);
   t.equal(json?.code, 'HEADERS_TOO_LARGE');
