@@ -10,6 +10,7 @@ import { createUpstreamRuntime, type UpstreamRuntime } from './forward/upstream-
 import { createListenerRuntime, type ListenerRuntime } from './pipeline/listener-runtime.js';
 import { createRequestPipeline } from './pipeline/request-pipeline.js';
 import { createTlsServer, reloadTrust } from './tls/tls-listener.js';
+import { guardListener } from './tls/listener-guards.js';
 import { createAdminServer } from './admin/admin-server.js';
 import { recordCertificateExpiry } from './observability/certificate-expiry.js';
 
@@ -67,9 +68,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await listener.revocation?.start();
       const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics });
       const server = createTlsServer(listenerConfig, listener.trust, handler);
-      server.on('tlsClientError', (err: Error & { code?: string }, socket) => {
-        logger.warn({ event: 'tls_handshake_failed', listener: listenerConfig.name, code: err.code, reason: err.message, remote: socket.remoteAddress }, 'TLS handshake failed');
-      });
+      guardListener(server, listenerConfig, logger, metrics);
       servers.set(listenerConfig.name, server);
       addresses.set(listenerConfig.name, await listen(server, listenerConfig.listen));
       logger.info({ event: 'listening', listener: listenerConfig.name, address: addresses.get(listenerConfig.name), clientAuth: listenerConfig.clientAuth.mode }, 'listener started');

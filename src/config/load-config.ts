@@ -12,6 +12,7 @@ import { reportError, type LoadContext } from './load-context.js';
 import { readRoutes } from './route-config.js';
 import type { ConfigIssue, GatewayConfig, HostPort, ListenerConfig, LogLevel } from './types.js';
 import { readUpstreams } from './upstream-config.js';
+import { warnIfAdminExposed } from './admin-exposure.js';
 
 export { formatCheckReport } from './check-report.js';
 
@@ -87,6 +88,7 @@ function evaluate(text: string, sourcePath: string, opts: LoadConfigOptions): Ch
   const workers = readWorkers(top);
   const adminSection = top.section('admin', ['listen']);
   const admin = adminSection ? readListen(adminSection) : undefined;
+  if (adminSection && admin) warnIfAdminExposed(adminSection, admin);
   const logging = top.section('logging', ['level']);
   const level = logging?.enum('level', LOG_LEVELS) ?? 'info';
   const listeners = top.has('listeners') ? readListeners(ctx, top.value('listeners'), 'listeners') : undefined;

@@ -21,6 +21,8 @@ export interface GatewayMetrics {
   readonly upstreamBusy: Counter<'upstream'>;
   /** Request paths refused before routing, by reason. */
   readonly pathRejections: Counter<'reason'>;
+  /** Requests Node's HTTP parser refused before the pipeline saw them (malformed head or framing), by parser code. */
+  readonly malformedRequests: Counter<'listener' | 'reason'>;
 }
 
 export function createMetrics(registry: Registry = new Registry()): GatewayMetrics {
@@ -92,6 +94,12 @@ export function createMetrics(registry: Registry = new Registry()): GatewayMetri
       name: 'certgate_path_rejections_total',
       help: 'Request paths refused before routing, by reason',
       labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    malformedRequests: new Counter({
+      name: 'certgate_malformed_requests_total',
+      help: 'Requests refused by the HTTP parser (malformed head, framing or chunk syntax), by parser code',
+      labelNames: ['listener', 'reason'] as const,
       registers: [registry],
     }),
   };

@@ -47,3 +47,16 @@ export function sendError(res: ServerResponse, err: GatewayError): number {
   res.end(body);
   return shape.status;
 }
+
+/**
+ * A whole HTTP/1.1 error response that closes the connection, for a socket Node's HTTP parser
+ * gave up on (no ServerResponse exists): the same status and JSON body as sendError.
+ */
+export function rawErrorResponse(err: GatewayError, reasonPhrase: string): string {
+  const shape = ERROR_TABLE[err.code];
+  const body = JSON.stringify({ error: shape.error, error_description: err.description, code: err.code });
+  return (
+    `HTTP/1.1 ${shape.status} ${reasonPhrase}\r\n` +
+    `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`
+  );
+}

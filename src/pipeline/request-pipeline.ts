@@ -20,6 +20,7 @@ import { connectionContext, revocationRejection, type ConnectionContext } from '
 import type { ListenerRuntime } from './listener-runtime.js';
 import { buildUpstreamHeaders } from './upstream-headers.js';
 import { writeAccessLog, type RequestRecord } from './access-log.js';
+import { createRequestGuard } from './request-limits.js';
 
 interface CompiledRoute {
   readonly config: RouteConfig;
@@ -50,6 +51,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
   const { listener, logger, metrics } = deps;
   const listenerName = listener.config.name;
   const idPrefix = `${process.pid.toString(36)}-`;
+  const requestGuard = createRequestGuard(listener.config.limits, listenerName, metrics);
 
   const finish = (rec: RequestRecord, status: number): void => {
     rec.status = status;
@@ -123,6 +125,8 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
       code: undefined,
       durationMs: 0,
     };
+    const refused = requestGuard.admit(req, res);
+    if (refused) return reject(res, rec, refused);
     if (ctx.rejection) return reject(res, rec, ctx.rejection);
     if (ctx.pending) {
       ctx.pending.then(

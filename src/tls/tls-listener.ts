@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SecureContextOptions } from 'node:tls';
 import type { ListenerConfig } from '../config/types.js';
 import type { TrustStore } from './trust-store.js';
+import { DEFAULT_TLS12_CIPHERS } from './cipher-policy.js';
+import { limitServerOptions, applyServerLimits } from './server-limits.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -17,7 +19,7 @@ export function tlsOptions(listener: ListenerConfig, trust: TrustStore): https.S
     key: tls.keyPem,
     minVersion: tls.minVersion,
     maxVersion: tls.maxVersion,
-    ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
+    ciphers: tls.ciphers ?? DEFAULT_TLS12_CIPHERS,
     sessionTimeout: tls.sessionTimeout,
     requestCert,
     // An explicit (possibly empty) list: without `ca`, Node would trust every public root CA for
@@ -33,14 +35,11 @@ export function createTlsServer(listener: ListenerConfig, trust: TrustStore, han
       ...tlsOptions(listener, trust),
       noDelay: true,
       keepAlive: true,
-      // nginx's keepalive_timeout default is 75s; idle sockets cost little in Node.
-      keepAliveTimeout: 65_000,
-      headersTimeout: 20_000,
-      requestTimeout: 0,
+      ...limitServerOptions(listener.limits),
     } as https.ServerOptions,
     handler,
   );
-  server.keepAliveTimeout = 65_000;
+  applyServerLimits(server, listener.limits);
   return server;
 }
 

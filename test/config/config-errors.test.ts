@@ -209,3 +209,17 @@ t.test('two listeners on one address', async (t) => {
     ['admin.listen', lineOf(text, 'admin:') + 1, 'address 127.0.0.1:8443 is already used by listeners[0].listen'],
   ]);
 });
+
+t.test('admin.listen off loopback: a warning with file, line and key; loopback stays quiet', async (t) => {
+  for (const host of ['0.0.0.0', '192.0.2.1', '[::]', 'admin.example.org']) {
+    const text = `${LISTENER}admin:\n  listen: '${host}:9901'\n${UPSTREAM_AND_ROUTE}`;
+    const { errors, warnings, path } = await issues('admin-open.yaml', text);
+    t.same(errors, [], host);
+    t.match(warnings, [{ file: path, key: 'admin.listen', line: lineOf(text, 'admin:') + 1, message: /is not a loopback address/ }], `${host} warns`);
+  }
+  for (const host of ['127.0.0.1', '127.0.0.2', '[::1]', 'localhost']) {
+    const text = `${LISTENER}admin:\n  listen: '${host}:9901'\n${UPSTREAM_AND_ROUTE}`;
+    const { errors, warnings } = await issues('admin-loopback.yaml', text);
+    t.same([errors, warnings], [[], []], `${host} is loopback: no warning`);
+  }
+});
