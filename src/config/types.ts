@@ -36,6 +36,19 @@ export interface ClientAuthConfig {
   readonly verifyDepth: number;
   /** Fail the TLS handshake itself instead of answering with an HTTP error. */
   readonly rejectAtHandshake: boolean;
+  /** Which client keys are accepted (src/config/key-policy.ts); enforced in every mode but off. */
+  readonly keyPolicy: ClientKeyPolicy;
+}
+
+export interface ClientKeyPolicy {
+  /** Smallest RSA (and RSA-PSS) modulus, in bits. */
+  readonly rsaMinBits: number;
+  /** Smallest DSA modulus, in bits; false refuses DSA keys. */
+  readonly dsaMinBits: number | false;
+  /** Allowed named curves, by the names in src/tls/key-policy.ts EC_CURVE_NAMES (P-256, ...). */
+  readonly ecCurves: readonly string[];
+  readonly ed25519: boolean;
+  readonly ed448: boolean;
 }
 
 export interface ListenerTlsConfig {
