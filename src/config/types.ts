@@ -1,6 +1,7 @@
 // Typed, validated, frozen configuration. Produced once by src/config/load-config.ts; no other
 // module sees raw YAML. Durations are milliseconds; files are already read and parsed.
 import type { KeyObject, X509Certificate } from 'node:crypto';
+import type { CompiledAllow } from '../policy/route-policy.js';
 
 export type Milliseconds = number;
 
@@ -224,6 +225,8 @@ export interface RouteConfig {
   readonly upstream: UpstreamConfig;
   readonly clientCert: 'required' | 'optional';
   readonly allow?: AllowRules;
+  /** `allow` compiled when the config loads (present exactly when allow is). */
+  readonly compiledAllow?: CompiledAllow;
 }
 
 export interface GatewayConfig {
