@@ -89,7 +89,7 @@ function readSeconds(s: ConfigSection, key: string): number | undefined {
 
 function readClientAuth(parent: ConfigSection): ClientAuthConfig | undefined {
   const defaults = { mode: 'require' as const, verifyDepth: 1, rejectAtHandshake: false };
-  const s = parent.has('clientAuth') ? parent.section('clientAuth', ['mode', 'trustedCAs', 'verifyDepth', 'rejectAtHandshake']) : undefined;
+  const s = parent.has('clientAuth') ? parent.section('clientAuth', ['mode', 'trustedCAs', 'verifyDepth', 'rejectAtHandshake', 'keyPolicy']) : undefined;
   if (parent.has('clientAuth') && !s) return undefined;
   const mode = s?.enum('mode', MODES) ?? defaults.mode;
   const verifyDepth = s?.integer('verifyDepth', { min: 0, max: 32 }) ?? defaults.verifyDepth;

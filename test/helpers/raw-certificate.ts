@@ -12,7 +12,9 @@ import type { IssuedCertificate } from './pki.js';
 export type KeySpec =
   | { readonly type: 'ec'; readonly curve: string }
   | { readonly type: 'rsa'; readonly bits: number }
-  | { readonly type: 'ed25519' };
+  | { readonly type: 'ed25519' }
+  /** Only for certificates signed by an `issuer` (no DSA signature algorithm here). */
+  | { readonly type: 'dsa'; readonly bits: number };
 
 export interface RawCertificateSpec {
   /** The client's key; default EC P-256. */
@@ -117,6 +119,8 @@ function generateKey(spec: KeySpec): { privateKey: KeyObject; publicKey: KeyObje
       return generateKeyPairSync('rsa', { modulusLength: spec.bits });
     case 'ed25519':
       return generateKeyPairSync('ed25519');
+    case 'dsa':
+      return generateKeyPairSync('dsa', { modulusLength: spec.bits, divisorLength: spec.bits >= 2048 ? 256 : 160 });
   }
 }
 
