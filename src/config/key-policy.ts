@@ -29,7 +29,12 @@ export function readKeyPolicy(parent: ConfigSection): ClientKeyPolicy | undefine
   let dsaMinBits: number | false | undefined = d.dsaMinBits;
   if (s.has('dsaMinBits')) {
     const v = s.value('dsaMinBits');
-    dsaMinBits = isScalar(v) && v.value === false ? false : s.integer('dsaMinBits', MIN_BITS);
+    if (isScalar(v) && v.value === false) dsaMinBits = false;
+    else if (isScalar(v) && typeof v.value === 'number') dsaMinBits = s.integer('dsaMinBits', MIN_BITS);
+    else {
+      s.error('dsaMinBits', `expected an integer from ${MIN_BITS.min} to ${MIN_BITS.max} (bits), or false to refuse DSA keys`);
+      dsaMinBits = undefined;
+    }
   }
   let ecCurves: string[] | undefined = [...d.ecCurves];
   if (s.has('ecCurves')) {
