@@ -5,12 +5,12 @@
 // becomes a typed answer (401 CLIENT_CERT_INVALID for a certificate that cannot be described,
 // 500 INTERNAL_ERROR otherwise), one error log line and certgate_internal_errors_total{stage}.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { GatewayError } from '../errors.js';
 import { UndescribableCertificateError } from '../identity/client-certificate.js';
+import type { ClientIdentity } from '../identity/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { TLSSocket } from 'node:tls';
-import type { ClientIdentity } from '../identity/types.js';
 import { connectionContext, type ConnectionContext } from './connection-context.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 
@@ -103,7 +103,7 @@ export class FaultBoundary<R extends GuardedRequest> {
     this.deps.metrics.internalErrors.inc({ stage });
     this.deps.logger.error(
       { event: 'internal_error', stage, listener: this.deps.runtime.config.name, requestId, remote, err },
-      `unexpected error in the ${stage} stage; answered without forwarding`,
+      `unexpected error in the ${stage} stage; the request was answered with an error`,
     );
   }
 

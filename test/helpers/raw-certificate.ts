@@ -37,7 +37,6 @@ export interface RawCertificate {
   readonly keyPem: string;
 }
 
-const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 const OID_SHA256_RSA = '1.2.840.113549.1.1.11';
 const OID_ED25519 = '1.3.101.112';

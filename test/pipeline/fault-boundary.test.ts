@@ -3,7 +3,7 @@
 // and certgate_internal_errors_total{stage}; nothing reaches the process (issue 7, finding 1).
 // The stages themselves are stand-ins here (functions that throw); over real TLS with real
 // certificates see test/e2e/edge-attacks/crash-certificates.ts.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import http from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Registry } from 'prom-client';
@@ -31,7 +31,7 @@ t.teardown(() => {
   process.off('unhandledRejection', onUnhandled);
 });
 
-async function harness(t: Tap.Test, identify: () => never, proceed: (ctx: ConnectionContext, rec: Rec) => void, withContext?: () => ConnectionContext) {
+async function harness(t: Test, identify: () => never, proceed: (ctx: ConnectionContext, rec: Rec) => void, withContext?: () => ConnectionContext) {
   const { logger, logs } = captureLogger();
   const metrics = createMetrics(new Registry());
   const runtime = { config: { name: 'edge' }, identities: { resolve: identify }, revocation: undefined } as unknown as ListenerRuntime;
@@ -65,7 +65,6 @@ async function harness(t: Tap.Test, identify: () => never, proceed: (ctx: Connec
   };
   return { get, logs, count };
 }
-declare global { namespace Tap { type Test = any } } // eslint-disable-line
 
 const fine = (): ConnectionContext => ({ identity: { chain: [], verify: 'NONE' }, remoteAddress: '127.0.0.1', rejection: undefined, revocation: undefined, pending: undefined });
 const never = (): never => {
