@@ -7,6 +7,7 @@ import { distinguishedNameProblem, isThumbprint } from './distinguished-names.js
 import type { ConfigSection } from './config-section.js';
 import { reportError } from './load-context.js';
 import type { AllowRules } from './types.js';
+import { compileAllowEntry } from '../policy/route-policy.js';
 
 type RuleKey = keyof AllowRules;
 const RULE_KEYS = ['subjectDN', 'sanDNS', 'sanURI', 'sanEmail', 'sanIP', 'thumbprints'] as const satisfies readonly RuleKey[];
@@ -33,7 +34,7 @@ export function readAllowRules(parent: ConfigSection): AllowRules | undefined {
   for (const key of RULE_KEYS) {
     for (const item of s.stringList(key) ?? []) {
       entries += 1;
-      const problem = CHECKS[key](item.value);
+      const problem = CHECKS[key](item.value) ?? compileProblem(key, item.value);
       if (problem) reportError(s.ctx, item.node, item.path, problem);
       else rules[key].push(item.value);
     }
@@ -43,6 +44,16 @@ export function readAllowRules(parent: ConfigSection): AllowRules | undefined {
     s.errorHere(`allow needs at least one entry in ${RULE_KEYS.join(', ')}; remove allow to admit every verified certificate`);
   }
   return rules;
+}
+
+/** What compileAllowEntry, the code that matches the entry at runtime, says of it. */
+function compileProblem(key: RuleKey, value: string): string | undefined {
+  try {
+    compileAllowEntry(key, value);
+    return undefined;
+  } catch (err) {
+    return `cannot be matched: ${(err as Error).message}`;
+  }
 }
 
 function isEmptyList(s: ConfigSection, key: RuleKey): boolean {

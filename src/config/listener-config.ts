@@ -7,6 +7,7 @@ import { indexKey, reportError, reportWarning, type LoadContext, type YamlValue 
 import { LISTEN_EXPECTED, parseListenAddress } from './listen-address.js';
 import { DEFAULT_REVOCATION, readRevocation } from './revocation-config.js';
 import { readListenerLimits } from './listener-limits.js';
+import { DEFAULT_KEY_POLICY, readKeyPolicy } from './key-policy.js';
 import type { CertificateFile, ClientAuthConfig, ClientAuthMode, HostPort, ListenerConfig, ListenerTlsConfig } from './types.js';
 import { readList, reportDuplicateNames } from './yaml-values.js';
 
@@ -88,7 +89,7 @@ function readSeconds(s: ConfigSection, key: string): number | undefined {
 
 function readClientAuth(parent: ConfigSection): ClientAuthConfig | undefined {
   const defaults = { mode: 'require' as const, verifyDepth: 1, rejectAtHandshake: false };
-  const s = parent.has('clientAuth') ? parent.section('clientAuth', ['mode', 'trustedCAs', 'verifyDepth', 'rejectAtHandshake']) : undefined;
+  const s = parent.has('clientAuth') ? parent.section('clientAuth', ['mode', 'trustedCAs', 'verifyDepth', 'rejectAtHandshake', 'keyPolicy']) : undefined;
   if (parent.has('clientAuth') && !s) return undefined;
   const mode = s?.enum('mode', MODES) ?? defaults.mode;
   const verifyDepth = s?.integer('verifyDepth', { min: 0, max: 32 }) ?? defaults.verifyDepth;
@@ -120,7 +121,9 @@ function readClientAuth(parent: ConfigSection): ClientAuthConfig | undefined {
     const count = trustedCAs.reduce((n, f) => n + f.certificates.length, 0);
     where.error(whereKey, caNamesLimitMessage(size, count));
   }
-  return { mode, trustedCAs, verifyDepth, rejectAtHandshake };
+  const keyPolicy = s ? readKeyPolicy(s) : DEFAULT_KEY_POLICY;
+  if (!keyPolicy) return undefined;
+  return { mode, trustedCAs, verifyDepth, rejectAtHandshake, keyPolicy };
 }
 
 function warnIfExpired(ctx: LoadContext, node: YamlValue, key: string, f: CertificateFile): void {

@@ -1,6 +1,7 @@
 // `routes[]`: match, target upstream (resolved to its object), certificate requirement, policy.
 import { ConfigSection } from './config-section.js';
 import { readAllowRules } from './allow-rules.js';
+import { compileAllow } from '../policy/route-policy.js';
 import { isHttpToken } from './header-names.js';
 import { isHostname } from './listen-address.js';
 import { indexKey, reportError, type LoadContext, type YamlValue } from './load-context.js';
@@ -59,7 +60,8 @@ function readRoute(
     name,
     ...(routeListeners ? { listeners: routeListeners } : {}),
     match, upstream, clientCert,
-    ...(allow ? { allow } : {}),
+    // Compiled once here, by the code that runs it (src/policy/route-policy.ts).
+    ...(allow ? { allow, compiledAllow: compileAllow(allow) } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // Typed, validated, frozen configuration. Produced once by src/config/load-config.ts; no other
 // module sees raw YAML. Durations are milliseconds; files are already read and parsed.
 import type { KeyObject, X509Certificate } from 'node:crypto';
+import type { CompiledAllow } from '../policy/route-policy.js';
 
 export type Milliseconds = number;
 
@@ -36,6 +37,19 @@ export interface ClientAuthConfig {
   readonly verifyDepth: number;
   /** Fail the TLS handshake itself instead of answering with an HTTP error. */
   readonly rejectAtHandshake: boolean;
+  /** Which client keys are accepted (src/config/key-policy.ts); enforced in every mode but off. */
+  readonly keyPolicy: ClientKeyPolicy;
+}
+
+export interface ClientKeyPolicy {
+  /** Smallest RSA (and RSA-PSS) modulus, in bits. */
+  readonly rsaMinBits: number;
+  /** Smallest DSA modulus, in bits; false refuses DSA keys. */
+  readonly dsaMinBits: number | false;
+  /** Allowed named curves, by the names in src/tls/key-policy.ts EC_CURVE_NAMES (P-256, ...). */
+  readonly ecCurves: readonly string[];
+  readonly ed25519: boolean;
+  readonly ed448: boolean;
 }
 
 export interface ListenerTlsConfig {
@@ -211,6 +225,8 @@ export interface RouteConfig {
   readonly upstream: UpstreamConfig;
   readonly clientCert: 'required' | 'optional';
   readonly allow?: AllowRules;
+  /** `allow` compiled when the config loads (present exactly when allow is). */
+  readonly compiledAllow?: CompiledAllow;
 }
 
 export interface GatewayConfig {

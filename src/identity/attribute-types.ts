@@ -1,6 +1,7 @@
 // Attribute types of distinguished names: the short names we print and the aliases we accept.
 // RFC 4514 section 3 names CN, L, ST, O, OU, C, STREET, DC, UID; the rest are the names OpenSSL
 // (and so nginx's $ssl_client_s_dn) prints, which is what upstreams and operators already write.
+import { canonicalOid } from './object-identifier.js';
 
 interface AttributeTypeInfo {
   readonly oid: string;
@@ -38,7 +39,6 @@ for (const info of ATTRIBUTE_TYPES) {
   for (const n of [info.name, ...info.aliases]) BY_NAME.set(n.toLowerCase(), info);
 }
 
-const NUMERIC_OID = /^\d+(?:\.\d+)+$/;
 const DESCR = /^[A-Za-z][A-Za-z0-9-]*$/;
 
 /**
@@ -48,7 +48,9 @@ const DESCR = /^[A-Za-z][A-Za-z0-9-]*$/;
 export function attributeTypeOid(type: string): string | undefined {
   const t = type.trim();
   const numeric = /^oid\./i.test(t) ? t.slice(4) : t;
-  if (NUMERIC_OID.test(numeric)) return numeric.split('.').map((arc) => String(Number(arc))).join('.');
+  // Arcs of any size (BigInt): Number() would round an arc above 2^53 into another OID.
+  const dotted = canonicalOid(numeric);
+  if (dotted !== undefined) return dotted;
   if (!DESCR.test(t)) return undefined;
   return BY_NAME.get(t.toLowerCase())?.oid;
 }

@@ -7,6 +7,7 @@ import type { SubjectAltNames } from './types.js';
 import type { AttributeTypeAndValue, DistinguishedName, RelativeDistinguishedName } from './distinguished-name.js';
 import { decodeStringValue } from './ber-string.js';
 import { formatIpBytes } from './ip-address.js';
+import { oidFromContent } from './object-identifier.js';
 
 export interface CertificateFields {
   readonly subject: DistinguishedName;
@@ -56,7 +57,9 @@ function decodeAttribute(block: asn1js.AsnType): AttributeTypeAndValue {
   }
   const ber = Buffer.from(value.valueBeforeDecodeView);
   const text = decodeStringValue(ber);
-  const oid = type.valueBlock.toString();
+  const whole = type.valueBeforeDecodeView;
+  const oid = oidFromContent(whole.subarray(whole.length - type.lenBlock.length));
+  if (oid === undefined) throw new Error('malformed Name: attribute type is not a valid OBJECT IDENTIFIER');
   return text === undefined ? { oid, ber } : { oid, text, ber };
 }
 

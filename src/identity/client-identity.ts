@@ -18,13 +18,18 @@ export interface IdentityInput {
   readonly authorizationError?: string | Error | null;
   /** The leaf already described (callers caching per certificate); described here otherwise. */
   readonly certificate?: ClientCertificate;
+  /** See ClientIdentity.verifyDetail. */
+  readonly verifyDetail?: string;
 }
 
 export function buildIdentity(input: IdentityInput): ClientIdentity {
   if (!input.leaf) return Object.freeze({ chain: Object.freeze([]), verify: 'NONE' as const });
   const certificate = input.certificate ?? describeCertificate(input.leaf);
   if (input.authorized) return Object.freeze({ certificate, chain: Object.freeze([...input.chain]), verify: 'SUCCESS' as const });
-  return Object.freeze({ certificate, chain: Object.freeze([]), verify: 'FAILED' as const, verifyReason: verifyReason(input.authorizationError) });
+  return Object.freeze({
+    certificate, chain: Object.freeze([]), verify: 'FAILED' as const, verifyReason: verifyReason(input.authorizationError),
+    ...(input.verifyDetail !== undefined ? { verifyDetail: input.verifyDetail } : {}),
+  });
 }
 
 /**
@@ -98,6 +103,8 @@ const FAILURE_KINDS: Readonly<Record<string, VerifyFailureKind>> = {
   // certgate's own reasons (src/tls/peer-identity.ts), for resumed TLS sessions.
   RESUMED_SESSION_UNVERIFIABLE: 'untrusted',
   TRUST_ANCHOR_REMOVED: 'untrusted',
+  CLIENT_KEY_POLICY: 'invalid',
+  CERT_UNDESCRIBABLE: 'invalid',
 };
 
 const DESCRIPTIONS: Readonly<Record<VerifyFailureKind, string>> = {
@@ -117,6 +124,8 @@ const REASON_DESCRIPTIONS: Readonly<Record<string, string>> = {
   CERT_SIGNATURE_FAILURE: 'client certificate signature is invalid',
   RESUMED_SESSION_UNVERIFIABLE: 'resumed TLS session could not be re-verified against the current trust anchors',
   TRUST_ANCHOR_REMOVED: 'client certificate chains to a CA that is no longer trusted',
+  CLIENT_KEY_POLICY: 'client certificate key is not allowed by the key policy',
+  CERT_UNDESCRIBABLE: 'certificate cannot be parsed',
 };
 
 /** What a verify reason means, for the error body and metrics (the reason itself is for logs). */

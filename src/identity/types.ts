@@ -37,4 +37,9 @@ export interface ClientIdentity {
   readonly verify: VerifyStatus;
   /** OpenSSL-style reason for FAILED, e.g. CERT_HAS_EXPIRED. */
   readonly verifyReason?: string;
+  /**
+   * For certgate's own refusals (key policy, undescribable certificate): the sentence the client
+   * is told, which says more than the reason's generic description.
+   */
+  readonly verifyDetail?: string;
 }

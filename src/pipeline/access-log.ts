@@ -2,6 +2,7 @@
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ConnectionContext } from './connection-context.js';
+import type { PipelineStage } from './fault-boundary.js';
 
 export interface RequestRecord {
   readonly start: number;
@@ -15,6 +16,8 @@ export interface RequestRecord {
   upstreamStatus: number | undefined;
   code: string | undefined;
   durationMs: number;
+  /** The stage running now, for the fault boundary's metric (fault-boundary.ts). */
+  stage?: PipelineStage;
 }
 
 export function writeAccessLog(logger: Logger, metrics: GatewayMetrics, rec: RecordLike): void {

@@ -12,11 +12,12 @@ import { GatewayError } from '../errors.js';
 import type { RouteTable } from '../routing/route-table.js';
 import { isAmbiguousPath } from '../routing/path-safety.js';
 import { normaliseHeaderName } from '../headers/sanitize-headers.js';
-import { compileAllow, checkAllow, type CompiledAllow } from '../policy/route-policy.js';
+import { checkAllow, type CompiledAllow } from '../policy/route-policy.js';
 import { forwardRequest } from '../forward/forward-request.js';
 import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
 import { sendError } from './error-response.js';
-import { connectionContext, revocationRejection, type ConnectionContext } from './connection-context.js';
+import { revocationRejection, type ConnectionContext } from './connection-context.js';
+import { FaultBoundary } from './fault-boundary.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { buildUpstreamHeaders } from './upstream-headers.js';
 import { writeAccessLog, type RequestRecord } from './access-log.js';
@@ -43,7 +44,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
   const compile = (route: RouteConfig): CompiledRoute => {
     let c = compiled.get(route);
     if (!c) {
-      c = { config: route, upstream: deps.upstreams.get(route.upstream.name)!, allow: route.allow ? compileAllow(route.allow) : undefined };
+      c = { config: route, upstream: deps.upstreams.get(route.upstream.name)!, allow: route.compiledAllow };
       compiled.set(route, c);
     }
     return c;
@@ -71,6 +72,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     if (revoked) return reject(res, rec, revoked);
 
     // route
+    rec.stage = 'route';
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -83,6 +85,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     rec.route = route.name;
 
     // policy
+    rec.stage = 'policy';
     const identity = ctx.identity;
     if (route.clientCert === 'required' && identity.certificate === undefined) {
       return reject(res, rec, new GatewayError('CLIENT_CERT_REQUIRED', `route ${route.name} requires a client certificate`));
@@ -93,6 +96,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     }
 
     // headers + sign
+    rec.stage = 'headers';
     const up = r.upstream;
     const built = buildUpstreamHeaders(req, up, identity, ctx.remoteAddress, host, path, q === -1 ? undefined : url.slice(q));
     if (built.stripped) {
@@ -101,6 +105,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     }
 
     // forward + respond
+    rec.stage = 'forward';
     forwardRequest(req, res, { client: up.client, method: req.method ?? 'GET', path: url, headers: built.headers, hasBody: built.hasBody }, (result) => {
       rec.upstreamStatus = result.upstreamStatus;
       if (result.error) return reject(res, rec, result.error);
@@ -108,10 +113,12 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     });
   };
 
+  const boundary = new FaultBoundary<RequestRecord>({ runtime: listener, logger, metrics }, proceed, reject);
+
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as TLSSocket;
     // identify (once per connection)
-    const ctx = connectionContext(socket, listener, logger);
+    const ctx = boundary.identify(socket);
     const rec: RequestRecord = {
       start: performance.now(),
       requestId: idPrefix + (++requestCounter).toString(36),
@@ -124,22 +131,11 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
       upstreamStatus: undefined,
       code: undefined,
       durationMs: 0,
+      stage: undefined,
     };
     const refused = requestGuard.admit(req, res);
     if (refused) return reject(res, rec, refused);
     if (ctx.rejection) return reject(res, rec, ctx.rejection);
-    if (ctx.pending) {
-      ctx.pending.then(
-        () => proceed(req, res, ctx, rec),
-        () => reject(res, rec, new GatewayError('INTERNAL_ERROR', 'revocation check failed')),
-      );
-      return;
-    }
-    try {
-      proceed(req, res, ctx, rec);
-    } catch (err) {
-      logger.error({ err, requestId: rec.requestId }, 'request failed');
-      reject(res, rec, new GatewayError('INTERNAL_ERROR', 'internal error'));
-    }
+    boundary.run(req, res, ctx, rec);
   };
 }

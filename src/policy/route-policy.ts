@@ -22,21 +22,42 @@ export type AllowVerdict = { readonly ok: true } | { readonly ok: false; readonl
 
 const ALLOWED: AllowVerdict = Object.freeze({ ok: true });
 
-/** Normalize every entry once. Throws on an entry that cannot be normalized (see allowRuleProblems). */
+type AllowRuleKey = keyof AllowRules;
+
+/**
+ * How one entry of each kind is normalised for matching. Throws on an entry that cannot be;
+ * the config loader runs this very function on every entry (src/config/allow-rules.ts), so an
+ * entry `check` accepts can never fail here at runtime.
+ */
+export function compileAllowEntry(key: AllowRuleKey, entry: string): string {
+  switch (key) {
+    case 'subjectDN':
+      return normalizeDN(entry);
+    case 'sanDNS':
+      return normalizeDnsName(entry);
+    case 'sanEmail':
+      return normalizeEmail(entry);
+    case 'sanIP': {
+      const canonical = canonicalIp(entry);
+      if (canonical === undefined) throw new Error(`not an IP address: ${entry}`);
+      return canonical;
+    }
+    case 'sanURI':
+    case 'thumbprints':
+      return entry;
+  }
+}
+
+/** Normalize every entry once, when the config loads. Throws on an entry compileAllowEntry refuses. */
 export function compileAllow(rules: AllowRules): CompiledAllow {
+  const set = (key: AllowRuleKey): ReadonlySet<string> => new Set(rules[key].map((entry) => compileAllowEntry(key, entry)));
   return Object.freeze({
-    subjectDN: new Set(rules.subjectDN.map((dn) => normalizeDN(dn))),
-    sanDNS: new Set(rules.sanDNS.map(normalizeDnsName)),
-    sanURI: new Set(rules.sanURI),
-    sanEmail: new Set(rules.sanEmail.map(normalizeEmail)),
-    sanIP: new Set(
-      rules.sanIP.map((ip) => {
-        const canonical = canonicalIp(ip);
-        if (canonical === undefined) throw new Error(`not an IP address: ${ip}`);
-        return canonical;
-      }),
-    ),
-    thumbprints: new Set(rules.thumbprints),
+    subjectDN: set('subjectDN'),
+    sanDNS: set('sanDNS'),
+    sanURI: set('sanURI'),
+    sanEmail: set('sanEmail'),
+    sanIP: set('sanIP'),
+    thumbprints: set('thumbprints'),
   });
 }
 
@@ -85,10 +106,18 @@ export function checkAllow(identity: ClientIdentity, allow: CompiledAllow): Allo
 
 // Once per certificate, not per request: ClientCertificate objects are cached per connection.
 const subjectKeys = new WeakMap<ClientCertificate, string>();
+// Matches no compiled subjectDN entry (those come from normalizeDN and never hold a NUL).
+const UNMATCHABLE = '\u0000';
 function normalizedSubject(cert: ClientCertificate): string {
   let key = subjectKeys.get(cert);
   if (key === undefined) {
-    key = normalizeDN(cert.subjectDN);
+    // formatDN output always parses back (test/identity/distinguished-name-roundtrip.test.ts);
+    // should a certificate ever defeat that, it matches no DN rule instead of throwing.
+    try {
+      key = normalizeDN(cert.subjectDN);
+    } catch {
+      key = UNMATCHABLE;
+    }
     subjectKeys.set(cert, key);
   }
   return key;

@@ -4,7 +4,9 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { RevocationCheck, RevocationConfig, RevocationSource } from '../config/types.js';
+import type { RevocationCheck, RevocationConfig, RevocationOverride, RevocationSource } from '../config/types.js';
+import { decodeName } from '../identity/certificate-fields.js';
+import { normalizeDN } from '../identity/distinguished-name.js';
 import { certInfo, thumbprintOf, type CertInfo } from './cert-info.js';
 import { CrlStore } from './crl-store.js';
 import { formatName } from './der-reader.js';
@@ -35,6 +37,8 @@ export class RevocationChecker {
   /** Last good verdict per leaf, kept staleGrace past its expiry for bounded soft-fail. */
   private readonly lastGood: TtlCache<RevocationVerdict>;
   private readonly inflight = new Coalescer<RevocationVerdict>();
+  /** Overrides with their issuer DN normalised once, when the checker is provisioned. */
+  private readonly overrides: ReadonlyArray<{ readonly override: RevocationOverride; readonly subjectKey: string | undefined }>;
 
   constructor(
     private readonly config: RevocationConfig,
@@ -44,6 +48,10 @@ export class RevocationChecker {
     this.logger = deps.logger.child({ component: 'revocation' });
     this.metrics = createRevocationMetrics(deps.registry);
     this.anchors = deps.trustAnchors.map(certInfo);
+    this.overrides = config.overrides.map((override) => ({
+      override,
+      subjectKey: override.issuer.subjectDN === undefined ? undefined : normalizeDN(override.issuer.subjectDN),
+    }));
     this.verdicts = new TtlCache(100_000, this.now);
     this.lastGood = new TtlCache(100_000, this.now);
     this.ocsp = new OcspClient(config.ocsp, { logger: this.logger, metrics: this.metrics, now: this.now });
@@ -173,20 +181,27 @@ export class RevocationChecker {
   }
 
   private overrideFor(anchor: CertInfo): RevocationConfig['overrides'][number] | undefined {
-    if (this.config.overrides.length === 0) return undefined;
-    const dn = normalizeDn(formatName(anchor.subjectDer));
-    return this.config.overrides.find((o) =>
-      (o.issuer.thumbprint !== undefined && o.issuer.thumbprint === anchor.thumbprint)
-      || (o.issuer.subjectDN !== undefined && normalizeDn(o.issuer.subjectDN) === dn));
+    if (this.overrides.length === 0) return undefined;
+    const dn = anchorSubjectKey(anchor);
+    return this.overrides.find((o) =>
+      (o.override.issuer.thumbprint !== undefined && o.override.issuer.thumbprint === anchor.thumbprint)
+      || (o.subjectKey !== undefined && o.subjectKey === dn))?.override;
   }
 }
 
-/** RFC 4514 string → comparable form: attribute types case-insensitive, spaces around separators ignored. */
-function normalizeDn(dn: string): string {
-  return dn.split(/(?<!\\),/).map((rdn) => {
-    const eq = rdn.indexOf('=');
-    return `${rdn.slice(0, eq).trim().toLowerCase()}=${rdn.slice(eq + 1).trim()}`;
-  }).join(',');
+// The anchor's subject as the identity module's DN normaliser sees it (RFC 4517
+// distinguishedNameMatch: escaping, case, spacing and string types all handled), once per anchor.
+const anchorKeys = new WeakMap<CertInfo, string | undefined>();
+function anchorSubjectKey(anchor: CertInfo): string | undefined {
+  if (anchorKeys.has(anchor)) return anchorKeys.get(anchor);
+  let key: string | undefined;
+  try {
+    key = normalizeDN(decodeName(anchor.subjectDer));
+  } catch {
+    key = undefined;
+  }
+  anchorKeys.set(anchor, key);
+  return key;
 }
 
 export { thumbprintOf };

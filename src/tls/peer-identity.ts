@@ -7,9 +7,10 @@
 // TrustStore (and the listener rotates ticket keys whenever trust changes, see tls-listener.ts).
 import type { TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
-import type { ClientAuthConfig } from '../config/types.js';
+import type { ClientAuthConfig, ClientKeyPolicy } from '../config/types.js';
 import type { ClientIdentity, ClientCertificate } from '../identity/types.js';
-import { describeCertificate } from '../identity/client-certificate.js';
+import { describeCertificate, UndescribableCertificateError } from '../identity/client-certificate.js';
+import { keyPolicyViolation } from './key-policy.js';
 import { buildIdentity, peerChain, verifyReason } from '../identity/client-identity.js';
 import { thumbprintOf, type TrustStore } from './trust-store.js';
 
@@ -28,7 +29,7 @@ export class PeerIdentityResolver {
   private readonly verdicts = new Map<string, CacheEntry>();
   /** The last identity from a full handshake by thumbprint, for resumed sessions. */
   private readonly fullHandshakes = new Map<string, CacheEntry>();
-  private readonly certificates = new Map<string, ClientCertificate>();
+  private readonly certificates = new Map<string, DescribedCertificate>();
 
   constructor(
     private readonly clientAuth: ClientAuthConfig,
@@ -50,14 +51,16 @@ export class PeerIdentityResolver {
       lruSet(this.fullHandshakes, thumbprint, hit);
       return hit.identity;
     }
-    const certificate = this.describe(leaf, thumbprint);
+    const described = this.describe(leaf, thumbprint);
     let identity: ClientIdentity;
-    if (socket.authorized) {
+    if (described.refusal !== undefined) {
+      identity = refused(described);
+    } else if (socket.authorized) {
       const chain = peerChain(leaf, MAX_CHAIN, this.trust.anchors);
-      identity = this.withDepthCheck(leaf, certificate, chain);
+      identity = this.withDepthCheck(leaf, described.certificate, chain);
       this.trust.rememberChain(chain);
     } else {
-      identity = failed(leaf, certificate, reason);
+      identity = failed(leaf, described.certificate, reason);
     }
     const entry = { identity, generation };
     lruSet(this.verdicts, key, entry);
@@ -72,7 +75,9 @@ export class PeerIdentityResolver {
   }
 
   private resolveResumed(socket: TLSSocket, leaf: X509Certificate, thumbprint: string, generation: number): ClientIdentity {
-    const certificate = this.describe(leaf, thumbprint);
+    const described = this.describe(leaf, thumbprint);
+    if (described.refusal !== undefined) return refused(described);
+    const certificate = described.certificate;
     const now = Date.now();
     if (certificate.notAfter.getTime() < now) return failed(leaf, certificate, 'CERT_HAS_EXPIRED');
     // The original verdict was a failure; it cannot have become a success.
@@ -92,14 +97,47 @@ export class PeerIdentityResolver {
     return buildIdentity({ leaf, certificate, chain, authorized: true });
   }
 
-  private describe(leaf: X509Certificate, thumbprint: string): ClientCertificate {
-    let certificate = lruGet(this.certificates, thumbprint);
-    if (!certificate) {
-      certificate = describeCertificate(leaf);
-      lruSet(this.certificates, thumbprint, certificate);
+  /**
+   * The certificate described and held to the key policy, once per certificate. Refusals here
+   * override OpenSSL's verdict, in every mode: optional_no_ca tolerates an unknown issuer, not
+   * a weak key or a certificate nobody can read.
+   */
+  private describe(leaf: X509Certificate, thumbprint: string): DescribedCertificate {
+    let described = lruGet(this.certificates, thumbprint);
+    if (!described) {
+      described = describeAndCheck(leaf, this.clientAuth.keyPolicy);
+      lruSet(this.certificates, thumbprint, described);
     }
-    return certificate;
+    return described;
   }
+}
+
+type DescribedCertificate =
+  | { readonly certificate: ClientCertificate; readonly refusal?: undefined }
+  | { readonly certificate: ClientCertificate | undefined; readonly refusal: { readonly reason: string; readonly detail: string } };
+
+function describeAndCheck(leaf: X509Certificate, policy: ClientKeyPolicy): DescribedCertificate {
+  let certificate: ClientCertificate;
+  try {
+    certificate = describeCertificate(leaf);
+  } catch (err) {
+    if (!(err instanceof UndescribableCertificateError)) throw err;
+    return { certificate: undefined, refusal: { reason: err.code, detail: err.description } };
+  }
+  const violation = keyPolicyViolation(leaf, policy);
+  return violation === undefined ? { certificate } : { certificate, refusal: { reason: 'CLIENT_KEY_POLICY', detail: violation } };
+}
+
+/** A certificate certgate refuses whatever OpenSSL said of it. */
+function refused(described: DescribedCertificate): ClientIdentity {
+  const { reason, detail } = described.refusal!;
+  return Object.freeze({
+    ...(described.certificate ? { certificate: described.certificate } : {}),
+    chain: Object.freeze([]),
+    verify: 'FAILED' as const,
+    verifyReason: reason,
+    verifyDetail: detail,
+  });
 }
 
 function failed(leaf: X509Certificate, certificate: ClientCertificate, reason: string): ClientIdentity {

@@ -31,5 +31,5 @@ export function listenerVerdict(mode: ClientAuthMode, identity: ClientIdentity):
   if (mode === 'optional_no_ca' && identity.verifyReason && NO_CA_TOLERATED.has(identity.verifyReason)) {
     return undefined;
   }
-  return new GatewayError('CLIENT_CERT_INVALID', classifyVerifyFailure(identity.verifyReason ?? 'UNKNOWN').description);
+  return new GatewayError('CLIENT_CERT_INVALID', identity.verifyDetail ?? classifyVerifyFailure(identity.verifyReason ?? 'UNKNOWN').description);
 }

@@ -34,10 +34,12 @@ t.test('listen addresses', async (t) => {
 });
 
 t.test('RFC 4514 distinguished names and thumbprints', async (t) => {
-  for (const ok of ['CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP', 'CN=a+UID=b,O=x', 'CN=Smith\\, John', '2.5.4.3=#0403616263', 'cn=a, o=b']) {
+  for (const ok of ['CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP', 'CN=a+UID=b,O=x', 'CN=Smith\\, John', '2.5.4.3=#0403616263', 'cn=a, o=b',
+    // The runtime parser (identity/distinguished-name.ts) reads RFC 2253's ';' separator, and config is checked by that parser.
+    'CN=a;O=b', '1.2.99999999999999999999999=#0C0161']) {
     t.equal(distinguishedNameProblem(ok), undefined, ok);
   }
-  for (const bad of ['client.example.org', 'CN=a;O=b', '=x', 'CN=a,', 'CN=a\\q', 'C N=x']) t.type(distinguishedNameProblem(bad), 'string', bad);
+  for (const bad of ['client.example.org', 'XYZ=a', 'CN=a,badAttr=b', '=x', 'CN=a,', 'CN=a\\q', 'C N=x']) t.type(distinguishedNameProblem(bad), 'string', bad);
   t.ok(isThumbprint('OID_Sc2yReTDx9QS7f1SMUzNxsh7khJYmaIwqXw8Yuw'));
   t.notOk(isThumbprint('OID_Sc2yReTDx9QS7f1SMUzNxsh7khJYmaIwqXw8Yu'), '42 characters');
   t.notOk(isThumbprint('OID_Sc2yReTDx9QS7f1SMUzNxsh7khJYmaIwqXw8Yu='), 'padding');

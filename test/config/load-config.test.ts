@@ -190,7 +190,10 @@ routes:
   t.equal(c.admin, undefined);
   t.equal(c.logging.level, 'info');
   const l = c.listeners[0]!;
-  t.same({ ...l.clientAuth, trustedCAs: l.clientAuth.trustedCAs.length }, { mode: 'require', trustedCAs: 1, verifyDepth: 1, rejectAtHandshake: false });
+  t.same({ ...l.clientAuth, trustedCAs: l.clientAuth.trustedCAs.length }, {
+    mode: 'require', trustedCAs: 1, verifyDepth: 1, rejectAtHandshake: false,
+    keyPolicy: { rsaMinBits: 2048, dsaMinBits: 2048, ecCurves: ['P-256', 'P-384', 'P-521'], ed25519: true, ed448: true },
+  });
   t.same(l.revocation, {
     check: 'off', sources: ['ocsp', 'crl'], failMode: 'closed', staleGrace: 0, intermediateWithoutSource: 'skip',
     ocsp: { enabled: true, timeout: 2000, nonce: true, maxAge: 3_600_000, errorTtl: 30_000, clockSkew: 300_000 },
