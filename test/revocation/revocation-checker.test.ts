@@ -68,6 +68,45 @@ t.test('openssl ocsp: good, revoked, unknown, responder down, staleGrace', async
   const late = await checker.check([good.x509, ca.cert]);
   t.match(late, { status: 'unknown', admit: false }, 'staleGrace is bounded');
   // Revoked stays revoked from cache until its nextUpdate, never softened by staleGrace.
+  const stillRevoked = await checker.check([revoked.x509, ca.cert]);
+  t.match(stillRevoked, { status: 'unknown', admit: false }, 'a never-good certificate gets no staleGrace');
+});
+
+t.test('staleGrace: good, then revoked, the revoked answer lapses, responder down → refused, never stale-grace good', async (t) => {
+  const ca = new OpensslCa({ name: 'Stale Grace CA' });
+  t.teardown(() => ca.close());
+  // No nextUpdate (nmin: null): every answer lives ocsp.maxAge (60 s) on the checker's clock.
+  const responder = await ca.startOcsp({ nmin: null });
+  const leaf = ca.issue('good then revoked');
+  const hold = ca.issue('good then on hold');
+  await responder.awaitStatus(leaf, 'good');
+  let now = Date.now();
+  const config = revocationConfig({ sources: ['ocsp'], staleGrace: 3_600_000, ocsp: { responder: responder.url, maxAge: 60_000, errorTtl: 1000, clockSkew: 300_000 } });
+  const { checker, log } = makeChecker(t, config, ca, () => now);
+  await checker.start();
+
+  t.match(await checker.check([leaf.x509, ca.cert]), { status: 'good', admit: true, source: 'ocsp' }, 'first answer: good');
+  t.match(await checker.check([hold.x509, ca.cert]), { status: 'good', admit: true, source: 'ocsp' }, 'first answer: good');
+  ca.revoke(leaf, 'keyCompromise');
+  ca.revoke(hold, 'certificateHold');
+  await responder.awaitStatus(leaf, 'revoked');
+
+  now += 61_000; // the good answers lapse; the next check asks the responder again
+  const r = await checker.check([leaf.x509, ca.cert]);
+  t.match(r, { status: 'revoked', admit: false, source: 'ocsp', revocationReason: 'keyCompromise' }, r.detail);
+  const h = await checker.check([hold.x509, ca.cert]);
+  t.match(h, { status: 'revoked', admit: false, source: 'ocsp', revocationReason: 'certificateHold' }, h.detail);
+
+  await responder.stop();
+  now += 61_000; // the revoked answers lapse too, well within staleGrace (1 h) of the old good ones
+  const after = await checker.check([leaf.x509, ca.cert]);
+  t.match(after, { status: 'unknown', admit: false }, `revoked never lapses into the old good answer: ${after.detail}`);
+  t.not(after.source, 'stale-grace');
+  const afterHold = await checker.check([hold.x509, ca.cert]);
+  t.match(afterHold, { status: 'unknown', admit: false }, `on hold never lapses into the old good answer: ${afterHold.detail}`);
+  t.equal(log.events('revocation_stale_grace').length, 0, 'staleGrace was never used');
+  now += 2_000; // past errorTtl: asked again, still refused
+  t.match(await checker.check([leaf.x509, ca.cert]), { status: 'unknown', admit: false });
 });
 
 t.test('openssl ocsp re-reads index.txt: revoked after start', async (t) => {
