@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { makeTestPki } from '../helpers/pki.js';
 import { OpensslCa, type IssuedCert } from '../helpers/openssl-ca.js';
+import { waitUntil } from '../helpers/wait-for.js';
 import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir, writeFiles, type ClientResponse } from '../helpers/gateway-harness.js';
 
 const POLL_MS = 25;
@@ -44,12 +45,14 @@ t.teardown(async () => {
 });
 
 let seq = 0;
-const get = (cert: IssuedCert, tag: string): Promise<ClientResponse & { path: string }> => {
-  const path = `/${tag}/${++seq}`;
-  return mtlsRequest({ port: gw.port(), ca: pki.rootCa.certPem, cert: cert.pem, key: readFileSync(cert.keyPath, 'utf8'), path })
-    .then((r) => ({ ...r, path }));
-};
 const accessOf = (path: string) => gw.logs.lines.find((l) => l.event === 'access' && l.url === path);
+const get = async (cert: IssuedCert, tag: string): Promise<ClientResponse & { path: string }> => {
+  const path = `/${tag}/${++seq}`;
+  const res = await mtlsRequest({ port: gw.port(), ca: pki.rootCa.certPem, cert: cert.pem, key: readFileSync(cert.keyPath, 'utf8'), path });
+  // The access line may be written just after the client has its answer.
+  await waitUntil(() => accessOf(path) !== undefined, { what: `the access line of ${path}` });
+  return { ...res, path };
+};
 const forwarded = (prefix: string) => upstream.received.filter((r) => r.url.startsWith(prefix));
 
 /** Requests until the access line of one shows `revocation` (the cached answer lapsed and a new one came). */
