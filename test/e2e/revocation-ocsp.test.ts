@@ -11,48 +11,20 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import { makeTestPki } from '../helpers/pki.js';
-import { OpensslCa, freePort, type IssuedCert } from '../helpers/openssl-ca.js';
+import { OpensslCa, type IssuedCert } from '../helpers/openssl-ca.js';
 import { TestOcspResponder } from '../helpers/ocsp-responder.js';
-import { spawn } from 'node:child_process';
 import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir } from '../helpers/gateway-harness.js';
 import { probeUntil, waitUntil } from '../helpers/wait-for.js';
-
-/**
- * `openssl ocsp` without -ndays/-nmin, so its answers carry no nextUpdate and the gateway keeps them
- * for `ocsp.maxAge` (1 s here): staleGrace needs a good answer that lapses within the test. (The
- * shared helper always passes -nmin, whose minimum is a minute.) Ready once it prints ACCEPT: a
- * bare TCP probe would wedge the single-connection responder.
- */
-async function startOpensslOcsp(ca: OpensslCa, signer: IssuedCert, port: number): Promise<{ stop(): Promise<void> }> {
-  const child = spawn('openssl', ['ocsp', '-port', String(port), '-index', 'index.txt', '-CA', ca.certPath,
-    '-rsigner', signer.certPath, '-rkey', signer.keyPath, '-ignore_err'], { cwd: ca.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`openssl ocsp did not start: ${output}`)), 5000);
-    const onData = (d: Buffer): void => {
-      output += d.toString();
-      if (output.includes('ACCEPT') || output.includes('waiting for OCSP client')) { clearTimeout(timer); resolve(); }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', () => { clearTimeout(timer); reject(new Error(`openssl ocsp exited: ${output}`)); });
-  });
-  child.removeAllListeners('exit');
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  };
-  t.teardown(stop);
-  return { stop };
-}
 
 const pki = await makeTestPki();
 const dir = await tempDir();
 const ca = new OpensslCa({ name: 'Gateway OCSP CA' });
-const ocspPort = await freePort();
-const ocspUrl = `http://127.0.0.1:${ocspPort}`;
+// `openssl ocsp` without -nmin (nmin: null), so its answers carry no nextUpdate and the gateway
+// keeps them for `ocsp.maxAge` (1 s here): staleGrace needs a good answer that lapses within the
+// test. It binds port 0 first; the certificates then carry its real URL (AIA).
+const signer = ca.issueOcspSigner();
+const openssl = await ca.startOcsp({ signer, nmin: null });
+const ocspUrl = openssl.url;
 
 const good = ca.issue('good.client', { ocspUrl });
 const revoked = ca.issue('revoked.client', { ocspUrl });
@@ -60,8 +32,7 @@ ca.revoke(revoked, 'keyCompromise');
 // Missing from index.txt: openssl ocsp answers "unknown" for it.
 const stranger = ca.issue('stranger.client', { ocspUrl });
 writeFileSync(path.join(ca.dir, 'index.txt'), readFileSync(path.join(ca.dir, 'index.txt'), 'utf8').split('\n').filter((l) => !l.includes('CN=stranger.client')).join('\n'));
-const signer = ca.issueOcspSigner();
-const openssl = await startOpensslOcsp(ca, signer, ocspPort);
+await openssl.awaitStatus(revoked, 'revoked'); // it has re-read index.txt
 
 // pkijs responders, signed by the CA key itself: one counts requests, one answers after 1.5 s.
 const caKey = createPrivateKey(readFileSync(ca.keyPath));

@@ -5,7 +5,6 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { promisify } from 'node:util';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,17 +34,6 @@ export interface CaOptions {
   /** Issue this CA from a parent (an intermediate) instead of self-signing. */
   readonly parent?: OpensslCa;
   readonly parentLeaf?: LeafOptions;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function keyArgs(alg: 'rsa' | 'ec'): string[] {
@@ -163,7 +151,8 @@ export class OpensslCa {
       const timer = setTimeout(() => reject(new Error(`openssl ocsp did not start: ${output}`)), 10_000);
       const onData = (d: Buffer): void => {
         output += d.toString();
-        const m = /ACCEPT (?:\[[^\]]*\]|[^\s:]*):(\d+)/.exec(output);
+        // Only a whole line: a chunk may end in the middle of the port number.
+        const m = /ACCEPT (?:\[[^\]]*\]|[^\s:]*):(\d+)\s/.exec(output);
         if (m) {
           clearTimeout(timer);
           resolve(Number(m[1]));

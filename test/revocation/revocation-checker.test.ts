@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { RevocationChecker } from '../../src/revocation/revocation-checker.js';
 import type { RevocationConfig } from '../../src/config/types.js';
-import { OpensslCa, freePort } from '../helpers/openssl-ca.js';
+import { OpensslCa } from '../helpers/openssl-ca.js';
 import { captureLogger, revocationConfig } from './fixtures.js';
 
 function makeChecker(t: Tap.Test, config: RevocationConfig, ca: OpensslCa, now?: () => number) {
@@ -21,13 +21,14 @@ declare global { namespace Tap { type Test = any } } // eslint-disable-line
 t.test('openssl ocsp: good, revoked, unknown, responder down, staleGrace', async (t) => {
   const ca = new OpensslCa({ name: 'OCSP E2E CA' });
   t.teardown(() => ca.close());
-  const port = await freePort();
-  const ocspUrl = `http://127.0.0.1:${port}`;
+  // The responder binds port 0 first; the certificates then carry its real URL (AIA).
+  const signer = ca.issueOcspSigner();
+  const responder = await ca.startOcsp({ signer });
+  const ocspUrl = responder.url;
   const good = ca.issue('good client', { ocspUrl });
   const revoked = ca.issue('revoked client', { ocspUrl });
   ca.revoke(revoked, 'keyCompromise');
-  const signer = ca.issueOcspSigner();
-  const responder = await ca.startOcsp({ signer, port });
+  await responder.awaitStatus(revoked, 'revoked'); // it has re-read index.txt
 
   let now = Date.now();
   const cfg = (o: Partial<RevocationConfig> = {}) => revocationConfig({ sources: ['ocsp'], ...o, ocsp: { maxAge: 60_000, errorTtl: 1000 } });
@@ -112,17 +113,17 @@ t.test('staleGrace: good, then revoked, the revoked answer lapses, responder dow
 t.test('openssl ocsp re-reads index.txt: revoked after start', async (t) => {
   const ca = new OpensslCa({ name: 'Reindex CA', keyAlg: 'ec' });
   t.teardown(() => ca.close());
-  const port = await freePort();
-  const leaf = ca.issue('later revoked', { ocspUrl: `http://127.0.0.1:${port}` });
-  const responder = await ca.startOcsp({ port });
+  const responder = await ca.startOcsp();
+  const leaf = ca.issue('later revoked', { ocspUrl: responder.url });
+  await responder.awaitStatus(leaf, 'good');
   const first = makeChecker(t, revocationConfig({ sources: ['ocsp'] }), ca);
   const g = await first.checker.check([leaf.x509, ca.cert]);
   t.equal(g.status, 'good', g.detail);
   // openssl ocsp re-reads index.txt only between connections (checked before it blocks in
-  // accept), so the first answer after a revocation is still the old one; restart it instead.
+  // accept), so the first answer after a revocation may still be the old one: ask it until it
+  // reports the revocation, then check with a fresh checker (no cached answer).
   ca.revoke(leaf, 'certificateHold');
-  await responder.stop();
-  await ca.startOcsp({ port });
+  await responder.awaitStatus(leaf, 'revoked');
   const second = makeChecker(t, revocationConfig({ sources: ['ocsp'] }), ca);
   const v = await second.checker.check([leaf.x509, ca.cert]);
   t.match(v, { status: 'revoked', revocationReason: 'certificateHold' }, v.detail);
