@@ -1,7 +1,7 @@
 // End to end against a real `openssl ocsp` responder and CRLs from `openssl ca -gencrl`.
 import t from 'tap';
 import { createServer, type Server } from 'node:http';
-import { writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { RevocationChecker } from '../../src/revocation/revocation-checker.js';
@@ -108,6 +108,30 @@ t.test('staleGrace: good, then revoked, the revoked answer lapses, responder dow
   t.equal(log.events('revocation_stale_grace').length, 0, 'staleGrace was never used');
   now += 2_000; // past errorTtl: asked again, still refused
   t.match(await checker.check([leaf.x509, ca.cert]), { status: 'unknown', admit: false });
+});
+
+t.test('staleGrace: good, then the responder disowns the certificate (unknown), responder down → refused', async (t) => {
+  const ca = new OpensslCa({ name: 'Disowning CA' });
+  t.teardown(() => ca.close());
+  const responder = await ca.startOcsp({ nmin: null });
+  const leaf = ca.issue('later disowned');
+  await responder.awaitStatus(leaf, 'good');
+  let now = Date.now();
+  const config = revocationConfig({ sources: ['ocsp'], staleGrace: 3_600_000, ocsp: { responder: responder.url, maxAge: 60_000, errorTtl: 1000, clockSkew: 300_000 } });
+  const { checker, log } = makeChecker(t, config, ca, () => now);
+  t.match(await checker.check([leaf.x509, ca.cert]), { status: 'good', admit: true });
+  // Drop it from the responder's index (by rename, so openssl sees a new file).
+  const index = join(ca.dir, 'index.txt');
+  writeFileSync(`${index}.new`, readFileSync(index, 'utf8').split('\n').filter((l) => !l.includes('CN=later disowned')).join('\n'));
+  renameSync(`${index}.new`, index);
+  await responder.awaitStatus(leaf, 'unknown');
+  now += 61_000;
+  t.match(await checker.check([leaf.x509, ca.cert]), { status: 'unknown', admit: false }, 'the responder now answers unknown');
+  await responder.stop();
+  now += 2_000;
+  const after = await checker.check([leaf.x509, ca.cert]);
+  t.match(after, { status: 'unknown', admit: false }, `an authoritative unknown also ends the old good answer's grace: ${after.detail}`);
+  t.equal(log.events('revocation_stale_grace').length, 0);
 });
 
 t.test('openssl ocsp re-reads index.txt: revoked after start', async (t) => {
