@@ -9,7 +9,7 @@ import { createLogger } from '../observability/logger.js';
 import { startGateway, type RunningGateway } from '../gateway.js';
 import { writeDevPki, hasDevPki } from '../pki/dev-pki.js';
 import { publicJwks } from '../signing/public-jwks.js';
-import { createEchoUpstream } from '../demo/echo-upstream.js';
+import { runDemo } from '../demo/run-demo.js';
 import { runPrimary, workerCount, installWorkerMetricsResponder } from '../cluster/workers.js';
 import type { GatewayConfig, SignatureConfig } from '../config/types.js';
 import { HELP } from './usage.js';
@@ -120,39 +120,31 @@ export const COMMANDS = {
     },
   },
   demo: {
-    options: {},
+    options: {
+      dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
+      'upstream-port': { type: 'string' }, 'admin-port': { type: 'string' },
+    },
     help: HELP.demo,
-    async run() {
-      const certs = path.join(PACKAGE_ROOT, 'certs');
-      if (!(await hasDevPki(certs))) {
-        await writeDevPki(certs);
-        process.stdout.write(`certgate demo: wrote a development PKI to ${certs}\n`);
+    async run(flags) {
+      const ports: Record<string, number | undefined> = {};
+      for (const flag of ['port', 'upstream-port', 'admin-port']) {
+        const v = flags[flag];
+        if (v === undefined) continue;
+        const n = Number(v);
+        if (typeof v !== 'string' || !/^\d{1,5}$/.test(v) || n > 65535) {
+          process.stderr.write(`certgate demo: --${flag} expects a port number 0-65535 (0 = any free port), got '${String(v)}'\n\n${HELP.demo}`);
+          return 1;
+        }
+        ports[flag] = n;
       }
-      const config = await loadOrReport(DEFAULT_CONFIG);
-      if (!config) return 1;
-      const echo = createEchoUpstream();
-      try {
-        await new Promise<void>((resolve, reject) => {
-          echo.once('error', reject);
-          echo.listen(9080, '127.0.0.1', () => resolve());
-        });
-      } catch (err) {
-        process.stderr.write(`certgate demo: cannot start the echo upstream on 127.0.0.1:9080: ${(err as Error).message}\n`);
-        return 2;
-      }
-      const code = await runGateway({ ...config, workers: 1 });
-      if (code !== 0) {
-        echo.close();
-        return code;
-      }
-      const rel = path.relative(process.cwd(), certs) || '.';
-      const port = config.listeners[0]?.listen.port ?? 8443;
-      process.stdout.write(
-        `\ncertgate demo is running: echo upstream on http://127.0.0.1:9080, gateway on https://localhost:${port}\n` +
-          `Try:\n  curl --cacert ${rel}/ca.pem --cert ${rel}/client.pem --key ${rel}/client-key.pem https://localhost:${port}/hello\n` +
-          `Without a client certificate (401 CLIENT_CERT_REQUIRED):\n  curl --cacert ${rel}/ca.pem https://localhost:${port}/hello\n\n`,
-      );
-      return 0;
+      return runDemo({
+        template: DEFAULT_CONFIG,
+        dir: path.resolve(typeof flags.dir === 'string' ? flags.dir : path.join(PACKAGE_ROOT, 'certs')),
+        ...(typeof flags.host === 'string' ? { host: flags.host } : {}),
+        ...(ports.port !== undefined ? { port: ports.port } : {}),
+        ...(ports['upstream-port'] !== undefined ? { upstreamPort: ports['upstream-port'] } : {}),
+        ...(ports['admin-port'] !== undefined ? { adminPort: ports['admin-port'] } : {}),
+      });
     },
   },
 } satisfies Record<string, Command>;

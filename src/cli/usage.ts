@@ -17,10 +17,14 @@ Writes a development PKI to DIR (default certs/): ca.pem, ca-key.pem, server.pem
 self-signed client, the gateway's own upstream client certificate, and a header-signing key.
 Never use it in production.
 `,
-  demo: `Usage: certgate demo
+  demo: `Usage: certgate demo [--dir DIR] [--host ADDR] [--port N] [--upstream-port N] [--admin-port N]
 
-Writes the development PKI to certs/ if absent, starts an echo upstream on 127.0.0.1:9080 and the
-gateway on https://localhost:8443 with config/gateway.yaml, and prints a curl command to try.
+Writes the development PKI to DIR (default certs/) if absent, starts an echo upstream on
+127.0.0.1:9080 and the gateway on https://localhost:8443 (admin on 127.0.0.1:9901) with
+config/gateway.yaml, and prints a curl command to try. --port, --upstream-port and --admin-port
+move the gateway, the echo upstream and the admin listener (0 = any free port; the ports actually
+bound are printed); --host sets the gateway's listen address (default 0.0.0.0).
+Exit codes: 1 usage or config error, 2 a port is already in use.
 `,
   keys: `Usage: certgate keys --config FILE
 

@@ -121,8 +121,16 @@ export class RevocationChecker {
     if (r.status !== 'unknown') {
       v = { status: r.status, admit: r.status === 'good', source: r.source, cached: false, revokedAt: r.revokedAt, revocationReason: r.reason, detail: r.detail, expiresAt: r.expiresAt };
       if (r.status === 'good') this.lastGood.set(leaf.thumbprint, v, r.expiresAt + this.config.staleGrace);
-      else this.logger.warn({ event: 'certificate_revoked', serial: leaf.serial, thumbprint: leaf.thumbprint, source: r.source, reason: r.reason }, r.detail);
+      else {
+        // A revoked (or on-hold) answer erases the last good one: once its own lifetime ends and
+        // the sources go down, staleGrace must not re-admit the certificate with the older answer.
+        this.lastGood.delete(leaf.thumbprint);
+        this.logger.warn({ event: 'certificate_revoked', serial: leaf.serial, thumbprint: leaf.thumbprint, source: r.source, reason: r.reason }, r.detail);
+      }
     } else {
+      // An authoritative "unknown" (the responder does not vouch for this certificate) also ends
+      // the grace of an earlier good answer; only an unreachable source may fall back on it.
+      if (!r.unreachable) this.lastGood.delete(leaf.thumbprint);
       const prev = r.unreachable && this.config.staleGrace > 0 ? this.lastGood.peek(leaf.thumbprint) : undefined;
       const retryAt = now + this.config.ocsp.errorTtl;
       if (prev && now <= prev.expiresAt) {

@@ -3,14 +3,13 @@ import t from 'tap';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFile, writeFile, readdir } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeTestPki } from '../helpers/pki.js';
 import { tempDir } from '../helpers/gateway-harness.js';
 import { CLI } from '../helpers/gateway-process.js';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 async function certgate(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -99,32 +98,84 @@ t.test('pki writes the development PKI', async (t) => {
   for (const f of ['ca.pem', 'ca-key.pem', 'server.pem', 'server-key.pem', 'client.pem', 'client-key.pem']) t.ok(files.includes(f), f);
 });
 
-t.test('demo: the printed curl gets the echoed request with X-Client-Cert and SUCCESS', async (t) => {
-  const child = spawn(process.execPath, [CLI, 'demo'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => {
+t.test('demo: the printed curl gets the echoed request with X-Client-Cert and SUCCESS (free ports, temp dir)', async (t) => {
+  // Every port from 0 (bound by the demo, printed back), the PKI in a temp dir: nothing touches the
+  // checkout's certs/ or fixed ports 8443/9080/9901.
+  const dir = await tempDir('certgate-demo-');
+  const child = spawn(process.execPath, [CLI, 'demo', '--dir', dir, '--host', '127.0.0.1', '--port', '0', '--upstream-port', '0', '--admin-port', '0'],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  t.teardown(async () => {
     child.kill('SIGTERM');
+    await exited;
   });
   let out = '';
   const curlLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not print a curl line:\n${out}`)), 30_000);
     const onData = (c: Buffer): void => {
       out += c.toString();
       const m = /^\s*(curl --cacert \S+ --cert \S+ --key \S+ https:\/\/localhost:\d+\/\S*)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
+      if (m) resolve(m[1]!);
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     child.once('exit', (code) => reject(new Error(`demo exited ${code}:\n${out}`)));
   });
+  const running = /echo upstream on http:\/\/127\.0\.0\.1:(\d+), gateway on https:\/\/localhost:(\d+), admin on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+  t.ok(running, `the real ports are printed:\n${out}`);
+  const [echoPort, gatewayPort, adminPort] = running!.slice(1).map(Number);
+  t.ok(echoPort! > 0 && gatewayPort! > 0 && adminPort! > 0, 'real ports, not 0');
+  t.match(curlLine, `https://localhost:${gatewayPort}/hello`);
+  t.match(out, `wrote a development PKI to ${dir}`);
+
   const args = curlLine.split(/\s+/).slice(1);
-  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args], { cwd: ROOT });
+  const { stdout } = await run('curl', ['-sS', '-w', '\n%{http_code}', ...args], { cwd: dir });
   const body = stdout.slice(0, stdout.lastIndexOf('\n'));
   t.equal(stdout.slice(stdout.lastIndexOf('\n') + 1), '200');
   const echoed = JSON.parse(body) as { headers: Record<string, string> };
-  const clientPem = await readFile(path.join(ROOT, 'certs', 'client.pem'), 'utf8');
+  const clientPem = await readFile(path.join(dir, 'client.pem'), 'utf8');
   t.equal(decodeURIComponent(echoed.headers['x-client-cert']!), clientPem.slice(0, clientPem.indexOf('-----END CERTIFICATE-----') + 26));
   t.equal(echoed.headers['x-client-verify'], 'SUCCESS');
+  const health = await fetch(`http://127.0.0.1:${adminPort}/healthz`);
+  t.equal(health.status, 200, 'the printed admin port serves /healthz');
 });
+
+t.test('demo: a port already in use fails with a clear message and exit code 2', async (t) => {
+  const dir = await tempDir('certgate-demo-');
+  // A port this test holds itself (bound on port 0), so no other process can be on it.
+  const holder = net.createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => holder.close(() => r())));
+  const taken = (holder.address() as net.AddressInfo).port;
+
+  const gw = await certgateUntilExit(['demo', '--dir', dir, '--host', '127.0.0.1', '--port', String(taken), '--upstream-port', '0', '--admin-port', '0']);
+  t.equal(gw.code, 2, gw.stderr);
+  t.match(gw.stderr, `certgate demo: cannot start the gateway: 127.0.0.1:${taken} is already in use`);
+  t.match(gw.stderr, '--port 0 for any free port');
+
+  const echo = await certgateUntilExit(['demo', '--dir', dir, '--upstream-port', String(taken), '--port', '0', '--host', '127.0.0.1', '--admin-port', '0']);
+  t.equal(echo.code, 2, echo.stderr);
+  t.match(echo.stderr, `cannot start the echo upstream on 127.0.0.1:${taken}`);
+  t.match(echo.stderr, '--upstream-port 0');
+
+  const admin = await certgateUntilExit(['demo', '--dir', dir, '--admin-port', String(taken), '--port', '0', '--host', '127.0.0.1', '--upstream-port', '0']);
+  t.equal(admin.code, 2, admin.stderr);
+  t.match(admin.stderr, `127.0.0.1:${taken} is already in use`);
+  t.match(admin.stderr, '--admin-port 0');
+
+  const bad = await certgateUntilExit(['demo', '--dir', dir, '--port', '99999']);
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, "--port expects a port number 0-65535 (0 = any free port), got '99999'");
+});
+
+/** Runs the CLI until it exits by itself (a demo that started would not: it is killed after 30 s). */
+async function certgateUntilExit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGTERM'), 30_000);
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}

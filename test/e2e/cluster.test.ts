@@ -2,34 +2,28 @@
 // across workers.
 import t from 'tap';
 import http from 'node:http';
-import net from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { makeTestPki } from '../helpers/pki.js';
 import { mtlsRequest, startRecordingUpstream, listenerDir } from '../helpers/gateway-harness.js';
 import { CLI } from '../helpers/gateway-process.js';
+import { waitUntil } from '../helpers/wait-for.js';
 
 const pki = await makeTestPki();
 const dir = await listenerDir(pki);
-const freePort = async (): Promise<number> => {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-};
-const [port, adminPort] = [await freePort(), await freePort()];
+let port = 0;
+let adminPort = 0;
 const upstream = await startRecordingUpstream();
 const file = path.join(dir, 'gateway.yaml');
 await writeFile(
   file,
   `
 workers: 2
-admin: { listen: 127.0.0.1:${adminPort} }
+admin: { listen: 127.0.0.1:0 }
 listeners:
   - name: main
-    listen: 127.0.0.1:${port}
+    listen: 127.0.0.1:0
     tls: { cert: server.pem, key: server-key.pem }
     clientAuth: { mode: require, trustedCAs: [ca.pem] }
 upstreams:
@@ -48,15 +42,15 @@ t.teardown(async () => {
 });
 
 t.test('two workers listen on one port and serve requests', async (t) => {
-  const deadline = Date.now() + 20_000;
-  const listening = (): Set<number> => {
-    const pids = new Set<number>();
-    for (const line of out.split('\n')) {
-      if (line.includes('"listener":"main"') && line.includes('"event":"listening"')) pids.add(JSON.parse(line).pid as number);
-    }
-    return pids;
-  };
-  while (listening().size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // Every port is bound by the gateway itself (port 0; cluster workers share the one the primary
+  // bound) and read back from its "listening" log lines.
+  const lines = (): Array<Record<string, unknown>> => out.slice(0, out.lastIndexOf('\n')).split('\n').filter((l) => l.includes('"event":"listening"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const listening = (): Set<number> => new Set(lines().filter((l) => l.listener === 'main').map((l) => l.pid as number));
+  await waitUntil(() => listening().size >= 2 && lines().some((l) => l.listener === 'admin'), { what: 'two workers and the admin listener', attempts: 800 });
+  const mainPorts = new Set(lines().filter((l) => l.listener === 'main').map((l) => (l.address as { port: number }).port));
+  t.equal(mainPorts.size, 1, `both workers on one port (${[...mainPorts].join(', ')})`);
+  port = [...mainPorts][0]!;
+  adminPort = (lines().find((l) => l.listener === 'admin')!.address as { port: number }).port;
   t.equal(listening().size, 2, 'two worker processes started the listener');
   t.notOk(listening().has(child.pid!), 'the primary is not one of them');
   for (let i = 0; i < 20; i++) {

@@ -29,8 +29,8 @@ export interface OidcProviderOptions {
   /** How to verify what certgate forwards (keys from `certgate keys`, maxAge, header format). */
   readonly verify: Omit<VerifyOptions, 'now'>;
   readonly clients: ClientMetadata[];
-  /** Loopback port; 0 picks a free one. */
-  readonly port?: number;
+  /** A server already listening (the test bound it on port 0 and read its port back); default: a new one on port 0. */
+  readonly server?: import('node:http').Server;
   /** Resource (audience) of the JWT access tokens. */
   readonly resource?: string;
   /** Sees every request as it reached the AS, before oidc-provider handles it. */
@@ -107,8 +107,15 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Runn
     });
   }
 
-  const server: import('node:http').Server = provider.listen(opts.port ?? 0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  let server: import('node:http').Server;
+  if (opts.server) {
+    // Already listening (bound on port 0 by the test): serve the provider on it.
+    server = opts.server;
+    server.on('request', provider.callback());
+  } else {
+    server = provider.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  }
   const { port } = server.address() as AddressInfo;
   return {
     provider,

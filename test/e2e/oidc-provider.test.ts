@@ -7,7 +7,8 @@
 // Each listener has its own issuer (https://localhost:<port>), hence one provider per listener.
 // Needs `npm run build` (the helpers import the built `certgate/verify`); npm test does it.
 import t from 'tap';
-import net from 'node:net';
+import http from 'node:http';
+import type net from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import * as oauth from 'openid-client';
 import { importJwks } from 'certgate/verify';
@@ -30,15 +31,17 @@ const files = {
 };
 await writeFiles(dir, files);
 
-/** A free loopback port for an upstream that can only start once the gateway's ports are known. */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
+/**
+ * The authorization servers' listening sockets, bound (port 0) before the gateway so its config can
+ * name them; each provider attaches to its socket once the gateway's ports (its issuer) are known.
+ */
+async function boundServer(): Promise<http.Server> {
+  const s = http.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return s;
 }
-const [asPort, asSelfPort] = [await freePort(), await freePort()];
+const [asServer, asSelfServer] = [await boundServer(), await boundServer()];
+const [asPort, asSelfPort] = [asServer, asSelfServer].map((s) => (s.address() as net.AddressInfo).port);
 
 const gw = await startTestGateway(
   dir,
@@ -87,7 +90,7 @@ const ccClient = (extra: ClientMetadata): ClientMetadata => ({
 const lastToken: { headers?: Record<string, string | string[] | undefined>; url?: string } = {};
 const as = await startOidcProvider({
   issuer: mtlsIssuer,
-  port: asPort,
+  server: asServer,
   verify: { keys, maxAge: 30, format: 'rfc9440', certHeader: 'Client-Cert', chainHeader: 'Client-Cert-Chain' },
   onRequest: (req) => {
     if (req.url?.startsWith('/token')) Object.assign(lastToken, { headers: { ...req.headers }, url: req.url });
@@ -97,7 +100,7 @@ const as = await startOidcProvider({
 t.teardown(() => as.close());
 const asSelf = await startOidcProvider({
   issuer: selfIssuer,
-  port: asSelfPort,
+  server: asSelfServer,
   verify: { keys, maxAge: 30, format: 'xfcc' },
   clients: [
     ccClient({

@@ -10,49 +10,21 @@ import { writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { makeTestPki } from '../helpers/pki.js';
-import { OpensslCa, freePort, type IssuedCert } from '../helpers/openssl-ca.js';
+import { OpensslCa, type IssuedCert } from '../helpers/openssl-ca.js';
 import { TestOcspResponder } from '../helpers/ocsp-responder.js';
-import { spawn } from 'node:child_process';
 import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir } from '../helpers/gateway-harness.js';
-
-/**
- * `openssl ocsp` without -ndays/-nmin, so its answers carry no nextUpdate and the gateway keeps them
- * for `ocsp.maxAge` (1 s here): staleGrace needs a good answer that lapses within the test. (The
- * shared helper always passes -nmin, whose minimum is a minute.) Ready once it prints ACCEPT: a
- * bare TCP probe would wedge the single-connection responder.
- */
-async function startOpensslOcsp(ca: OpensslCa, signer: IssuedCert, port: number): Promise<{ stop(): Promise<void> }> {
-  const child = spawn('openssl', ['ocsp', '-port', String(port), '-index', 'index.txt', '-CA', ca.certPath,
-    '-rsigner', signer.certPath, '-rkey', signer.keyPath, '-ignore_err'], { cwd: ca.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`openssl ocsp did not start: ${output}`)), 5000);
-    const onData = (d: Buffer): void => {
-      output += d.toString();
-      if (output.includes('ACCEPT') || output.includes('waiting for OCSP client')) { clearTimeout(timer); resolve(); }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', () => { clearTimeout(timer); reject(new Error(`openssl ocsp exited: ${output}`)); });
-  });
-  child.removeAllListeners('exit');
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  };
-  t.teardown(stop);
-  return { stop };
-}
+import { probeUntil, waitUntil } from '../helpers/wait-for.js';
 
 const pki = await makeTestPki();
 const dir = await tempDir();
 const ca = new OpensslCa({ name: 'Gateway OCSP CA' });
-const ocspPort = await freePort();
-const ocspUrl = `http://127.0.0.1:${ocspPort}`;
+// `openssl ocsp` without -nmin (nmin: null), so its answers carry no nextUpdate and the gateway
+// keeps them for `ocsp.maxAge` (1 s here): staleGrace needs a good answer that lapses within the
+// test. It binds port 0 first; the certificates then carry its real URL (AIA).
+const signer = ca.issueOcspSigner();
+const openssl = await ca.startOcsp({ signer, nmin: null });
+const ocspUrl = openssl.url;
 
 const good = ca.issue('good.client', { ocspUrl });
 const revoked = ca.issue('revoked.client', { ocspUrl });
@@ -60,8 +32,7 @@ ca.revoke(revoked, 'keyCompromise');
 // Missing from index.txt: openssl ocsp answers "unknown" for it.
 const stranger = ca.issue('stranger.client', { ocspUrl });
 writeFileSync(path.join(ca.dir, 'index.txt'), readFileSync(path.join(ca.dir, 'index.txt'), 'utf8').split('\n').filter((l) => !l.includes('CN=stranger.client')).join('\n'));
-const signer = ca.issueOcspSigner();
-const openssl = await startOpensslOcsp(ca, signer, ocspPort);
+await openssl.awaitStatus(revoked, 'revoked'); // it has re-read index.txt
 
 // pkijs responders, signed by the CA key itself: one counts requests, one answers after 1.5 s.
 const caKey = createPrivateKey(readFileSync(ca.keyPath));
@@ -77,9 +48,10 @@ await Promise.all([counter.start(), slow.start()]);
 for (const [name, text] of Object.entries({ 'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem, 'ca.pem': ca.cert.toString() })) {
   await writeFile(path.join(dir, name), text);
 }
+/** Per URL: how many answers the slow responder had sent when the request reached the upstream. */
 const arrivals = new Map<string, number>();
 const upstream = await startRecordingUpstream((_req, res, r) => {
-  arrivals.set(r.url, Date.now());
+  arrivals.set(r.url, slow.answered);
   res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
 });
 
@@ -171,14 +143,13 @@ t.test('cache proof: 1,000 requests on 10 keep-alive connections, one OCSP reque
 });
 
 t.test('requests wait for a pending check: nothing reaches the upstream before the responder answers', async (t) => {
-  const t0 = Date.now();
   const pending = get('slow', good, '/slow/held');
-  await sleep(SLOW_MS / 2);
-  t.equal(slow.requests, 1, 'the responder has the query');
+  await waitUntil(() => slow.requests === 1, { what: 'the slow responder to get the query' });
+  t.equal(slow.answered, 0, 'the responder has not answered yet');
   t.notOk(arrivals.has('/slow/held'), 'the upstream has seen nothing yet');
   const res = await pending;
   t.equal(res.status, 200);
-  t.ok(arrivals.get('/slow/held')! - t0 >= SLOW_MS - 20, `forwarded only after the answer (${arrivals.get('/slow/held')! - t0} ms)`);
+  t.equal(arrivals.get('/slow/held'), 1, 'forwarded only after the responder answered');
 });
 
 t.test('pipelined requests on one connection are all held, and none is forwarded when the answer is revoked', async (t) => {
@@ -188,7 +159,8 @@ t.test('pipelined requests on one connection are all held, and none is forwarded
   const closed = new Promise((r) => socket.on('close', r));
   await new Promise((r) => socket.once('secureConnect', r));
   socket.write('GET /slow/p1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /slow/p2 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
-  await sleep(SLOW_MS / 2);
+  await waitUntil(() => slow.requests === 2, { what: 'the slow responder to get the second query' });
+  t.equal(slow.answered, 1, 'the responder has not answered this query yet');
   t.equal(data, '', 'no answer while the check is pending');
   await closed;
   const statuses = [...data.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
@@ -200,13 +172,14 @@ t.test('pipelined requests on one connection are all held, and none is forwarded
 t.test('responder killed: closed → 503, open → 200 with a warning and the fail-open metric, staleGrace → 200', async (t) => {
   await openssl.stop();
   const before = await metrics();
-  // Let the good answers of 'closed' and 'grace' (no nextUpdate, maxAge 1 s) lapse.
-  await sleep(1300);
-
-  const closed = await get('closed', good, '/closed/down');
+  // The good answers of 'closed' and 'grace' (no nextUpdate, maxAge 1 s) lapse; ask until the
+  // gateway's answer changes (the access line tells which verdict a request got).
+  const closedTries = await probeUntil((i) => get('closed', good, `/closed/down-${i}`).then((r) => ({ ...r, url: `/closed/down-${i}` })),
+    (r) => r.status !== 200, { what: "'closed' to see the responder gone", attempts: 200, intervalMs: 25 });
+  const closed = closedTries[closedTries.length - 1]!;
   t.equal(closed.status, 503);
   t.match(closed.json(), { code: 'REVOCATION_UNAVAILABLE', error_description: /unreachable/ });
-  t.notOk(arrivals.has('/closed/down'));
+  t.notOk(arrivals.has(closed.url));
 
   const open = await get('open', good, '/open/down');
   t.equal(open.status, 200, open.body);
@@ -216,9 +189,16 @@ t.test('responder killed: closed → 503, open → 200 with a warning and the fa
   const after = await metrics();
   t.equal((sample(after, 'certgate_revocation_fail_open_total', { status: 'unknown' }) ?? 0) - (sample(before, 'certgate_revocation_fail_open_total', { status: 'unknown' }) ?? 0), 1, 'certgate_revocation_fail_open_total counted it');
 
-  const grace = await get('grace', good, '/grace/down');
+  const graceTries = await probeUntil(async (i) => {
+    const url = `/grace/down-${i}`;
+    const r = await get('grace', good, url);
+    await waitUntil(() => access(url).length > 0, { what: `the access line of ${url}` });
+    return { ...r, url };
+  },
+    (r) => access(r.url)[0]?.revocation !== 'ocsp:good', { what: "'grace' to see the responder gone", attempts: 200, intervalMs: 25 });
+  const grace = graceTries[graceTries.length - 1]!;
   t.equal(grace.status, 200, grace.body);
-  t.match(access('/grace/down')[0], { revocation: 'stale-grace:good' });
+  t.match(access(grace.url)[0], { revocation: 'stale-grace:good' });
   t.ok(gw.logs.find((l) => l.event === 'revocation_stale_grace'), 'staleGrace use is logged');
 
   // The staleGrace listener still refuses a certificate it never saw good.

@@ -137,11 +137,10 @@ t.test('upstream refusing connections: 502 UPSTREAM_UNAVAILABLE, and others keep
 });
 
 t.test('upstream slower than the response timeout: 504 UPSTREAM_TIMEOUT', async (t) => {
-  const started = Date.now();
+  // The upstream never answers: only the response timeout (300 ms) can produce this answer.
   const res = await mtlsRequest({ port: gw.port(), ...client, path: '/slow/x' });
   t.equal(res.status, 504);
   t.equal(res.json().code, 'UPSTREAM_TIMEOUT');
-  t.ok(Date.now() - started < 5000, 'answered soon after the timeout');
 });
 
 t.test('a client that disconnects aborts the upstream request', async (t) => {

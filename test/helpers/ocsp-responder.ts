@@ -43,6 +43,8 @@ function sigAlgFor(key: KeyObject): pkijs.AlgorithmIdentifier {
 
 export class TestOcspResponder {
   requests = 0;
+  /** Responses sent (a test can tell "before the answer" from "after" without a clock). */
+  answered = 0;
   url = '';
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
@@ -79,6 +81,7 @@ export class TestOcspResponder {
           return;
         }
         const body = mode === 'garbage' ? randomBytes(200) : this.respond(Buffer.concat(chunks), mode);
+        this.answered++;
         res.writeHead(200, { 'content-type': 'application/ocsp-response' }).end(body);
       };
       if (this.opts.delay) setTimeout(answer, this.opts.delay);

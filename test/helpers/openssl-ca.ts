@@ -1,12 +1,14 @@
 // A real CA driven by the openssl CLI in a temp dir: `openssl ca` database (index.txt, serial,
 // crlnumber), leaf/intermediate/OCSP-responder certificates, revocation, `-gencrl`, and a real
 // `openssl ocsp` responder process (OpenSSL 3 re-reads index.txt only between connections, so tests restart it after revoking).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const execFileAsync = promisify(execFile);
 
 export interface IssuedCert {
   readonly name: string;
@@ -32,17 +34,6 @@ export interface CaOptions {
   /** Issue this CA from a parent (an intermediate) instead of self-signing. */
   readonly parent?: OpensslCa;
   readonly parentLeaf?: LeafOptions;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function keyArgs(alg: 'rsa' | 'ec'): string[] {
@@ -142,24 +133,29 @@ export class OpensslCa {
     return execFileSync('openssl', ['crl', '-in', pem, '-outform', 'DER'], { cwd: this.dir });
   }
 
-  /** Starts `openssl ocsp` on a free loopback port; resolves once it accepts connections. */
-  async startOcsp(opts: { signer?: IssuedCert; port?: number; nmin?: number; sha?: string } = {}): Promise<OcspProcess> {
-    const port = opts.port ?? (await freePort());
+  /**
+   * Starts `openssl ocsp`. Without `port` it binds port 0 and the real port is read back from its
+   * "ACCEPT" line (no probe-then-close race). `nmin: null` omits -nmin, so answers carry no
+   * nextUpdate and the client's maxAge decides their lifetime.
+   */
+  async startOcsp(opts: { signer?: IssuedCert; port?: number; nmin?: number | null; sha?: string } = {}): Promise<OcspProcess> {
     const signer = opts.signer ?? { certPath: this.certPath, keyPath: this.keyPath };
-    const args = ['ocsp', '-port', String(port), '-index', 'index.txt', '-CA', this.certPath,
-      '-rsigner', signer.certPath, '-rkey', signer.keyPath, '-nmin', String(opts.nmin ?? 5), '-ignore_err'];
+    const args = ['ocsp', '-port', String(opts.port ?? 0), '-index', 'index.txt', '-CA', this.certPath,
+      '-rsigner', signer.certPath, '-rkey', signer.keyPath, ...(opts.nmin === null ? [] : ['-nmin', String(opts.nmin ?? 5)]), '-ignore_err'];
     const child = spawn('openssl', args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.responders.add(child);
     let output = '';
     // Wait for its "ACCEPT" line rather than probing the port: openssl ocsp serves one connection
     // at a time, and an empty probe connection wedges it for every later client.
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`openssl ocsp did not start on ${port}: ${output}`)), 5000);
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`openssl ocsp did not start: ${output}`)), 10_000);
       const onData = (d: Buffer): void => {
         output += d.toString();
-        if (output.includes('ACCEPT') || output.includes('waiting for OCSP client')) {
+        // Only a whole line: a chunk may end in the middle of the port number.
+        const m = /ACCEPT (?:\[[^\]]*\]|[^\s:]*):(\d+)\s/.exec(output);
+        if (m) {
           clearTimeout(timer);
-          resolve();
+          resolve(Number(m[1]));
         }
       };
       child.stdout!.on('data', onData);
@@ -167,6 +163,7 @@ export class OpensslCa {
       child.once('exit', () => { clearTimeout(timer); reject(new Error(`openssl ocsp exited: ${output}`)); });
     });
     child.removeAllListeners('exit');
+    const url = `http://127.0.0.1:${port}`;
     const stop = async (): Promise<void> => {
       this.responders.delete(child);
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -174,7 +171,23 @@ export class OpensslCa {
       child.kill('SIGKILL');
       await exited;
     };
-    return { port, url: `http://127.0.0.1:${port}`, stop, stderr: () => output };
+    // `openssl ocsp` re-reads index.txt at the top of its accept loop, so after one answered query
+    // the next connection sees the current index: query until it reports what the test expects.
+    const queryStatus = async (cert: IssuedCert): Promise<string> => {
+      const { stdout: out } = await execFileAsync('openssl', ['ocsp', '-issuer', this.certPath, '-cert', cert.certPath, '-url', url, '-noverify', '-no_nonce'],
+        { cwd: this.dir, timeout: 10_000 });
+      const m = /: (good|revoked|unknown)\b/.exec(out);
+      return m?.[1] ?? out;
+    };
+    const awaitStatus = async (cert: IssuedCert, status: 'good' | 'revoked' | 'unknown', attempts = 20): Promise<void> => {
+      let last = '';
+      for (let i = 0; i < attempts; i++) {
+        last = await queryStatus(cert);
+        if (last === status) return;
+      }
+      throw new Error(`openssl ocsp never answered ${status} for ${cert.name} (last: ${last})`);
+    };
+    return { port, url, stop, stderr: () => output, awaitStatus };
   }
 
   async close(): Promise<void> {
@@ -194,4 +207,6 @@ export interface OcspProcess {
   readonly url: string;
   stop(): Promise<void>;
   stderr(): string;
+  /** Queries the responder (real `openssl ocsp` client) until it answers `status` for `cert`. */
+  awaitStatus(cert: IssuedCert, status: 'good' | 'revoked' | 'unknown', attempts?: number): Promise<void>;
 }

@@ -1,12 +1,12 @@
 // End to end against a real `openssl ocsp` responder and CRLs from `openssl ca -gencrl`.
 import t from 'tap';
 import { createServer, type Server } from 'node:http';
-import { writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { RevocationChecker } from '../../src/revocation/revocation-checker.js';
 import type { RevocationConfig } from '../../src/config/types.js';
-import { OpensslCa, freePort } from '../helpers/openssl-ca.js';
+import { OpensslCa } from '../helpers/openssl-ca.js';
 import { captureLogger, revocationConfig } from './fixtures.js';
 
 function makeChecker(t: Tap.Test, config: RevocationConfig, ca: OpensslCa, now?: () => number) {
@@ -21,13 +21,14 @@ declare global { namespace Tap { type Test = any } } // eslint-disable-line
 t.test('openssl ocsp: good, revoked, unknown, responder down, staleGrace', async (t) => {
   const ca = new OpensslCa({ name: 'OCSP E2E CA' });
   t.teardown(() => ca.close());
-  const port = await freePort();
-  const ocspUrl = `http://127.0.0.1:${port}`;
+  // The responder binds port 0 first; the certificates then carry its real URL (AIA).
+  const signer = ca.issueOcspSigner();
+  const responder = await ca.startOcsp({ signer });
+  const ocspUrl = responder.url;
   const good = ca.issue('good client', { ocspUrl });
   const revoked = ca.issue('revoked client', { ocspUrl });
   ca.revoke(revoked, 'keyCompromise');
-  const signer = ca.issueOcspSigner();
-  const responder = await ca.startOcsp({ signer, port });
+  await responder.awaitStatus(revoked, 'revoked'); // it has re-read index.txt
 
   let now = Date.now();
   const cfg = (o: Partial<RevocationConfig> = {}) => revocationConfig({ sources: ['ocsp'], ...o, ocsp: { maxAge: 60_000, errorTtl: 1000 } });
@@ -68,22 +69,85 @@ t.test('openssl ocsp: good, revoked, unknown, responder down, staleGrace', async
   const late = await checker.check([good.x509, ca.cert]);
   t.match(late, { status: 'unknown', admit: false }, 'staleGrace is bounded');
   // Revoked stays revoked from cache until its nextUpdate, never softened by staleGrace.
+  const stillRevoked = await checker.check([revoked.x509, ca.cert]);
+  t.match(stillRevoked, { status: 'unknown', admit: false }, 'a never-good certificate gets no staleGrace');
+});
+
+t.test('staleGrace: good, then revoked, the revoked answer lapses, responder down → refused, never stale-grace good', async (t) => {
+  const ca = new OpensslCa({ name: 'Stale Grace CA' });
+  t.teardown(() => ca.close());
+  // No nextUpdate (nmin: null): every answer lives ocsp.maxAge (60 s) on the checker's clock.
+  const responder = await ca.startOcsp({ nmin: null });
+  const leaf = ca.issue('good then revoked');
+  const hold = ca.issue('good then on hold');
+  await responder.awaitStatus(leaf, 'good');
+  let now = Date.now();
+  const config = revocationConfig({ sources: ['ocsp'], staleGrace: 3_600_000, ocsp: { responder: responder.url, maxAge: 60_000, errorTtl: 1000, clockSkew: 300_000 } });
+  const { checker, log } = makeChecker(t, config, ca, () => now);
+  await checker.start();
+
+  t.match(await checker.check([leaf.x509, ca.cert]), { status: 'good', admit: true, source: 'ocsp' }, 'first answer: good');
+  t.match(await checker.check([hold.x509, ca.cert]), { status: 'good', admit: true, source: 'ocsp' }, 'first answer: good');
+  ca.revoke(leaf, 'keyCompromise');
+  ca.revoke(hold, 'certificateHold');
+  await responder.awaitStatus(leaf, 'revoked');
+
+  now += 61_000; // the good answers lapse; the next check asks the responder again
+  const r = await checker.check([leaf.x509, ca.cert]);
+  t.match(r, { status: 'revoked', admit: false, source: 'ocsp', revocationReason: 'keyCompromise' }, r.detail);
+  const h = await checker.check([hold.x509, ca.cert]);
+  t.match(h, { status: 'revoked', admit: false, source: 'ocsp', revocationReason: 'certificateHold' }, h.detail);
+
+  await responder.stop();
+  now += 61_000; // the revoked answers lapse too, well within staleGrace (1 h) of the old good ones
+  const after = await checker.check([leaf.x509, ca.cert]);
+  t.match(after, { status: 'unknown', admit: false }, `revoked never lapses into the old good answer: ${after.detail}`);
+  t.not(after.source, 'stale-grace');
+  const afterHold = await checker.check([hold.x509, ca.cert]);
+  t.match(afterHold, { status: 'unknown', admit: false }, `on hold never lapses into the old good answer: ${afterHold.detail}`);
+  t.equal(log.events('revocation_stale_grace').length, 0, 'staleGrace was never used');
+  now += 2_000; // past errorTtl: asked again, still refused
+  t.match(await checker.check([leaf.x509, ca.cert]), { status: 'unknown', admit: false });
+});
+
+t.test('staleGrace: good, then the responder disowns the certificate (unknown), responder down → refused', async (t) => {
+  const ca = new OpensslCa({ name: 'Disowning CA' });
+  t.teardown(() => ca.close());
+  const responder = await ca.startOcsp({ nmin: null });
+  const leaf = ca.issue('later disowned');
+  await responder.awaitStatus(leaf, 'good');
+  let now = Date.now();
+  const config = revocationConfig({ sources: ['ocsp'], staleGrace: 3_600_000, ocsp: { responder: responder.url, maxAge: 60_000, errorTtl: 1000, clockSkew: 300_000 } });
+  const { checker, log } = makeChecker(t, config, ca, () => now);
+  t.match(await checker.check([leaf.x509, ca.cert]), { status: 'good', admit: true });
+  // Drop it from the responder's index (by rename, so openssl sees a new file).
+  const index = join(ca.dir, 'index.txt');
+  writeFileSync(`${index}.new`, readFileSync(index, 'utf8').split('\n').filter((l) => !l.includes('CN=later disowned')).join('\n'));
+  renameSync(`${index}.new`, index);
+  await responder.awaitStatus(leaf, 'unknown');
+  now += 61_000;
+  t.match(await checker.check([leaf.x509, ca.cert]), { status: 'unknown', admit: false }, 'the responder now answers unknown');
+  await responder.stop();
+  now += 2_000;
+  const after = await checker.check([leaf.x509, ca.cert]);
+  t.match(after, { status: 'unknown', admit: false }, `an authoritative unknown also ends the old good answer's grace: ${after.detail}`);
+  t.equal(log.events('revocation_stale_grace').length, 0);
 });
 
 t.test('openssl ocsp re-reads index.txt: revoked after start', async (t) => {
   const ca = new OpensslCa({ name: 'Reindex CA', keyAlg: 'ec' });
   t.teardown(() => ca.close());
-  const port = await freePort();
-  const leaf = ca.issue('later revoked', { ocspUrl: `http://127.0.0.1:${port}` });
-  const responder = await ca.startOcsp({ port });
+  const responder = await ca.startOcsp();
+  const leaf = ca.issue('later revoked', { ocspUrl: responder.url });
+  await responder.awaitStatus(leaf, 'good');
   const first = makeChecker(t, revocationConfig({ sources: ['ocsp'] }), ca);
   const g = await first.checker.check([leaf.x509, ca.cert]);
   t.equal(g.status, 'good', g.detail);
   // openssl ocsp re-reads index.txt only between connections (checked before it blocks in
-  // accept), so the first answer after a revocation is still the old one; restart it instead.
+  // accept), so the first answer after a revocation may still be the old one: ask it until it
+  // reports the revocation, then check with a fresh checker (no cached answer).
   ca.revoke(leaf, 'certificateHold');
-  await responder.stop();
-  await ca.startOcsp({ port });
+  await responder.awaitStatus(leaf, 'revoked');
   const second = makeChecker(t, revocationConfig({ sources: ['ocsp'] }), ca);
   const v = await second.checker.check([leaf.x509, ca.cert]);
   t.match(v, { status: 'revoked', revocationReason: 'certificateHold' }, v.detail);
