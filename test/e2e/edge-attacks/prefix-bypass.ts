@@ -2,7 +2,9 @@
 // (Tomcat, Jetty, Spring and Vert.x decode unreserved escapes and drop `;` parameters). Raw
 // request lines over real TLS; the recording upstream must receive none of the refused ones, and
 // what it does receive carries the canonical path.
+import { randomBytes } from 'node:crypto';
 import type { Test } from 'tap';
+import { verifyForwardedRequest } from 'certgate/verify';
 import { makeTestPki } from '../../helpers/pki.js';
 import { listenerDir, startRecordingUpstream, startTestGateway } from '../../helpers/gateway-harness.js';
 import { rawRequest } from './raw-request.js';
@@ -49,8 +51,10 @@ const ROWS: readonly Row[] = [
 
 export async function prefixBypass(t: Test): Promise<void> {
   const pki = await makeTestPki();
-  const dir = await listenerDir(pki);
+  const hmacSecret = randomBytes(32);
+  const dir = await listenerDir(pki, { 'hmac.key': hmacSecret.toString('base64') });
   const upstream = await startRecordingUpstream();
+  const signed = await startRecordingUpstream();
   const gw = await startTestGateway(
     dir,
     `
@@ -62,7 +66,14 @@ listeners:
 upstreams:
   app:
     url: ${upstream.url}
+  signed:
+    url: ${signed.url}
+    signature: { alg: hmac-sha256, keyFile: hmac.key, keyId: gw-hmac }
 routes:
+  - name: signed
+    match: { pathPrefix: /signed/ }
+    upstream: signed
+    clientCert: optional
   - name: allowed
     match: { pathPrefix: /allowed/ }
     upstream: app
@@ -81,6 +92,7 @@ routes:
   t.teardown(async () => {
     await gw.close();
     await upstream.close();
+    await signed.close();
   });
   const ca = pki.rootCa.certPem;
   const creds = { cert: pki.client.certPem, key: pki.client.keyPem };
@@ -105,6 +117,14 @@ routes:
   t.same(upstream.received.map((r) => r.url), ['/public/~u-ser/%C3%A9%3B?q=%2e%2E/x'], 'upstream request line: canonical path, query as sent');
   const access = await until(() => gw.logs.find((l) => l.event === 'access' && l.status === 200));
   t.equal(access.url, '/public/~u-ser/%C3%A9%3B?q=%2e%2E/x', 'access log url is the canonical target');
+
+  // The signature's @path is the canonical path the upstream received: it verifies there.
+  const viaSigned = await rawRequest({ port: gw.port(), ca, head: 'GET /%73igned/%7ex%3a?a=%41 HTTP/1.1\r\nHost: localhost' });
+  t.equal(viaSigned.status, 200, 'routed to /signed/ after decoding');
+  const r = signed.received.at(-1)!;
+  t.equal(r.url, '/signed/~x%3A?a=%41');
+  const id = verifyForwardedRequest({ method: r.method, url: r.url, headers: r.headers }, { keys: { 'gw-hmac': hmacSecret }, maxAge: 30 });
+  t.equal(id.keyId, 'gw-hmac', 'signature over the canonical @path verifies upstream');
 }
 
 /** Resolves with the first truthy value of `probe`, checked on each turn of the event loop (bounded). */
