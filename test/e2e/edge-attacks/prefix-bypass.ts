@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Test } from 'tap';
 import { verifyForwardedRequest } from 'certgate/verify';
 import { makeTestPki } from '../../helpers/pki.js';
-import { listenerDir, startRecordingUpstream, startTestGateway } from '../../helpers/gateway-harness.js';
-import { rawRequest } from './raw-request.js';
+import { listenerDir, startRecordingUpstream, startTestGateway, type TestGateway } from '../../helpers/gateway-harness.js';
+import { jsonCode, rawRequest } from './raw-request.js';
 
 interface Row {
   readonly path: string;
@@ -55,7 +55,13 @@ export async function prefixBypass(t: Test): Promise<void> {
   const dir = await listenerDir(pki, { 'hmac.key': hmacSecret.toString('base64') });
   const upstream = await startRecordingUpstream();
   const signed = await startRecordingUpstream();
-  const gw = await startTestGateway(
+  let gw: TestGateway | undefined;
+  t.teardown(async () => {
+    await gw?.close();
+    await upstream.close();
+    await signed.close();
+  });
+  gw = await startTestGateway(
     dir,
     `
 listeners:
@@ -89,20 +95,14 @@ routes:
     clientCert: optional
 `,
   );
-  t.teardown(async () => {
-    await gw.close();
-    await upstream.close();
-    await signed.close();
-  });
   const ca = pki.rootCa.certPem;
   const creds = { cert: pki.client.certPem, key: pki.client.keyPem };
 
   for (const row of ROWS) {
     const res = await rawRequest({ port: gw.port(), ca, ...(row.withCert ? creds : {}), head: `GET ${row.path} HTTP/1.1\r\nHost: localhost` });
-    const body = JSON.parse(res.body) as { code: string; error_description: string };
     t.equal(res.status, row.status, `${row.path}: status`);
-    t.equal(body.code, row.code, `${row.path}: code`);
-    if (row.reason !== undefined) t.match(body.error_description, new RegExp(`^request path refused: ${row.reason} `), `${row.path}: reason`);
+    t.equal(jsonCode(res).code, row.code, `${row.path}: code`);
+    if (row.reason !== undefined) t.match(jsonCode(res).description, new RegExp(`^request path refused: ${row.reason} `), `${row.path}: reason`);
   }
   t.same(upstream.received.map((r) => r.url), [], 'the upstream received none of them');
 

@@ -43,3 +43,13 @@ export function rawRequest(opts: RawRequestOptions): Promise<RawResponse> {
     });
   });
 }
+
+/** `code` and `error_description` of a JSON error body; empty strings when the body is not one. */
+export function jsonCode(res: RawResponse): { code: string; description: string } {
+  try {
+    const body = JSON.parse(res.body) as { code?: unknown; error_description?: unknown };
+    return { code: String(body.code ?? ''), description: String(body.error_description ?? '') };
+  } catch {
+    return { code: '', description: '' };
+  }
+}

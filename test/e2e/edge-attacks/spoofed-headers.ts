@@ -3,8 +3,8 @@
 // value or not at all. Plus the operator's `stripHeaders`, X-Real-IP, and TRACE/CONNECT refused.
 import type { Test } from 'tap';
 import { makeTestPki } from '../../helpers/pki.js';
-import { listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway } from '../../helpers/gateway-harness.js';
-import { rawRequest } from './raw-request.js';
+import { listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway, type TestGateway } from '../../helpers/gateway-harness.js';
+import { jsonCode, rawRequest } from './raw-request.js';
 
 // Written out literally: issue 7 finding 5, then the certificate headers of Curity, Keycloak,
 // Envoy, Traefik, AWS ALB and Azure, then the forwarding headers the gateway sets itself.
@@ -39,7 +39,12 @@ export async function spoofedHeaders(t: Test): Promise<void> {
   const pki = await makeTestPki();
   const dir = await listenerDir(pki);
   const upstream = await startRecordingUpstream();
-  const gw = await startTestGateway(
+  let gw: TestGateway | undefined;
+  t.teardown(async () => {
+    await gw?.close();
+    await upstream.close();
+  });
+  gw = await startTestGateway(
     dir,
     `
 listeners:
@@ -62,10 +67,6 @@ routes:
     clientCert: optional
 `,
   );
-  t.teardown(async () => {
-    await gw.close();
-    await upstream.close();
-  });
   const ca = pki.rootCa.certPem;
   const port = gw.port();
 
@@ -137,7 +138,7 @@ routes:
   const afterTrace = upstream.received.length;
   const connect = await rawRequest({ port, ca, head: 'CONNECT upstream.internal:443 HTTP/1.1\r\nHost: upstream.internal:443' });
   t.equal(connect.status, 405, 'CONNECT: 405');
-  t.equal((JSON.parse(connect.body) as { code: string }).code, 'METHOD_NOT_ALLOWED');
+  t.equal(jsonCode(connect).code, 'METHOD_NOT_ALLOWED');
   t.equal(connect.headers['allow'], 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
   const connectPath = await rawRequest({ port, ca, head: 'CONNECT /trace-allowed/x HTTP/1.1\r\nHost: localhost' });
   t.equal(connectPath.status, 405, 'CONNECT with a path: 405');
