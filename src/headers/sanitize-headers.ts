@@ -129,6 +129,20 @@ export function normaliseHeaderName(name: string): string {
   return lower.indexOf('_') === -1 ? lower : lower.replaceAll('_', '-');
 }
 
+const ALWAYS_OWNED_SET: ReadonlySet<string> = new Set(ALWAYS_OWNED_HEADERS);
+
+/**
+ * The metric label for a stripped header: its normalised name, or `<prefix>*` for a family
+ * member, so that a client inventing `X-SSL-Cert-Chain-<n>` names cannot create label series
+ * without bound.
+ */
+export function spoofedHeaderLabel(name: string): string {
+  const normal = normaliseHeaderName(name);
+  if (ALWAYS_OWNED_SET.has(normal)) return normal;
+  for (const prefix of ALWAYS_OWNED_PREFIXES) if (normal.startsWith(prefix)) return prefix + '*';
+  return normal;
+}
+
 export function compileSanitizer(opts: SanitizerOptions): Sanitizer {
   const owned = new Set<string>(ALWAYS_OWNED_HEADERS);
   for (const name of opts.ownedHeaders) {

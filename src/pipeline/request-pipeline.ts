@@ -12,7 +12,7 @@ import { GatewayError } from '../errors.js';
 import type { RouteTable } from '../routing/route-table.js';
 import { canonicalTarget } from '../routing/canonical-path.js';
 import { isMethodRefused, methodNotAllowed } from '../routing/method-policy.js';
-import { normaliseHeaderName } from '../headers/sanitize-headers.js';
+import { spoofedHeaderLabel } from '../headers/sanitize-headers.js';
 import { compileAllow, checkAllow, type CompiledAllow } from '../policy/route-policy.js';
 import { forwardRequest } from '../forward/forward-request.js';
 import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
@@ -101,7 +101,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     const up = r.upstream;
     const built = buildUpstreamHeaders(req, up, identity, ctx.remoteAddress, host, path, target.query);
     if (built.stripped) {
-      for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: normaliseHeaderName(name) });
+      for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: spoofedHeaderLabel(name) });
       logger.warn({ event: 'spoofed_header_stripped', headers: built.stripped, route: route.name, remote: ctx.remoteAddress, requestId: rec.requestId }, 'client sent gateway-owned headers; removed');
     }
 

@@ -119,6 +119,10 @@ routes:
   t.equal(realIp?.value, 14, 'each spoofed X-Real-IP counted (7 spellings, 2 requests)');
   const operator = (await gw.gateway.metrics.spoofedHeaders.get()).values.find((v) => v.labels.header === 'x-internal-token');
   t.equal(operator?.value, 14, 'operator-stripped headers counted too');
+  const labels = (await gw.gateway.metrics.spoofedHeaders.get()).values.map((v) => String(v.labels.header));
+  t.ok(labels.includes('x-ssl-cert-chain-*'), 'a header family is counted under one label');
+  t.notOk(labels.some((l) => /^x-ssl-cert-chain-\d+$/.test(l) || /^x-amzn-mtls-clientcert-.+[^*]$/.test(l) && l !== 'x-amzn-mtls-clientcert-leaf'),
+    'no label per invented family member (bounded metric series)');
   t.ok(gw.logs.find((l) => l.event === 'spoofed_header_stripped' && (l.headers as string[]).includes('X_Real_IP')), 'security log line names the spelling');
 
   // TRACE: refused unless the route lists it; never forwarded.
