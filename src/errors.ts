@@ -22,12 +22,15 @@ export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
   /** Safe to show to the client. */
   readonly description: string;
+  /** `Allow` header value sent with a 405. */
+  readonly allow: string | undefined;
 
-  constructor(code: GatewayErrorCode, description: string, options?: { cause?: unknown }) {
+  constructor(code: GatewayErrorCode, description: string, options?: { cause?: unknown; allow?: string }) {
     super(`${code}: ${description}`, options);
     this.name = 'GatewayError';
     this.code = code;
     this.description = description;
+    this.allow = options?.allow;
   }
 }
 

@@ -23,5 +23,5 @@ export function isHttpToken(text: string): boolean {
 /** Headers the gateway always sets itself; a configured header must not collide with them. */
 export const GATEWAY_FIXED_HEADERS = [
   'X-Client-Verify', 'X-Client-Subject-DN', 'X-Client-Cert-Thumbprint',
-  'X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'Signature', 'Signature-Input',
+  'X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'X-Real-IP', 'Signature', 'Signature-Input',
 ] as const;

@@ -16,7 +16,7 @@ export const ENCODING_BLOWUP: Readonly<Record<CertHeaderFormat, number>> = {
 
 const INFO_HEADERS_BYTES = 512; // X-Client-Verify, X-Client-Subject-DN (long DNs), X-Client-Cert-Thumbprint
 const SIGNATURE_HEADERS_BYTES = 640; // Signature-Input listing every added header, plus Signature
-const FORWARDED_HEADERS_BYTES = 256; // X-Forwarded-For/-Proto/-Host
+const FORWARDED_HEADERS_BYTES = 320; // X-Forwarded-For/-Proto/-Host, X-Real-IP
 
 export interface HeaderEstimate {
   readonly bytes: number;

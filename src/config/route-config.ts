@@ -8,6 +8,7 @@ import { indexKey, reportError, type LoadContext, type YamlValue } from './load-
 import type { ListenerConfig, RouteConfig, RouteMatch, UpstreamConfig } from './types.js';
 import { readList, reportDuplicateNames } from './yaml-values.js';
 import { isIP } from 'node:net';
+import { isCanonicalPrefix } from '../routing/canonical-path.js';
 
 export function readRoutes(
   ctx: LoadContext, node: YamlValue, path: string,
@@ -76,11 +77,13 @@ function readMatch(parent: ConfigSection): RouteMatch | undefined {
   const pathPrefix = s.string('pathPrefix') ?? '/';
   if (!pathPrefix.startsWith('/')) s.error('pathPrefix', `expected a path starting with '/', got '${pathPrefix}'`);
   else if (/[?#\s]/.test(pathPrefix)) s.error('pathPrefix', `expected a path without query, fragment or spaces, got '${pathPrefix}'`);
+  else if (!isCanonicalPrefix(pathPrefix)) s.error('pathPrefix', `expected a canonical path (no dot or empty segments, unreserved characters not percent-encoded, upper-case hex), got '${pathPrefix}'`);
   let methods: Set<string> | undefined;
   if (s.has('methods')) {
     methods = new Set();
     for (const item of s.stringList('methods') ?? []) {
       if (!isHttpToken(item.value)) reportError(s.ctx, item.node, item.path, `expected an HTTP method such as GET or POST, got '${item.value}'`);
+      else if (item.value.toUpperCase() === 'CONNECT') reportError(s.ctx, item.node, item.path, 'CONNECT cannot be routed: certgate does not open tunnels');
       else methods.add(item.value.toUpperCase());
     }
     if (methods.size === 0) s.error('methods', 'expected at least one method (omit methods to match every method)');

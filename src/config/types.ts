@@ -136,6 +136,14 @@ export interface ListenerLimits {
   readonly bodyBuffer: number;
 }
 
+/** `listeners[].paths` (defaults in path-rules.ts). */
+export type PathParameters = 'reject' | 'allow';
+
+export interface PathRules {
+  /** `;` path parameters: refused (400) or kept in the canonical path. */
+  readonly parameters: PathParameters;
+}
+
 export interface ListenerConfig {
   readonly name: string;
   readonly listen: HostPort;
@@ -143,6 +151,7 @@ export interface ListenerConfig {
   readonly clientAuth: ClientAuthConfig;
   readonly revocation: RevocationConfig;
   readonly limits: ListenerLimits;
+  readonly paths: PathRules;
 }
 
 export type CertHeaderFormat = 'pem-urlencoded' | 'der-base64' | 'rfc9440' | 'xfcc';
@@ -199,6 +208,8 @@ export interface UpstreamConfig {
   readonly pool: { readonly connections: number };
   /** Largest request header block the upstream accepts (bytes); used for a config-time warning. */
   readonly maxHeaderSize: number;
+  /** Extra client header names removed before forwarding (`upstreams.<name>.stripHeaders`). */
+  readonly stripHeaders: readonly string[];
 }
 
 export interface AllowRules {

@@ -6,6 +6,7 @@ import { NAME_EXPECTED, NAME_PATTERN } from './listener-config.js';
 import { loadSignatureKey } from './signature-key.js';
 import type { CertHeaderFormat, ClientCertForwardConfig, SignatureAlg, SignatureConfig, UpstreamConfig } from './types.js';
 import { readBasicAuth, readUpstreamTls } from './upstream-credentials.js';
+import { readStripHeaders } from './strip-headers.js';
 
 const FORMATS = ['pem-urlencoded', 'der-base64', 'rfc9440', 'xfcc'] as const satisfies readonly CertHeaderFormat[];
 const ALGS = ['ed25519', 'ecdsa-p256-sha256', 'hmac-sha256'] as const satisfies readonly SignatureAlg[];
@@ -26,7 +27,7 @@ export function readUpstreams(ctx: LoadContext, node: YamlValue, path: string): 
 }
 
 function readUpstream(ctx: LoadContext, node: YamlValue, path: string, name: string): UpstreamConfig | undefined {
-  const s = ConfigSection.open(ctx, node, path, ['url', 'tls', 'auth', 'clientCert', 'signature', 'timeouts', 'pool', 'maxHeaderSize']);
+  const s = ConfigSection.open(ctx, node, path, ['url', 'tls', 'auth', 'clientCert', 'signature', 'timeouts', 'pool', 'maxHeaderSize', 'stripHeaders']);
   if (!s) return undefined;
   const url = readOrigin(s);
   const tls = s.has('tls') ? readUpstreamTls(s, url?.protocol === 'https:') : undefined;
@@ -38,7 +39,8 @@ function readUpstream(ctx: LoadContext, node: YamlValue, path: string, name: str
   const pool = s.section('pool', ['connections']);
   const connections = pool?.integer('connections', { min: 1, max: 65535 }) ?? 128;
   const maxHeaderSize = s.size('maxHeaderSize') ?? DEFAULT_MAX_HEADER_SIZE;
-  if (!url || !clientCert) return undefined;
+  const stripHeaders = readStripHeaders(s);
+  if (!url || !clientCert || !stripHeaders) return undefined;
   checkHeaderCollisions(s, clientCert, auth?.basic?.header);
   return {
     name, url,
@@ -46,7 +48,7 @@ function readUpstream(ctx: LoadContext, node: YamlValue, path: string, name: str
     ...(auth ? { auth } : {}),
     clientCert,
     ...(signature ? { signature } : {}),
-    timeouts, pool: { connections }, maxHeaderSize,
+    timeouts, pool: { connections }, maxHeaderSize, stripHeaders,
   };
 }
 

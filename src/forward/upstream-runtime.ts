@@ -25,7 +25,7 @@ const INFO_HEADERS = ['X-Client-Verify', 'X-Client-Subject-DN', 'X-Client-Cert-T
 
 export function createUpstreamRuntime(config: UpstreamConfig): UpstreamRuntime {
   const basic = config.auth?.basic;
-  const owned = [config.clientCert.header, ...INFO_HEADERS];
+  const owned = [config.clientCert.header, ...INFO_HEADERS, ...config.stripHeaders];
   if (config.clientCert.chainHeader) owned.push(config.clientCert.chainHeader);
   if (basic) owned.push(basic.header);
   return {

@@ -33,6 +33,33 @@ export const ALWAYS_OWNED_HEADERS: readonly string[] = Object.freeze([
   'x-amzn-mtls-clientcert',
   'x-amzn-mtls-clientcert-leaf',
   'x-arr-clientcert',
+  'ssl-client-verify', // Keycloak's nginx provider trusts it as the verification result
+  'x-client-dn',
+  // Client address and original request, set by the gateway or meaningless from a client: a
+  // backend trusting one of them (rate limits, audit, IP allow lists, URL rewrites, method
+  // override past a route's `methods`) must never see a client-supplied value.
+  'x-real-ip',
+  'true-client-ip',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-scheme',
+  'x-forwarded-ssl',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+]);
+
+/**
+ * Header families the gateway owns whatever follows the prefix: `X-SSL-Cert-Chain-0..N`
+ * (Keycloak's chain headers), `SSL-Client-Cert-Chain-N`, and AWS ALB's
+ * `X-Amzn-Mtls-Clientcert-Subject`, `-Issuer`, `-Serial-Number`, `-Validity`, ...
+ */
+export const ALWAYS_OWNED_PREFIXES: readonly string[] = Object.freeze([
+  'x-ssl-cert-chain-',
+  'ssl-client-cert-chain-',
+  'x-amzn-mtls-clientcert-',
 ]);
 
 /**
@@ -102,6 +129,20 @@ export function normaliseHeaderName(name: string): string {
   return lower.indexOf('_') === -1 ? lower : lower.replaceAll('_', '-');
 }
 
+const ALWAYS_OWNED_SET: ReadonlySet<string> = new Set(ALWAYS_OWNED_HEADERS);
+
+/**
+ * The metric label for a stripped header: its normalised name, or `<prefix>*` for a family
+ * member, so that a client inventing `X-SSL-Cert-Chain-<n>` names cannot create label series
+ * without bound.
+ */
+export function spoofedHeaderLabel(name: string): string {
+  const normal = normaliseHeaderName(name);
+  if (ALWAYS_OWNED_SET.has(normal)) return normal;
+  for (const prefix of ALWAYS_OWNED_PREFIXES) if (normal.startsWith(prefix)) return prefix + '*';
+  return normal;
+}
+
 export function compileSanitizer(opts: SanitizerOptions): Sanitizer {
   const owned = new Set<string>(ALWAYS_OWNED_HEADERS);
   for (const name of opts.ownedHeaders) {
@@ -120,6 +161,7 @@ export function compileSanitizer(opts: SanitizerOptions): Sanitizer {
     if (hopByHop.has(lower)) return DROP;
     const normal = lower.indexOf('_') === -1 ? lower : lower.replaceAll('_', '-');
     if (owned.has(normal)) return OWNED;
+    for (const prefix of ALWAYS_OWNED_PREFIXES) if (normal.startsWith(prefix)) return OWNED;
     return PASS;
   }
 

@@ -9,7 +9,8 @@ export interface RequestRecord {
   readonly requestId: string;
   readonly listener: string;
   readonly method: string;
-  readonly url: string;
+  /** As sent until the path is canonical, then the canonical target (what was routed and forwarded). */
+  url: string;
   readonly ctx: ConnectionContext;
   route: string | undefined;
   status: number;

@@ -43,6 +43,7 @@ export function sendError(res: ServerResponse, err: GatewayError): number {
     'cache-control': 'no-store',
   };
   if (err.code === 'TOKEN_BINDING_MISMATCH') headers['www-authenticate'] = 'Bearer error="invalid_token"';
+  if (err.allow !== undefined) headers['allow'] = err.allow;
   res.writeHead(shape.status, headers);
   res.end(body);
   return shape.status;

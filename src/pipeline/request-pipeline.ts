@@ -10,8 +10,9 @@ import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { GatewayError } from '../errors.js';
 import type { RouteTable } from '../routing/route-table.js';
-import { isAmbiguousPath } from '../routing/path-safety.js';
-import { normaliseHeaderName } from '../headers/sanitize-headers.js';
+import { canonicalTarget } from '../routing/canonical-path.js';
+import { isMethodRefused, methodNotAllowed } from '../routing/method-policy.js';
+import { spoofedHeaderLabel } from '../headers/sanitize-headers.js';
 import { checkAllow, type CompiledAllow } from '../policy/route-policy.js';
 import { forwardRequest } from '../forward/forward-request.js';
 import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
@@ -51,6 +52,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
   };
   const { listener, logger, metrics } = deps;
   const listenerName = listener.config.name;
+  const allowPathParameters = listener.config.paths.parameters === 'allow';
   const idPrefix = `${process.pid.toString(36)}-`;
   const requestGuard = createRequestGuard(listener.config.limits, listenerName, metrics);
 
@@ -71,16 +73,21 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     const revoked = revocationRejection(ctx.revocation);
     if (revoked) return reject(res, rec, revoked);
 
-    // route
+    // route, on the one canonical path that everything downstream uses (canonical-path.ts)
     rec.stage = 'route';
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    // Prefix routing is only sound when the upstream reads the same path (path-safety.ts).
-    if (isAmbiguousPath(path)) return reject(res, rec, new GatewayError('BAD_REQUEST', 'ambiguous request path (dot segment, encoded slash or dot, backslash or empty segment)'));
+    const method = req.method ?? 'GET';
+    if (method === 'CONNECT') return reject(res, rec, methodNotAllowed(method)); // no origin-form path
+    const target = canonicalTarget(req.url ?? '/', allowPathParameters);
+    if (!target.ok) {
+      metrics.pathRejections.inc({ reason: target.reason });
+      return reject(res, rec, new GatewayError('BAD_REQUEST', target.description));
+    }
+    rec.url = target.target;
+    const path = target.path;
     const host = req.headers.host;
-    const route = deps.routes.match(listenerName, host, path, req.method ?? 'GET');
-    if (route === undefined) return reject(res, rec, new GatewayError('NO_ROUTE', `no route for ${req.method} ${path}`));
+    const route = deps.routes.match(listenerName, host, path, method);
+    if (isMethodRefused(method, route?.match.methods)) return reject(res, rec, methodNotAllowed(method));
+    if (route === undefined) return reject(res, rec, new GatewayError('NO_ROUTE', `no route for ${method} ${path}`));
     const r = compile(route);
     rec.route = route.name;
 
@@ -98,15 +105,15 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     // headers + sign
     rec.stage = 'headers';
     const up = r.upstream;
-    const built = buildUpstreamHeaders(req, up, identity, ctx.remoteAddress, host, path, q === -1 ? undefined : url.slice(q));
+    const built = buildUpstreamHeaders(req, up, identity, ctx.remoteAddress, host, path, target.query);
     if (built.stripped) {
-      for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: normaliseHeaderName(name) });
+      for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: spoofedHeaderLabel(name) });
       logger.warn({ event: 'spoofed_header_stripped', headers: built.stripped, route: route.name, remote: ctx.remoteAddress, requestId: rec.requestId }, 'client sent gateway-owned headers; removed');
     }
 
     // forward + respond
     rec.stage = 'forward';
-    forwardRequest(req, res, { client: up.client, method: req.method ?? 'GET', path: url, headers: built.headers, hasBody: built.hasBody }, (result) => {
+    forwardRequest(req, res, { client: up.client, method, path: target.target, headers: built.headers, hasBody: built.hasBody }, (result) => {
       rec.upstreamStatus = result.upstreamStatus;
       if (result.error) return reject(res, rec, result.error);
       finish(rec, result.aborted ? 499 : res.statusCode);

@@ -1,6 +1,6 @@
 // The headers and sign stages: what the upstream receives. Client headers the gateway owns are
 // stripped (one sanitiser, src/headers/sanitize-headers.ts), then the gateway's own are added:
-// X-Forwarded-* (set, never appended to the client's), identity headers (encoded once per
+// X-Forwarded-* and X-Real-IP (set, never appended to the client's), identity headers (encoded once per
 // identity), upstream auth, and the RFC 9421 signature over what the gateway added.
 import type { IncomingMessage } from 'node:http';
 import type { ClientIdentity } from '../identity/types.js';
@@ -23,7 +23,7 @@ export function buildUpstreamHeaders(
   query: string | undefined,
 ): UpstreamHeaders {
   const { headers, stripped } = up.sanitizer.apply(req.rawHeaders);
-  headers.push('host', up.authority, 'x-forwarded-for', remoteAddress, 'x-forwarded-proto', 'https');
+  headers.push('host', up.authority, 'x-forwarded-for', remoteAddress, 'x-real-ip', remoteAddress, 'x-forwarded-proto', 'https');
   if (host !== undefined) headers.push('x-forwarded-host', host);
   const added = up.identityHeaders(identity);
   for (let i = 0; i < added.length; i++) headers.push(added[i]!);

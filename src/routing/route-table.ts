@@ -12,7 +12,8 @@
 // - pathPrefix: plain string prefix of the path with the query removed, like nginx's
 //   `location /api/` (so `/api` does not match `/api/`, and `/apix` matches `/api`). Nothing
 //   else is normalised here: no percent-decoding, no dot-segment removal, no `//` merging;
-//   see path-safety.ts for rejecting paths whose meaning an upstream might change.
+//   the path is already canonical (canonical-path.ts): paths whose meaning an upstream might
+//   change were refused before routing.
 // - method: among the routes whose prefix matches, the longest prefix that allows the method
 //   wins; if the longest prefix does not allow it, the next-longest that does, else none.
 //   No implicit HEAD-for-GET.

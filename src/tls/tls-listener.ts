@@ -2,7 +2,9 @@
 // The handshake completes even for a bad certificate (unless rejectAtHandshake), so that OAuth
 // clients get an `invalid_client` JSON answer instead of a bare TLS alert.
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import type { ListenerConfig } from '../config/types.js';
 import type { TrustStore } from './trust-store.js';
@@ -40,7 +42,23 @@ export function createTlsServer(listener: ListenerConfig, trust: TrustStore, han
     handler,
   );
   applyServerLimits(server, listener.limits);
+  // Node hands a CONNECT request over as a bare socket ('connect' event) and, with no listener,
+  // destroys it without an answer. Answer it through the pipeline instead (which refuses it with
+  // 405, method-policy.ts), then close: no tunnel is ever opened.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => answerWithoutTunnel(req, socket as Socket, handler));
   return server;
+}
+
+function answerWithoutTunnel(req: IncomingMessage, socket: Socket, handler: RequestHandler): void {
+  socket.on('error', () => socket.destroy()); // the server's own error handler is detached by now
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.on('finish', () => {
+    res.detachSocket(socket);
+    socket.end();
+  });
+  handler(req, res);
 }
 
 /**

@@ -1,5 +1,30 @@
 import t from 'tap';
-import { compileSanitizer, HOP_BY_HOP_HEADERS, ALWAYS_OWNED_HEADERS } from '../../src/headers/sanitize-headers.js';
+import fc from 'fast-check';
+import { compileSanitizer } from '../../src/headers/sanitize-headers.js';
+
+// Written out literally (issue 8): what the gateway owns on every upstream, whatever its config.
+// Never import the implementation's own table here: a name dropped from it must turn this red.
+const OWNED_EVERYWHERE: readonly string[] = [
+  'client-cert', 'client-cert-chain', 'x-forwarded-client-cert', 'signature', 'signature-input',
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded',
+  'x-client-verify', 'x-client-subject-dn', 'x-client-cert-thumbprint',
+  'x-client-cert', 'x-client-cert-chain', 'x-client-ssl-cert', 'x-ssl-cert', 'x-ssl-client-cert', 'ssl-client-cert',
+  'ssl-client-cert-chain', 'x-ssl-client-verify', 'x-ssl-client-s-dn', 'x-forwarded-tls-client-cert',
+  'x-forwarded-tls-client-cert-info', 'x-amzn-mtls-clientcert', 'x-amzn-mtls-clientcert-leaf', 'x-arr-clientcert',
+  // issue 7 finding 5
+  'x-real-ip', 'true-client-ip', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-scheme', 'x-forwarded-ssl',
+  'x-original-url', 'x-rewrite-url', 'x-http-method-override', 'x-http-method', 'x-method-override',
+  'ssl-client-verify', 'x-client-dn',
+  // families: any suffix
+  'x-ssl-cert-chain-0', 'x-ssl-cert-chain-1', 'x-ssl-cert-chain-42', 'ssl-client-cert-chain-0',
+  'x-amzn-mtls-clientcert-subject', 'x-amzn-mtls-clientcert-issuer', 'x-amzn-mtls-clientcert-serial-number',
+  'x-amzn-mtls-clientcert-validity',
+];
+
+/** Hop-by-hop (RFC 9110 section 7.6.1) and proxy-consumed headers, removed silently. */
+const HOP_BY_HOP: readonly string[] = [
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'expect',
+];
 
 // An upstream with a configured cert header, chain header and basic-auth header.
 const sanitizer = compileSanitizer({ ownedHeaders: ['X-Client-Cert', 'X-Client-Cert-Chain', 'Authorization'] });
@@ -79,13 +104,33 @@ t.test('results are stable across calls (name cache)', async (t) => {
 
 t.test('every always-owned and hop-by-hop name is removed by a sanitizer with no extra owned headers', async (t) => {
   const bare = compileSanitizer({ ownedHeaders: [] });
-  for (const name of [...ALWAYS_OWNED_HEADERS, ...HOP_BY_HOP_HEADERS]) {
-    t.same(bare.apply([name.toUpperCase(), 'v']).headers, [], name);
+  for (const name of OWNED_EVERYWHERE) {
+    for (const spelling of [name, name.toUpperCase(), name.replaceAll('-', '_'), name.replace('-', '_').toUpperCase()]) {
+      const r = bare.apply([spelling, 'v', 'Keep', 'k']);
+      t.same(r.headers, ['Keep', 'k'], `${spelling} removed`);
+      t.same(r.stripped, [spelling], `${spelling} reported as spoofed`);
+    }
   }
+  for (const name of HOP_BY_HOP) {
+    const r = bare.apply([name.toUpperCase(), 'v']);
+    t.same(r.headers, [], name);
+    t.equal(r.stripped, undefined, `${name} removed silently`);
+  }
+  // issue 8's audit: these slipped through unnoticed once
+  t.same(bare.apply(['X_Client-Verify', 'SUCCESS', 'x-client-ssl-cert', 'c', 'ssl-client-cert', 'c', 'x-ssl-client-verify', 'SUCCESS',
+    'x-amzn-mtls-clientcert', 'c']).headers, []);
   // The well-known certificate headers of other proxies are owned everywhere...
   t.same(bare.apply(['X-Client-Cert', 'v', 'X-SSL-Cert', 'v', 'X-Forwarded-Tls-Client-Cert', 'v']).headers, []);
-  // ...but a custom header name another upstream is configured with is not owned here.
+  // ...but a custom header name another upstream is configured with is not owned here,
   t.same(bare.apply(['X-Acme-Peer-Cert', 'v']).headers, ['X-Acme-Peer-Cert', 'v']);
+  // and a family is a prefix with something after it, not any name sharing a stem.
+  t.same(bare.apply(['X-SSL-Cert-Chainx', 'v', 'X-Real-IPs', 'v', 'X-Amzn-Mtls-Clientcertx', 'v']).headers,
+    ['X-SSL-Cert-Chainx', 'v', 'X-Real-IPs', 'v', 'X-Amzn-Mtls-Clientcertx', 'v']);
+});
+
+t.test('operator-configured names (stripHeaders) are matched like owned ones', async (t) => {
+  const s = compileSanitizer({ ownedHeaders: ['X-Internal-Token'] });
+  t.same(s.apply(['x_internal_token', 'a', 'X-INTERNAL-TOKEN', 'b', 'X-Internal-Tokens', 'c']).headers, ['X-Internal-Tokens', 'c']);
 });
 
 t.test('owned header names configured with underscores or odd case match all spellings', async (t) => {
@@ -101,4 +146,46 @@ t.test('many distinct names do not break classification once the cache is full',
   t.equal(r.headers.length, 6000);
   t.same(r.stripped, ['X-Client-Cert']);
   t.same(sanitizer.apply(['X_CLIENT_CERT', 'f']).stripped, ['X_CLIENT_CERT']);
+});
+
+// ---- property: no spelling of an owned name survives, innocent names pass in order -------------
+
+const seed = Number(process.env.FC_SEED ?? 20260704);
+t.comment(`fast-check seed ${seed} (set FC_SEED to replay)`);
+
+/** As an upstream that ignores case and reads `_` as `-` (CGI, PHP, nginx underscores_in_headers) sees a name. */
+const normal = (name: string): string => name.toLowerCase().replaceAll('_', '-');
+
+/** A random case and `-`/`_` variant of `name`. */
+const variantOf = (name: string) =>
+  fc.array(fc.tuple(fc.boolean(), fc.boolean()), { minLength: name.length, maxLength: name.length }).map((flips) =>
+    [...name].map((ch, i) => {
+      const [upper, underscore] = flips[i]!;
+      if (ch === '-') return underscore ? '_' : '-';
+      return upper ? ch.toUpperCase() : ch;
+    }).join(''),
+  );
+
+const ownedHeader = fc.constantFrom(...OWNED_EVERYWHERE, 'x-operator-secret').chain(variantOf).map((n) => ({ owned: true, name: n }));
+// Innocent: names that are not owned, some sharing a stem with owned ones.
+const innocentHeader = fc
+  .constantFrom('accept', 'user-agent', 'x-request-id', 'x-client-certificate', 'x-forwarded-foo', 'x-real-ips', 'content-type', 'x-amzn-trace-id', 'authorization-x')
+  .chain(variantOf)
+  .map((n) => ({ owned: false, name: n }));
+
+t.test('property: sanitised output holds no owned name in any spelling; innocent names pass untouched, in order', async (t) => {
+  const s = compileSanitizer({ ownedHeaders: ['X_Operator-Secret'] });
+  const owned = new Set([...OWNED_EVERYWHERE, 'x-operator-secret']);
+  fc.assert(
+    fc.property(fc.array(fc.oneof(ownedHeader, innocentHeader), { maxLength: 30 }), fc.array(fc.string({ maxLength: 8 }), { minLength: 30, maxLength: 30 }), (headers, values) => {
+      const raw = headers.flatMap((h, i) => [h.name, values[i]!]);
+      const out = s.apply(raw).headers;
+      const outNames = out.filter((_, i) => i % 2 === 0);
+      if (outNames.some((n) => owned.has(normal(n)))) return false;
+      const innocent = headers.flatMap((h, i) => (h.owned ? [] : [h.name, values[i]!]));
+      return JSON.stringify(out) === JSON.stringify(innocent);
+    }),
+    { seed, numRuns: 2000 },
+  );
+  t.pass();
 });
