@@ -20,6 +20,7 @@ import { connectionContext, revocationRejection, type ConnectionContext } from '
 import type { ListenerRuntime } from './listener-runtime.js';
 import { buildUpstreamHeaders } from './upstream-headers.js';
 import { writeAccessLog, type RequestRecord } from './access-log.js';
+import { isCurrentRequest, type PipelineQueue } from './connection-queue.js';
 
 interface CompiledRoute {
   readonly config: RouteConfig;
@@ -99,14 +100,27 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     }
 
     // forward + respond
-    forwardRequest(req, res, { client: up.client, method: req.method ?? 'GET', path: url, headers: built.headers, hasBody: built.hasBody }, (result) => {
+    forwardRequest(req, res, { client: up.client, method: req.method ?? 'GET', path: url, headers: built.headers, hasBody: built.hasBody, bodyBuffer: listener.config.limits.bodyBuffer }, (result) => {
       rec.upstreamStatus = result.upstreamStatus;
-      if (result.error) return reject(res, rec, result.error);
+      if (result.error) {
+        if (result.error.code === 'UPSTREAM_BUSY') metrics.upstreamBusy.inc({ upstream: up.config.name });
+        return reject(res, rec, result.error);
+      }
       finish(rec, result.aborted ? 499 : res.statusCode);
     });
   };
 
-  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+  // One request at a time per connection, in order (connection-queue.ts).
+  const pipeline: PipelineQueue = {
+    depth: listener.config.limits.pipelineDepth,
+    start: handleRequest,
+    dropped: (socket, count) => logger.info({ event: 'pipelined_requests_dropped', listener: listenerName, remote: socket.remoteAddress, count }, 'client left with pipelined requests still waiting; none was forwarded'),
+  };
+
+  return handleRequest;
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (!isCurrentRequest(req, res, pipeline)) return;
     const socket = req.socket as TLSSocket;
     // identify (once per connection)
     const ctx = connectionContext(socket, listener, logger);
@@ -137,5 +151,5 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
       logger.error({ err, requestId: rec.requestId }, 'request failed');
       reject(res, rec, new GatewayError('INTERNAL_ERROR', 'internal error'));
     }
-  };
+  }
 }

@@ -2,7 +2,7 @@
 // (as the pipeline does) and a small client that reports what a standard parser (llhttp) read.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { UpstreamClient } from '../../src/forward/forward-request.js';
+import { forwardRequest, type UpstreamClient } from '../../src/forward/forward-request.js';
 import { H1Client } from '../../src/forward/h1/h1-client.js';
 import type { ConnectionSettings } from '../../src/forward/h1/h1-connection.js';
 
@@ -13,6 +13,7 @@ export function h1Settings(port: number, over: Partial<ConnectionSettings> = {})
     port,
     tls: undefined,
     connections: 8,
+    queue: 1024,
     connectTimeout: 2_000,
     responseTimeout: 5_000,
     idleTimeout: 5_000,
@@ -31,8 +32,13 @@ export interface Front {
   close(): Promise<void>;
 }
 
-/** A plain HTTP server forwarding every request through `client`, errors as 502 + x-h1-error. */
-export async function startFront(client: UpstreamClient): Promise<Front> {
+const ERROR_STATUS: Record<string, number> = { UPSTREAM_TIMEOUT: 504, UPSTREAM_BUSY: 503, BAD_REQUEST: 400 };
+
+/**
+ * A plain HTTP server forwarding every request through forwardRequest (as the pipeline does, with
+ * `bodyBuffer` as the listener's limit), errors as 502/503/504/400 + x-h1-error.
+ */
+export async function startFront(client: UpstreamClient, bodyBuffer = 64 * 1024): Promise<Front> {
   const results: Front['results'] = [];
   const server = http.createServer((req, res) => {
     res.sendDate = false;
@@ -43,10 +49,10 @@ export async function startFront(client: UpstreamClient): Promise<Front> {
       headers.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
     }
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-    client.forward(req, res, { client, method: req.method!, path: req.url!, headers, hasBody }, (r) => {
+    forwardRequest(req, res, { client, method: req.method!, path: req.url!, headers, hasBody, bodyBuffer }, (r) => {
       results.push({ upstreamStatus: r.upstreamStatus, code: r.error?.code, aborted: r.aborted });
       if (r.error) {
-        res.writeHead(r.error.code === 'UPSTREAM_TIMEOUT' ? 504 : 502, { 'x-h1-error': String((r.error.cause as { code?: string })?.code ?? r.error.code) });
+        res.writeHead(ERROR_STATUS[r.error.code] ?? 502, { 'x-h1-error': String((r.error.cause as { code?: string })?.code ?? r.error.code) });
         res.end();
       }
     });

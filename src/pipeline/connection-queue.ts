@@ -1,0 +1,81 @@
+// Pipelined requests on one connection are forwarded one at a time, in order, as nginx does
+// (RFC 9112 section 9.3.2 only requires the responses to be in order; forwarding them all at once
+// let one connection occupy a whole upstream pool, issue 7 finding 2).
+//
+// Node's HTTP server emits 'request' for every pipelined request it has parsed, at once, but it
+// attaches a response to the socket only when the previous response has finished, and announces
+// that with the response's 'socket' event. That is the queue: a request whose response has no
+// socket yet waits for its 'socket' event. A connection that does not pipeline allocates nothing
+// here (the fast path is one null check).
+//
+// Bounds: past `depth` waiting requests the socket is paused (as Node itself pauses it for unread
+// responses), so a pipelining client is slowed down, never refused. Node parses the rest of the read
+// it is in, so one read (at most 16 KiB of TLS plaintext) can add more. When the client leaves,
+// waiting requests are never started: they are dropped, counted in one log line per connection,
+// not in the access log (they got no answer and reached no upstream).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** One per listener: what a connection's waiting requests are handed to. */
+export interface PipelineQueue {
+  readonly depth: number;
+  readonly start: RequestHandler;
+  /** the client left with `count` requests still waiting */
+  readonly dropped: (socket: Socket, count: number) => void;
+}
+
+interface ConnectionQueueState {
+  readonly queue: PipelineQueue;
+  waiting: number;
+  paused: boolean;
+}
+
+const kQueue = Symbol('certgate.pipeline');
+
+/** Node's own fields for pausing the request parser (lib/_http_server.js uses the same pair). */
+type HttpSocket = Socket & { _paused?: boolean; parser?: { resume(): void } | null; [kQueue]?: ConnectionQueueState };
+
+/**
+ * True when `res` is the connection's current response, so the request may start now. Otherwise
+ * the request waits for its turn and is started by `queue.start` then (or never, if the client
+ * leaves first).
+ */
+export function isCurrentRequest(req: IncomingMessage, res: ServerResponse, queue: PipelineQueue): boolean {
+  if (res.socket !== null) return true;
+  const socket = req.socket as HttpSocket;
+  let state = socket[kQueue];
+  if (state === undefined) {
+    state = { queue, waiting: 0, paused: false };
+    socket[kQueue] = state;
+    socket.once('close', onConnectionClose);
+  }
+  state.waiting++;
+  res.on('socket', onTurn);
+  if (state.waiting >= queue.depth && !state.paused) {
+    state.paused = true;
+    socket._paused = true; // makes Node pause its parser after the current read, as for backpressure
+    socket.pause();
+  }
+  return false;
+}
+
+function onTurn(this: ServerResponse, sock: Socket): void {
+  const socket = sock as HttpSocket;
+  const state = socket[kQueue]!;
+  state.waiting--;
+  if (socket.destroyed || !socket.writable) return; // the client has gone: nothing more is forwarded
+  if (state.paused && state.waiting < state.queue.depth) {
+    state.paused = false;
+    socket._paused = false;
+    socket.parser?.resume();
+    socket.resume();
+  }
+  state.queue.start(this.req, this);
+}
+
+function onConnectionClose(this: HttpSocket): void {
+  const state = this[kQueue]!;
+  if (state.waiting > 0) state.queue.dropped(this, state.waiting);
+}
