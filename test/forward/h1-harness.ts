@@ -29,6 +29,9 @@ export function h1Client(port: number, over: Partial<ConnectionSettings> = {}): 
 export interface Front {
   readonly port: number;
   readonly results: { upstreamStatus?: number; code?: string; aborted?: boolean }[];
+  readonly server: http.Server;
+  /** resolves once `n` forwards have ended (answered, failed or aborted) */
+  resultCount(n: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ const ERROR_STATUS: Record<string, number> = { UPSTREAM_TIMEOUT: 504, UPSTREAM_B
  */
 export async function startFront(client: UpstreamClient, bodyBuffer = 64 * 1024): Promise<Front> {
   const results: Front['results'] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
   const server = http.createServer((req, res) => {
     res.sendDate = false;
     const headers: string[] = ['host', 'upstream.test'];
@@ -51,6 +55,7 @@ export async function startFront(client: UpstreamClient, bodyBuffer = 64 * 1024)
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     forwardRequest(req, res, { client, method: req.method!, path: req.url!, headers, hasBody, bodyBuffer }, (r) => {
       results.push({ upstreamStatus: r.upstreamStatus, code: r.error?.code, aborted: r.aborted });
+      for (const w of waiters) if (results.length >= w.n) w.resolve();
       if (r.error) {
         res.writeHead(ERROR_STATUS[r.error.code] ?? 502, { 'x-h1-error': String((r.error.cause as { code?: string })?.code ?? r.error.code) });
         res.end();
@@ -61,6 +66,8 @@ export async function startFront(client: UpstreamClient, bodyBuffer = 64 * 1024)
   return {
     port: (server.address() as AddressInfo).port,
     results,
+    server,
+    resultCount: (n) => (results.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
     close: () => {
       server.closeAllConnections();
       return new Promise((r) => server.close(() => r()));
