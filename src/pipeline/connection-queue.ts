@@ -34,8 +34,8 @@ interface ConnectionQueueState {
 
 const kQueue = Symbol('certgate.pipeline');
 
-/** Node's own fields for pausing the request parser (lib/_http_server.js uses the same pair). */
-type HttpSocket = Socket & { _paused?: boolean; parser?: { resume(): void } | null; [kQueue]?: ConnectionQueueState };
+/** `_paused` is set by Node's server when it pauses reading for unsent responses (lib/_http_server.js). */
+type HttpSocket = Socket & { _paused?: boolean; [kQueue]?: ConnectionQueueState };
 
 /**
  * True when `res` is the connection's current response, so the request may start now. Otherwise
@@ -53,9 +53,11 @@ export function isCurrentRequest(req: IncomingMessage, res: ServerResponse, queu
   }
   state.waiting++;
   res.on('socket', onTurn);
-  if (state.waiting >= queue.depth && !state.paused) {
+  if (state.waiting >= queue.depth) {
+    // Stops the 'data' events that feed Node's parser (a TLS socket is read as a stream). Not Node's
+    // own parser pause: that one fails the rest of a read already being parsed with a 400. Called
+    // on every request past the depth, as Node's own resume (for sent responses) may undo it.
     state.paused = true;
-    socket._paused = true; // makes Node pause its parser after the current read, as for backpressure
     socket.pause();
   }
   return false;
@@ -68,9 +70,7 @@ function onTurn(this: ServerResponse, sock: Socket): void {
   if (socket.destroyed || !socket.writable) return; // the client has gone: nothing more is forwarded
   if (state.paused && state.waiting < state.queue.depth) {
     state.paused = false;
-    socket._paused = false;
-    socket.parser?.resume();
-    socket.resume();
+    if (socket._paused !== true) socket.resume(); // else Node resumes it once its responses drain
   }
   state.queue.start(this.req, this);
 }
