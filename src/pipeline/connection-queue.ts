@@ -14,7 +14,9 @@
 // waiting requests are never started: they are dropped, counted in one log line per connection,
 // not in the access log (they got no answer and reached no upstream).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+
+const socketResume = Socket.prototype.resume;
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -50,13 +52,15 @@ export function isCurrentRequest(req: IncomingMessage, res: ServerResponse, queu
     state = { queue, waiting: 0, paused: false };
     socket[kQueue] = state;
     socket.once('close', onConnectionClose);
+    // Node resumes the socket whenever a request is read or dumped (IncomingMessage._read, and
+    // after every response); while this queue is full, only the queue may resume it.
+    socket.resume = resumeUnlessQueueFull;
   }
   state.waiting++;
   res.on('socket', onTurn);
   if (state.waiting >= queue.depth) {
-    // Stops the 'data' events that feed Node's parser (a TLS socket is read as a stream). Not Node's
-    // own parser pause: that one fails the rest of a read already being parsed with a 400. Called
-    // on every request past the depth, as Node's own resume (for sent responses) may undo it.
+    // Stops reading the socket (Node's server turns the 'pause' event into readStop). Not Node's
+    // own parser pause: that one fails the rest of a read already being parsed with a 400.
     state.paused = true;
     socket.pause();
   }
@@ -73,6 +77,11 @@ function onTurn(this: ServerResponse, sock: Socket): void {
     if (socket._paused !== true) socket.resume(); // else Node resumes it once its responses drain
   }
   state.queue.start(this.req, this);
+}
+
+function resumeUnlessQueueFull(this: HttpSocket): HttpSocket {
+  if (this[kQueue]!.paused) return this;
+  return socketResume.call(this) as HttpSocket;
 }
 
 function onConnectionClose(this: HttpSocket): void {

@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import path from 'node:path';
-import { captureLogger, listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway } from '../../helpers/gateway-harness.js';
+import { captureLogger, listenerDir, type LogCapture, mtlsRequest, startRecordingUpstream, startTestGateway } from '../../helpers/gateway-harness.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { startGateway } from '../../../src/gateway.js';
 
@@ -27,14 +27,13 @@ export async function pipelinedAfterLeaving(t: Test): Promise<void> {
   const arrivals: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  let idle: (() => void) | undefined;
   const slow = http.createServer((req, res) => {
     arrivals.push(performance.now());
     maxInFlight = Math.max(maxInFlight, ++inFlight);
     const timer = setTimeout(() => res.end('slow'), SLOW_MS);
     res.on('close', () => {
       clearTimeout(timer);
-      if (--inFlight === 0) idle?.();
+      inFlight--;
     });
     req.resume();
   });
@@ -52,6 +51,7 @@ listeners:
 upstreams:
   slow:
     url: http://127.0.0.1:${(slow.address() as { port: number }).port}
+    pool: { connections: 8 }
   fast:
     url: ${fast.url}
 routes:
@@ -67,7 +67,9 @@ routes:
   });
   const creds = { ca: pki.rootCa.certPem, cert: pki.client.certPem, key: pki.client.keyPem };
 
-  // 1,000 pipelined requests in one write, then the client leaves after 1 s.
+  // 1,000 pipelined requests in one write, then the client leaves after 1 s. (The slow upstream's
+  // pool is 8 connections, not the issue's 128, so that a fan-out would still be forwarding the
+  // backlog after the client left, as the issue saw for 40 s, within a short test.)
   const socket = tls.connect({ host: '127.0.0.1', port: gw.port(), servername: 'localhost', ...creds });
   socket.on('error', () => undefined);
   await once(socket, 'secureConnect');
@@ -84,17 +86,16 @@ routes:
   socket.destroy();
   t.ok(responses >= 1 && responses <= 6, `the client got ${responses} answers in its second (one per ${SLOW_MS} ms)`);
 
-  // Settle: the upstream exchange of the departed client is aborted (bounded by 1 s).
-  if (inFlight > 0) {
-    await Promise.race([new Promise<void>((r) => (idle = r)), new Promise((r) => setTimeout(r, 1000))]);
-  }
-  t.equal(inFlight, 0, 'the active upstream request was aborted');
+  // Settle: the gateway stopped reading the connection (its queue is full), so it learns that the
+  // client left when a write fails; it then logs the requests it dropped. Bounded by 2 s.
+  const dropped = await logLine(gw.logs, (l) => l.event === 'pipelined_requests_dropped', 2000);
+  t.ok(dropped, 'the dropped requests are logged once');
+  t.ok(Number(dropped?.count) > 0, `${String(dropped?.count)} waiting requests dropped`);
+  t.equal(inFlight, 0, 'no upstream request of the departed client is still open');
   const after = arrivals.filter((a) => a > leftAt).length;
   t.ok(after <= 2, `${after} requests forwarded after the client left (at most 2)`);
   t.ok(arrivals.length < 20, `${arrivals.length} of 1,000 requests forwarded in all`);
   t.equal(maxInFlight, 1, 'forwarded one at a time');
-  t.ok(gw.logs.find((l) => l.event === 'pipelined_requests_dropped'), 'the dropped requests are logged once');
-  t.notOk(gw.logs.lines.some((l) => l.event === 'access' && l.route === 'slow' && l.status === 200 && Number(l.durationMs) > 3000), 'none answered long after');
 
   await floodOfTinyRequests(t, dir, creds);
 }
@@ -151,7 +152,6 @@ routes:
       const text = tail + chunk.toString('latin1');
       responses += text.split('HTTP/1.1 200 ').length - 1;
       tail = text.slice(-12);
-      if (process.env.DBG && responses % 2000 < 20) { gc(); console.log('DBG', responses, ((process.memoryUsage().heapUsed - baseline) / 1048576).toFixed(1)); }
       if (midFlood === 0 && responses >= COUNT / 4) {
         // What is still alive a quarter of the way through: the requests read but not yet answered.
         gc();
@@ -169,6 +169,16 @@ routes:
   t.comment(`20,000 pipelined requests: live heap +${heapMb.toFixed(1)} MB a quarter of the way through`);
   // The issue measured +100 MB RSS; with at most one read of requests waiting, far less.
   t.ok(heapMb < 20, `live heap grew ${heapMb.toFixed(1)} MB (under 20)`);
+}
+
+/** The first log line matching `pred`, looked for every 20 ms until `ms` have passed. */
+async function logLine(logs: LogCapture, pred: (l: Record<string, unknown>) => boolean, ms: number): Promise<Record<string, unknown> | undefined> {
+  const until = performance.now() + ms;
+  for (;;) {
+    const line = logs.find(pred);
+    if (line || performance.now() > until) return line;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 function exposeGc(): () => void {
