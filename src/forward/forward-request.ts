@@ -44,6 +44,11 @@ export function upstreamFailure(err: Error & { code?: string }): GatewayError {
 }
 
 export function forwardRequest(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions, done: ForwardDone): void {
+  if (res.destroyed) {
+    // The client left before this stage (while revocation was checked, say): nothing is sent.
+    done({ aborted: true });
+    return;
+  }
   if (!opts.hasBody) {
     opts.client.forward(req, res, opts, done);
     return;

@@ -10,9 +10,10 @@
 //
 // Bounds: past `depth` waiting requests the socket is paused (as Node itself pauses it for unread
 // responses), so a pipelining client is slowed down, never refused. Node parses the rest of the read
-// it is in, so one read (at most 16 KiB of TLS plaintext) can add more. When the client leaves,
-// waiting requests are never started: they are dropped, counted in one log line per connection,
-// not in the access log (they got no answer and reached no upstream).
+// it is in, so one read can add more. When the client leaves, waiting requests are never started:
+// they are dropped, counted in one log line per connection, not in the access log (they got no
+// answer and reached no upstream). While reading is paused the departure shows at the next write
+// to the client, so at most the request after the active one may still be forwarded.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 
