@@ -21,16 +21,17 @@ const socketResume = Socket.prototype.resume;
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** One per listener: what a connection's waiting requests are handed to. */
+/** One per listener. */
 export interface PipelineQueue {
   readonly depth: number;
-  readonly start: RequestHandler;
   /** the client left with `count` requests still waiting */
   readonly dropped: (socket: Socket, count: number) => void;
 }
 
 interface ConnectionQueueState {
   readonly queue: PipelineQueue;
+  /** what a waiting request is handed to when its turn comes */
+  readonly start: RequestHandler;
   waiting: number;
   paused: boolean;
 }
@@ -42,15 +43,15 @@ type HttpSocket = Socket & { _paused?: boolean; [kQueue]?: ConnectionQueueState 
 
 /**
  * True when `res` is the connection's current response, so the request may start now. Otherwise
- * the request waits for its turn and is started by `queue.start` then (or never, if the client
- * leaves first).
+ * the request waits for its turn and is handed to `start` then (or never, if the client leaves
+ * first).
  */
-export function isCurrentRequest(req: IncomingMessage, res: ServerResponse, queue: PipelineQueue): boolean {
+export function isCurrentRequest(req: IncomingMessage, res: ServerResponse, queue: PipelineQueue, start: RequestHandler): boolean {
   if (res.socket !== null) return true;
   const socket = req.socket as HttpSocket;
   let state = socket[kQueue];
   if (state === undefined) {
-    state = { queue, waiting: 0, paused: false };
+    state = { queue, start, waiting: 0, paused: false };
     socket[kQueue] = state;
     socket.once('close', onConnectionClose);
     // Node resumes the socket whenever a request is read or dumped (IncomingMessage._read, and
@@ -77,7 +78,7 @@ function onTurn(this: ServerResponse, sock: Socket): void {
     state.paused = false;
     if (socket._paused !== true) socket.resume(); // else Node resumes it once its responses drain
   }
-  state.queue.start(this.req, this);
+  state.start(this.req, this);
 }
 
 function resumeUnlessQueueFull(this: HttpSocket): HttpSocket {

@@ -113,14 +113,11 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
   // One request at a time per connection, in order (connection-queue.ts).
   const pipeline: PipelineQueue = {
     depth: listener.config.limits.pipelineDepth,
-    start: handleRequest,
     dropped: (socket, count) => logger.info({ event: 'pipelined_requests_dropped', listener: listenerName, remote: socket.remoteAddress, count }, 'client left with pipelined requests still waiting; none was forwarded'),
   };
 
-  return handleRequest;
-
-  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (!isCurrentRequest(req, res, pipeline)) return;
+  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (!isCurrentRequest(req, res, pipeline, handleRequest)) return;
     const socket = req.socket as TLSSocket;
     // identify (once per connection)
     const ctx = connectionContext(socket, listener, logger);
@@ -151,5 +148,5 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
       logger.error({ err, requestId: rec.requestId }, 'request failed');
       reject(res, rec, new GatewayError('INTERNAL_ERROR', 'internal error'));
     }
-  }
+  };
 }
