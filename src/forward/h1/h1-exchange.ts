@@ -1,7 +1,8 @@
 // One forwarded request on the h1 engine: writes the request (head and a buffered body in one
 // write, or head, buffered prefix, then the rest of the body with backpressure), receives the
-// response from the parser and streams it to the client with backpressure. Event listeners on req/res are module-level functions that find the exchange
-// through a symbol, so a request allocates this object and nothing else of its own.
+// response from the parser and streams it to the client with backpressure. Event listeners on
+// req/res are module-level functions that find the exchange through a symbol, so a request
+// allocates this object and nothing else of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { upstreamFailure, type ForwardDone } from '../forward-request.js';
