@@ -205,7 +205,8 @@ export interface UpstreamConfig {
     readonly response: Milliseconds;
     readonly idle: Milliseconds;
   };
-  readonly pool: { readonly connections: number };
+  /** connections: sockets at most; queue: requests that may wait for one (past it, 503 UPSTREAM_BUSY) */
+  readonly pool: { readonly connections: number; readonly queue: number };
   /** Largest request header block the upstream accepts (bytes); used for a config-time warning. */
   readonly maxHeaderSize: number;
   /** Extra client header names removed before forwarding (`upstreams.<name>.stripHeaders`). */

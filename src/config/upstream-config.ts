@@ -36,8 +36,9 @@ function readUpstream(ctx: LoadContext, node: YamlValue, path: string, name: str
   const signature = s.has('signature') ? readSignature(s) : undefined;
   const t = s.section('timeouts', ['connect', 'response', 'idle']);
   const timeouts = { connect: t?.duration('connect') ?? 5_000, response: t?.duration('response') ?? 30_000, idle: t?.duration('idle') ?? 60_000 };
-  const pool = s.section('pool', ['connections']);
+  const pool = s.section('pool', ['connections', 'queue']);
   const connections = pool?.integer('connections', { min: 1, max: 65535 }) ?? 128;
+  const queue = pool?.integer('queue', { min: 0, max: 1_000_000 }) ?? 1024;
   const maxHeaderSize = s.size('maxHeaderSize') ?? DEFAULT_MAX_HEADER_SIZE;
   const stripHeaders = readStripHeaders(s);
   if (!url || !clientCert || !stripHeaders) return undefined;
@@ -48,7 +49,7 @@ function readUpstream(ctx: LoadContext, node: YamlValue, path: string, name: str
     ...(auth ? { auth } : {}),
     clientCert,
     ...(signature ? { signature } : {}),
-    timeouts, pool: { connections }, maxHeaderSize, stripHeaders,
+    timeouts, pool: { connections, queue }, maxHeaderSize, stripHeaders,
   };
 }
 

@@ -1,11 +1,11 @@
-// The forward stage: streams the request to the upstream and the response back, both ways
-// without buffering, with backpressure, and aborts the upstream request when the client goes away.
-// The work is done by an UpstreamClient, one per upstream: undici (undici-client.ts) or the
-// purpose-built h1 engine (h1/h1-client.ts); upstream-pool.ts chooses.
+// The forward stage: buffers a request body up to the listener's limit (request-body.ts), then
+// has the h1 engine (h1/h1-client.ts) send the request and stream the response back with
+// backpressure; the upstream request is aborted when the client goes away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
+import { bufferRequestBody, type BufferedBody } from './request-body.js';
 
-/** How the gateway reaches one upstream. Both engines keep this exact contract. */
+/** How the gateway reaches one upstream. */
 export interface UpstreamClient {
   forward(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions, done: ForwardDone): void;
   close(): Promise<void>;
@@ -18,23 +18,43 @@ export interface ForwardOptions {
   /** flat [name, value, ...] */
   readonly headers: string[];
   readonly hasBody: boolean;
+  /** how much of a request body is read before the upstream is contacted (limits.bodyBuffer) */
+  readonly bodyBuffer: number;
+  /** set by forwardRequest once the body has been buffered */
+  readonly body?: BufferedBody;
 }
 
 export type ForwardDone = (result: { upstreamStatus?: number; error?: GatewayError; aborted?: boolean }) => void;
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'CERTGATE_QUEUE_TIMEOUT']);
 
-/** Maps an undici/h1/socket failure before the response started to the contract's error. */
+/** Maps an h1/socket failure before the response started to the contract's error. */
 export function upstreamFailure(err: Error & { code?: string }): GatewayError {
   if (err.code && TIMEOUT_CODES.has(err.code)) {
     return new GatewayError('UPSTREAM_TIMEOUT', 'the upstream did not answer in time', { cause: err });
   }
-  if (err.code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
-    return new GatewayError('BAD_REQUEST', 'request body did not match its Content-Length', { cause: err });
+  if (err.code === 'CERTGATE_UPSTREAM_BUSY') {
+    return new GatewayError('UPSTREAM_BUSY', 'the upstream has too many requests waiting', { cause: err });
+  }
+  if (err.code === 'CERTGATE_BAD_REQUEST_HEAD') {
+    // The client sent something Node accepted but that cannot be written on the wire as is.
+    return new GatewayError('BAD_REQUEST', `the request cannot be forwarded: ${err.message}`, { cause: err });
   }
   return new GatewayError('UPSTREAM_UNAVAILABLE', 'the upstream could not be reached', { cause: err });
 }
 
 export function forwardRequest(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions, done: ForwardDone): void {
-  opts.client.forward(req, res, opts, done);
+  if (res.destroyed) {
+    // The client left before this stage (while revocation was checked, say): nothing is sent.
+    done({ aborted: true });
+    return;
+  }
+  if (!opts.hasBody) {
+    opts.client.forward(req, res, opts, done);
+    return;
+  }
+  bufferRequestBody(req, res, opts.bodyBuffer, (body) => {
+    if (body === undefined) done({ aborted: true });
+    else opts.client.forward(req, res, { ...opts, body }, done);
+  });
 }

@@ -10,7 +10,7 @@ import { createUpstreamClient } from './upstream-pool.js';
 
 export interface UpstreamRuntime {
   readonly config: UpstreamConfig;
-  /** the engine that reaches the upstream (undici or h1) */
+  /** the h1 engine that reaches the upstream */
   readonly client: UpstreamClient;
   /** host[:port] the upstream sees in Host and @authority */
   readonly authority: string;

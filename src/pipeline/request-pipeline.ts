@@ -23,6 +23,7 @@ import type { ListenerRuntime } from './listener-runtime.js';
 import { buildUpstreamHeaders } from './upstream-headers.js';
 import { writeAccessLog, type RequestRecord } from './access-log.js';
 import { createRequestGuard } from './request-limits.js';
+import { isCurrentRequest, type PipelineQueue } from './connection-queue.js';
 
 interface CompiledRoute {
   readonly config: RouteConfig;
@@ -113,16 +114,26 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
 
     // forward + respond
     rec.stage = 'forward';
-    forwardRequest(req, res, { client: up.client, method, path: target.target, headers: built.headers, hasBody: built.hasBody }, (result) => {
+    forwardRequest(req, res, { client: up.client, method, path: target.target, headers: built.headers, hasBody: built.hasBody, bodyBuffer: listener.config.limits.bodyBuffer }, (result) => {
       rec.upstreamStatus = result.upstreamStatus;
-      if (result.error) return reject(res, rec, result.error);
+      if (result.error) {
+        if (result.error.code === 'UPSTREAM_BUSY') metrics.upstreamBusy.inc({ upstream: up.config.name });
+        return reject(res, rec, result.error);
+      }
       finish(rec, result.aborted ? 499 : res.statusCode);
     });
   };
 
   const boundary = new FaultBoundary<RequestRecord>({ runtime: listener, logger, metrics }, proceed, reject);
 
+  // One request at a time per connection, in order (connection-queue.ts).
+  const pipeline: PipelineQueue = {
+    depth: listener.config.limits.pipelineDepth,
+    dropped: (socket, count) => logger.info({ event: 'pipelined_requests_dropped', listener: listenerName, remote: socket.remoteAddress, count }, 'client left with pipelined requests still waiting; none was forwarded'),
+  };
+
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (!isCurrentRequest(req, res, pipeline, handleRequest)) return;
     const socket = req.socket as TLSSocket;
     // identify (once per connection)
     const ctx = boundary.identify(socket);

@@ -2,7 +2,7 @@
 // (as the pipeline does) and a small client that reports what a standard parser (llhttp) read.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { UpstreamClient } from '../../src/forward/forward-request.js';
+import { forwardRequest, type UpstreamClient } from '../../src/forward/forward-request.js';
 import { H1Client } from '../../src/forward/h1/h1-client.js';
 import type { ConnectionSettings } from '../../src/forward/h1/h1-connection.js';
 
@@ -13,6 +13,7 @@ export function h1Settings(port: number, over: Partial<ConnectionSettings> = {})
     port,
     tls: undefined,
     connections: 8,
+    queue: 1024,
     connectTimeout: 2_000,
     responseTimeout: 5_000,
     idleTimeout: 5_000,
@@ -28,12 +29,21 @@ export function h1Client(port: number, over: Partial<ConnectionSettings> = {}): 
 export interface Front {
   readonly port: number;
   readonly results: { upstreamStatus?: number; code?: string; aborted?: boolean }[];
+  readonly server: http.Server;
+  /** resolves once `n` forwards have ended (answered, failed or aborted) */
+  resultCount(n: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A plain HTTP server forwarding every request through `client`, errors as 502 + x-h1-error. */
-export async function startFront(client: UpstreamClient): Promise<Front> {
+const ERROR_STATUS: Record<string, number> = { UPSTREAM_TIMEOUT: 504, UPSTREAM_BUSY: 503, BAD_REQUEST: 400 };
+
+/**
+ * A plain HTTP server forwarding every request through forwardRequest (as the pipeline does, with
+ * `bodyBuffer` as the listener's limit), errors as 502/503/504/400 + x-h1-error.
+ */
+export async function startFront(client: UpstreamClient, bodyBuffer = 64 * 1024): Promise<Front> {
   const results: Front['results'] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
   const server = http.createServer((req, res) => {
     res.sendDate = false;
     const headers: string[] = ['host', 'upstream.test'];
@@ -43,10 +53,11 @@ export async function startFront(client: UpstreamClient): Promise<Front> {
       headers.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
     }
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-    client.forward(req, res, { client, method: req.method!, path: req.url!, headers, hasBody }, (r) => {
+    forwardRequest(req, res, { client, method: req.method!, path: req.url!, headers, hasBody, bodyBuffer }, (r) => {
       results.push({ upstreamStatus: r.upstreamStatus, code: r.error?.code, aborted: r.aborted });
+      for (const w of waiters) if (results.length >= w.n) w.resolve();
       if (r.error) {
-        res.writeHead(r.error.code === 'UPSTREAM_TIMEOUT' ? 504 : 502, { 'x-h1-error': String((r.error.cause as { code?: string })?.code ?? r.error.code) });
+        res.writeHead(ERROR_STATUS[r.error.code] ?? 502, { 'x-h1-error': String((r.error.cause as { code?: string })?.code ?? r.error.code) });
         res.end();
       }
     });
@@ -55,6 +66,8 @@ export async function startFront(client: UpstreamClient): Promise<Front> {
   return {
     port: (server.address() as AddressInfo).port,
     results,
+    server,
+    resultCount: (n) => (results.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
     close: () => {
       server.closeAllConnections();
       return new Promise((r) => server.close(() => r()));

@@ -19,15 +19,17 @@ export class H1Client implements UpstreamClient {
   forward(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions, done: ForwardDone): void {
     let head: RequestHead;
     try {
-      head = serializeRequestHead(opts.method, opts.path, opts.headers, opts.hasBody);
+      const body = opts.body;
+      head = serializeRequestHead(opts.method, opts.path, opts.headers, opts.hasBody, body?.complete ? body.length : undefined);
     } catch (err) {
+      // CERTGATE_BAD_REQUEST_HEAD: the client's head, answered 400 by upstreamFailure.
       done({ error: upstreamFailure(err as Error & { code?: string }) });
       return;
     }
-    this.pool.dispatch(new H1Exchange(this.pool, req, res, head, opts.hasBody, opts.method === 'HEAD', done));
+    this.pool.dispatch(new H1Exchange(this.pool, req, res, head, opts.method, opts.hasBody, opts.body, done));
   }
 
-  /** Waits for in-flight exchanges, like undici's Pool.close(). */
+  /** Waits for in-flight exchanges (queued ones fail). */
   close(): Promise<void> {
     return this.pool.close();
   }
@@ -38,7 +40,7 @@ export class H1Client implements UpstreamClient {
   }
 }
 
-/** The same inputs createUpstreamPool gives undici: origin, TLS trust and client cert, timeouts. */
+/** Origin, TLS trust and client cert, pool bounds and timeouts of one upstream. */
 export function connectionSettings(upstream: UpstreamConfig): ConnectionSettings {
   const url = upstream.url;
   const https = url.protocol === 'https:';
@@ -58,6 +60,7 @@ export function connectionSettings(upstream: UpstreamConfig): ConnectionSettings
         }
       : undefined,
     connections: upstream.pool.connections,
+    queue: upstream.pool.queue,
     connectTimeout: upstream.timeouts.connect,
     responseTimeout: upstream.timeouts.response,
     idleTimeout: upstream.timeouts.idle,

@@ -1,6 +1,11 @@
 // Connections to one upstream origin: at most `connections` sockets, idle ones reused last-in
 // first-out (the warmest socket, and the cold ones reach their keep-alive timeout and close), and
-// a first-in first-out queue of exchanges when every socket is busy.
+// a first-in first-out queue of exchanges when every socket is busy. The queue is bounded
+// (`pool.queue`; past it UPSTREAM_BUSY), a waiting exchange's response deadline runs from when it
+// was queued (one that waited past it is answered 504 and never sent), and an exchange whose
+// client left is taken out at once (issue 7 finding 2: an unbounded queue with timers started at
+// dispatch let one connection's pipelined requests starve everyone for 40 s).
+import { performance } from 'node:perf_hooks';
 import { H1Connection, type ConnectionOwner, type ConnectionSettings } from './h1-connection.js';
 import { H1Error } from './h1-errors.js';
 import type { H1Exchange } from './h1-exchange.js';
@@ -10,8 +15,11 @@ const SWEEP_INTERVAL = 500;
 export class H1ConnectionPool implements ConnectionOwner {
   private readonly idle: H1Connection[] = [];
   private readonly all = new Set<H1Connection>();
-  private queue: H1Exchange[] = [];
-  private queueHead = 0;
+  /** waiting exchanges, oldest first: an intrusive list, so removal is O(1) and allocates nothing */
+  private first: H1Exchange | undefined;
+  private last: H1Exchange | undefined;
+  private queued = 0;
+  private expiry: NodeJS.Timeout | undefined;
   private closed = false;
   private sweeper: NodeJS.Timeout | undefined;
   private drained: (() => void) | undefined;
@@ -26,7 +34,8 @@ export class H1ConnectionPool implements ConnectionOwner {
     const conn = this.idle.pop();
     if (conn !== undefined) conn.assign(exchange);
     else if (this.all.size < this.settings.connections) this.open(exchange);
-    else this.queue.push(exchange);
+    else if (this.queued >= this.settings.queue) exchange.connectionFailed(new H1Error('CERTGATE_UPSTREAM_BUSY', 'upstream queue is full'), undefined);
+    else this.enqueue(exchange);
   }
 
   /**
@@ -79,17 +88,16 @@ export class H1ConnectionPool implements ConnectionOwner {
   }
 
   /**
-   * Like undici's Pool.close(): no new exchanges, queued ones fail, idle sockets close now and busy
+   * No new exchanges, queued ones fail, idle sockets close now and busy
    * ones when their response is done. Resolves when every socket is gone.
    */
   close(): Promise<void> {
     this.closed = true;
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.sweeper = undefined;
-    const queued = this.queue.slice(this.queueHead);
-    this.queue = [];
-    this.queueHead = 0;
-    for (const ex of queued) {
+    if (this.expiry !== undefined) clearTimeout(this.expiry);
+    this.expiry = undefined;
+    for (let ex = this.takeFirst(); ex !== undefined; ex = this.takeFirst()) {
       if (!ex.finished) ex.connectionFailed(new H1Error('UND_ERR_CLOSED', 'upstream client is closed'), undefined);
     }
     for (const conn of [...this.idle]) conn.destroy(undefined);
@@ -107,20 +115,67 @@ export class H1ConnectionPool implements ConnectionOwner {
     this.all.add(new H1Connection(this, exchange));
   }
 
-  /** Oldest waiting exchange whose client is still there. */
+  /** Oldest waiting exchange still within its response deadline; the expired ones are answered 504. */
   private nextQueued(): H1Exchange | undefined {
-    while (this.queueHead < this.queue.length) {
-      const ex = this.queue[this.queueHead++]!;
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.queueHead);
-        this.queueHead = 0;
-      }
-      if (!ex.finished) return ex;
-    }
-    if (this.queueHead > 0) {
-      this.queue = [];
-      this.queueHead = 0;
+    const now = performance.now();
+    for (let ex = this.takeFirst(); ex !== undefined; ex = this.takeFirst()) {
+      if (now - ex.queuedAt < this.settings.responseTimeout) return ex;
+      ex.connectionFailed(queueTimeout(), undefined);
     }
     return undefined;
   }
+
+  private enqueue(ex: H1Exchange): void {
+    ex.queuedAt = performance.now();
+    ex.inQueue = true;
+    ex.prevQueued = this.last;
+    ex.nextQueued = undefined;
+    if (this.last === undefined) this.first = ex;
+    else this.last.nextQueued = ex;
+    this.last = ex;
+    this.queued++;
+    if (this.expiry === undefined) this.armExpiry(ex);
+  }
+
+  /** Takes a waiting exchange out of the queue (its client left, or its turn came). */
+  removeQueued(ex: H1Exchange): void {
+    if (!ex.inQueue) return;
+    ex.inQueue = false;
+    const prev = ex.prevQueued;
+    const next = ex.nextQueued;
+    if (prev === undefined) this.first = next;
+    else prev.nextQueued = next;
+    if (next === undefined) this.last = prev;
+    else next.prevQueued = prev;
+    ex.prevQueued = ex.nextQueued = undefined;
+    this.queued--;
+  }
+
+  private takeFirst(): H1Exchange | undefined {
+    const ex = this.first;
+    if (ex !== undefined) this.removeQueued(ex);
+    return ex;
+  }
+
+  /**
+   * One timer for the whole queue, set for the oldest exchange's deadline: exchanges that wait
+   * that long while every connection stays busy are answered 504 without being sent.
+   */
+  private armExpiry(oldest: H1Exchange): void {
+    const wait = Math.max(1, Math.ceil(oldest.queuedAt + this.settings.responseTimeout - performance.now()));
+    this.expiry = setTimeout(this.expire, wait).unref();
+  }
+
+  private readonly expire = (): void => {
+    this.expiry = undefined;
+    const now = performance.now();
+    while (this.first !== undefined && now - this.first.queuedAt >= this.settings.responseTimeout) {
+      this.takeFirst()!.connectionFailed(queueTimeout(), undefined);
+    }
+    if (this.first !== undefined) this.armExpiry(this.first);
+  };
+}
+
+function queueTimeout(): H1Error {
+  return new H1Error('CERTGATE_QUEUE_TIMEOUT', 'no upstream connection became free within the response timeout');
 }

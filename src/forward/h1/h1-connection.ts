@@ -13,6 +13,8 @@ export interface ConnectionSettings {
   readonly port: number;
   readonly tls: tls.ConnectionOptions | undefined;
   readonly connections: number;
+  /** exchanges that may wait for a connection; past it, UPSTREAM_BUSY */
+  readonly queue: number;
   readonly connectTimeout: number;
   readonly responseTimeout: number;
   readonly idleTimeout: number;

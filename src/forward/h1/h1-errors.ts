@@ -8,7 +8,9 @@ export type H1ErrorCode =
   | 'UND_ERR_SOCKET'
   | 'UND_ERR_CLOSED'
   | 'CERTGATE_UPSTREAM_BAD_RESPONSE'
-  | 'CERTGATE_BAD_REQUEST_HEAD';
+  | 'CERTGATE_BAD_REQUEST_HEAD'
+  | 'CERTGATE_UPSTREAM_BUSY'
+  | 'CERTGATE_QUEUE_TIMEOUT';
 
 export class H1Error extends Error {
   constructor(

@@ -1,8 +1,10 @@
-// One forwarded request on the h1 engine: writes the request (head, then the body with
-// backpressure), receives the response from the parser and streams it to the client with
-// backpressure. Event listeners on req/res are module-level functions that find the exchange
-// through a symbol, so a request allocates this object and nothing else of its own.
+// One forwarded request on the h1 engine: writes the request (head and a buffered body in one
+// write, or head, buffered prefix, then the rest of the body with backpressure), receives the
+// response from the parser and streams it to the client with backpressure. Event listeners on
+// req/res are module-level functions that find the exchange through a symbol, so a request
+// allocates this object and nothing else of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { upstreamFailure, type ForwardDone } from '../forward-request.js';
 import { filterRawResponseHeaders } from '../response-headers.js';
 import { H1Error } from './h1-errors.js';
@@ -10,6 +12,7 @@ import type { H1Connection } from './h1-connection.js';
 import type { H1ConnectionPool } from './h1-connection-pool.js';
 import type { ResponseSink } from './response-parser.js';
 import { CHUNK_END, chunkSizeLine, LAST_CHUNK, type RequestHead } from './request-head.js';
+import type { BufferedBody } from '../request-body.js';
 
 const kExchange = Symbol('certgate.h1.exchange');
 type Tagged<T> = T & { [kExchange]?: H1Exchange };
@@ -20,9 +23,14 @@ export class H1Exchange implements ResponseSink {
   finished = false;
   /** the whole request, body included, is on the socket */
   requestSent = false;
+  /** when it joined the pool's queue (performance.now()); 0 if it never waited */
+  queuedAt = 0;
+  /** links of the pool's waiting list (h1-connection-pool.ts) */
+  prevQueued: H1Exchange | undefined;
+  nextQueued: H1Exchange | undefined;
+  inQueue = false;
   private started = false;
   private retried = false;
-  private bodyStarted = false;
   private awaitingDrain = false;
   private lastChunk: Buffer | undefined;
   private upstreamStatus: number | undefined;
@@ -32,49 +40,71 @@ export class H1Exchange implements ResponseSink {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly head: RequestHead,
+    private readonly method: string,
     private readonly hasBody: boolean,
-    private readonly isHead: boolean,
+    /** what forwardRequest read of the body before a connection was taken (request-body.ts) */
+    private readonly body: BufferedBody | undefined,
     private readonly done: ForwardDone,
   ) {
     (res as Tagged<ServerResponse>)[kExchange] = this;
     res.once('close', onClientClose);
-    if (hasBody) (req as Tagged<IncomingMessage>)[kExchange] = this;
+    if (hasBody && body?.complete !== true) (req as Tagged<IncomingMessage>)[kExchange] = this;
   }
 
   /** The connection is ready for this request. */
   begin(conn: H1Connection): void {
     this.conn = conn;
-    conn.parser.reset(this, this.isHead);
+    conn.parser.reset(this, this.method === 'HEAD');
     const settings = this.pool.settings;
-    conn.socket.write(this.head.text, 'latin1');
+    const socket = conn.socket;
+    const body = this.body;
     if (!this.hasBody) {
+      socket.write(this.head.text, 'latin1');
       this.requestSent = true;
-      conn.setInactivityTimeout(settings.responseTimeout);
+      conn.setInactivityTimeout(this.responseTimeout());
       return;
     }
+    socket.cork();
+    socket.write(this.head.text, 'latin1');
+    if (body?.complete === true) {
+      // Read whole before the connection was taken: one write, nothing left to wait for.
+      if (body.length > 0) socket.write(body.chunks[0]!);
+      socket.uncork();
+      this.requestSent = true;
+      conn.setInactivityTimeout(this.responseTimeout());
+      return;
+    }
+    // Larger than the buffer: what was read goes first, the rest streams from the client.
+    let ok = true;
+    if (body !== undefined) for (const chunk of body.chunks) ok = this.writeFramed(socket, chunk);
+    socket.uncork();
     conn.setInactivityTimeout(settings.idleTimeout);
     this.req.on('data', onRequestData);
     this.req.on('end', onRequestEnd);
-    this.req.resume();
+    if (ok) this.req.resume();
+  }
+
+  /** The response deadline counts from when the exchange was queued, not from dispatch. */
+  private responseTimeout(): number {
+    const limit = this.pool.settings.responseTimeout;
+    return this.queuedAt === 0 ? limit : Math.max(1, Math.ceil(limit - (performance.now() - this.queuedAt)));
   }
 
   writeBody(chunk: Buffer): void {
     const conn = this.conn;
     if (conn === undefined || this.finished) return;
-    this.bodyStarted = true;
-    const socket = conn.socket;
-    let ok: boolean;
-    if (this.head.chunked) {
-      if (chunk.length === 0) return; // a zero-size chunk would end the body
-      socket.cork();
-      socket.write(chunkSizeLine(chunk.length), 'latin1');
-      socket.write(chunk);
-      ok = socket.write(CHUNK_END, 'latin1');
-      socket.uncork();
-    } else {
-      ok = socket.write(chunk);
-    }
-    if (!ok) this.req.pause();
+    if (!this.writeFramed(conn.socket, chunk)) this.req.pause();
+  }
+
+  private writeFramed(socket: H1Connection['socket'], chunk: Buffer): boolean {
+    if (!this.head.chunked) return socket.write(chunk);
+    if (chunk.length === 0) return true; // a zero-size chunk would end the body
+    socket.cork();
+    socket.write(chunkSizeLine(chunk.length), 'latin1');
+    socket.write(chunk);
+    const ok = socket.write(CHUNK_END, 'latin1');
+    socket.uncork();
+    return ok;
   }
 
   endBody(): void {
@@ -82,7 +112,7 @@ export class H1Exchange implements ResponseSink {
     if (conn === undefined || this.finished) return;
     if (this.head.chunked) conn.socket.write(LAST_CHUNK, 'latin1');
     this.requestSent = true;
-    if (!this.started) conn.setInactivityTimeout(this.pool.settings.responseTimeout);
+    if (!this.started) conn.setInactivityTimeout(this.responseTimeout());
   }
 
   socketDrained(): void {
@@ -147,11 +177,9 @@ export class H1Exchange implements ResponseSink {
     const code = (err as Error & { code?: string }).code;
     if (
       conn !== undefined && conn.served > 0 && conn.connected && !conn.parser.received && !this.retried &&
-      !this.bodyStarted && code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_CLOSED'
+      this.replayable() && code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_CLOSED'
     ) {
       this.retried = true;
-      this.detachRequest();
-      if (this.hasBody) this.req.pause();
       this.pool.retry(this);
       return;
     }
@@ -166,10 +194,22 @@ export class H1Exchange implements ResponseSink {
     this.done({ error: upstreamFailure(err as Error & { code?: string }) });
   }
 
+  /**
+   * Whether the request may be sent a second time: only the idempotent methods this gateway
+   * forwards (RFC 9110 section 9.2.2: GET, HEAD, OPTIONS; a replayed POST may charge twice), and
+   * only with no body or one held whole in memory (a streamed body is partly consumed).
+   */
+  private replayable(): boolean {
+    const m = this.method;
+    if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS') return false;
+    return !this.hasBody || this.body?.complete === true;
+  }
+
   clientClosed(): void {
     if (this.finished) return;
     this.finished = true;
     this.detachRequest();
+    if (this.inQueue) this.pool.removeQueued(this); // a departed client's request is never sent
     // Never reuse a half-read socket: the rest of this response would precede the next one.
     this.conn?.abandon();
     this.conn = undefined;
@@ -177,7 +217,7 @@ export class H1Exchange implements ResponseSink {
   }
 
   private detachRequest(): void {
-    if (!this.hasBody) return;
+    if (!this.hasBody || this.body?.complete === true) return;
     this.req.removeListener('data', onRequestData);
     this.req.removeListener('end', onRequestEnd);
   }

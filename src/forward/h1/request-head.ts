@@ -12,11 +12,12 @@ export interface RequestHead {
 }
 
 /**
- * `${method} ${path} HTTP/1.1` CRLF, one `name: value` CRLF per field, CRLF. Adds
- * `transfer-encoding: chunked` when there is a body without Content-Length. Never sends
- * `expect`: Node's server has already answered 100-continue to the client.
+ * `${method} ${path} HTTP/1.1` CRLF, one `name: value` CRLF per field, CRLF. A body read whole
+ * (`bufferedLength`) is framed with its Content-Length; otherwise `transfer-encoding: chunked` is
+ * added when there is a body without Content-Length. Never sends `expect`: Node's server has
+ * already answered 100-continue to the client.
  */
-export function serializeRequestHead(method: string, path: string, headers: readonly string[], hasBody: boolean): RequestHead {
+export function serializeRequestHead(method: string, path: string, headers: readonly string[], hasBody: boolean, bufferedLength?: number): RequestHead {
   if (!isToken(method)) throw new H1Error('CERTGATE_BAD_REQUEST_HEAD', 'invalid request method');
   if (path.length === 0 || hasForbiddenPathChar(path)) throw new H1Error('CERTGATE_BAD_REQUEST_HEAD', 'invalid request target');
   let text = method + ' ' + path + ' HTTP/1.1\r\n';
@@ -32,6 +33,10 @@ export function serializeRequestHead(method: string, path: string, headers: read
     if (name.length === 6 && equalsLowerAscii(name, 'expect')) continue;
     if (name.length === 14 && equalsLowerAscii(name, 'content-length')) hasLength = true;
     text += name + ': ' + value + '\r\n';
+  }
+  if (bufferedLength !== undefined && !hasLength) {
+    text += 'content-length: ' + bufferedLength + '\r\n';
+    return { text: text + '\r\n', chunked: false };
   }
   const chunked = hasBody && !hasLength;
   if (chunked) text += 'transfer-encoding: chunked\r\n';
