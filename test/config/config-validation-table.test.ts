@@ -53,7 +53,7 @@ const rows: Record<string, Row> = {
   'a section that is not a mapping': {
     yaml: LISTENER('').replace('    clientAuth:\n', '    clientAuth: [ca.pem]\n') + UPSTREAM() + ROUTE(),
     at: 'clientAuth: [ca.pem]', key: 'listeners[0].clientAuth',
-    message: 'expected a mapping with keys mode, trustedCAs, verifyDepth, rejectAtHandshake, got a list',
+    message: 'expected a mapping with keys mode, trustedCAs, verifyDepth, rejectAtHandshake, keyPolicy, got a list',
   },
   'a key that is not plain': {
     yaml: LISTENER() + UPSTREAM('    ? [x]\n    : 1\n') + ROUTE(), at: '? [x]', key: 'upstreams.echo', message: 'expected a plain key',
