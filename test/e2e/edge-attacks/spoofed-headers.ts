@@ -52,6 +52,8 @@ listeners:
     listen: 127.0.0.1:0
     tls: { cert: server.pem, key: server-key.pem }
     clientAuth: { mode: optional, trustedCAs: [ca.pem] }
+    # every spelling of every owned header in one request: past the default 100 fields (431)
+    limits: { maxHeaderCount: 2000, maxHeaderSize: 256kb }
 upstreams:
   app:
     url: ${upstream.url}
