@@ -147,7 +147,8 @@ routes:
   let responses = 0;
   let tail = '';
   const finished = new Promise<void>((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`only ${responses} of ${COUNT} answered in 20 s`)), 20_000);
+    // A hang guard, not a speed assertion: about 5 s normally, far more on a loaded machine.
+    const guard = setTimeout(() => reject(new Error(`only ${responses} of ${COUNT} answered in 60 s`)), 60_000);
     socket.on('data', (chunk: Buffer) => {
       const text = tail + chunk.toString('latin1');
       responses += text.split('HTTP/1.1 200 ').length - 1;
