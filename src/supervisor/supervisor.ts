@@ -61,7 +61,6 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     metrics.configInfo.set({ sha256: gen.digest }, 1);
     metrics.lastReloadSuccessful.set(1);
     metrics.lastReloadSuccessTime.set(Date.now() / 1000);
-    for (const w of gen.config.warnings) logger.warn({ event: 'config_warning', ...w }, w.message);
     logger.info({ event: 'generation_serving', generation: gen.id, workers: gen.pids, sha256: gen.digest }, `generation ${gen.id} serving`);
     if (old) retire(old, gen.config.shutdown.drainTimeout);
   };
@@ -95,7 +94,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     const before = await hashFiles(watchedFiles(configPath, current?.config));
     const result = await checkConfig(configPath);
     if (!result.config) {
-      for (const i of result.errors) logger.error({ event: 'config_reload_failed', file: i.file, line: i.line, column: i.column, key: i.key, message: i.message }, `invalid config: ${issueText(i)}`);
+      for (const i of result.errors) logger.error({ event: 'config_reload_failed', file: i.file, line: i.line, column: i.column, configKey: i.key, message: i.message }, `invalid config: ${issueText(i)}`);
       const out = fail(result.errors.map(issueText));
       rewatch(watchedFiles(configPath, current?.config), before);
       return out;
