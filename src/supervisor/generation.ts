@@ -1,11 +1,12 @@
 // A generation: the workers started from one validated config. It starts them (handing each the
 // listening sockets), knows when all are ready, restarts one that dies with backoff, asks them
 // for metrics, and drains them.
-import cluster, { type Worker } from 'node:cluster';
+import type { Worker } from 'node:cluster';
 import type { GatewayConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
-import { GENERATION_ENV, isWorkerMessage, type SupervisorMessage, type WorkerMessage } from './ipc.js';
+import { isWorkerMessage, type SupervisorMessage, type WorkerMessage } from './ipc.js';
 import type { ServerHandle } from './listen-sockets.js';
+import type { BootingWorker } from './spare-workers.js';
 
 /** A generation whose workers are not all ready by then has failed. */
 const START_TIMEOUT_MS = 60_000;
@@ -27,6 +28,8 @@ export interface GenerationDeps {
   readonly logger: Logger;
   /** Called when a worker of a serving generation died and is being restarted. */
   readonly onRestart: () => void;
+  /** A booted (or booting) worker process (src/supervisor/spare-workers.ts). */
+  readonly takeWorker: () => BootingWorker;
 }
 
 type State = 'starting' | 'serving' | 'draining' | 'gone';
@@ -120,7 +123,7 @@ export class Generation {
   }
 
   private fork(): void {
-    const worker = cluster.fork({ [GENERATION_ENV]: String(this.id) });
+    const { worker, booted } = this.deps.takeWorker();
     const slot: Slot = { worker, startedAt: Date.now(), ready: false };
     this.slots.set(worker.id, slot);
     worker.on('message', (m: unknown) => {
@@ -128,14 +131,17 @@ export class Generation {
     });
     worker.on('error', () => undefined); // an IPC write to a dying worker; its exit is handled below
     worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    booted.then(() => {
+      if (this.state === 'draining' || this.state === 'gone') return;
+      for (const [listener, b] of this.deps.handles) this.send(worker, { cg: 'handle', listener }, b.handle);
+      this.send(worker, { cg: 'start', generation: this.id });
+    }, () => undefined); // exited while booting: onExit does the bookkeeping
   }
 
   private onMessage(slot: Slot, m: WorkerMessage): void {
     switch (m.cg) {
       case 'hello':
-        for (const [listener, b] of this.deps.handles) this.send(slot.worker, { cg: 'handle', listener }, b.handle);
-        this.send(slot.worker, { cg: 'start' });
-        return;
+        return; // handled by the boot promise
       case 'ready':
         slot.ready = true;
         this.deps.logger.info({ event: 'worker_ready', generation: this.id, pid: slot.worker.process.pid }, 'worker ready');

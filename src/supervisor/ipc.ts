@@ -11,7 +11,7 @@ export type WorkerMessage =
 /** supervisor -> worker; `handle` travels as the message's send handle. */
 export type SupervisorMessage =
   | { readonly cg: 'handle'; readonly listener: string }
-  | { readonly cg: 'start' }
+  | { readonly cg: 'start'; readonly generation: number }
   | { readonly cg: 'metrics'; readonly id: number }
   | { readonly cg: 'drain'; readonly timeoutMs: number };
 
@@ -21,5 +21,3 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
 
 export const isSupervisorMessage = isWorkerMessage as (m: unknown) => m is SupervisorMessage;
 
-/** Environment variable that tells a worker which generation it belongs to. */
-export const GENERATION_ENV = 'CERTGATE_GENERATION';

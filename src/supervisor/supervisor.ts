@@ -16,6 +16,7 @@ import { ConfigWatch } from './config-watch.js';
 import { configDigest, hashFiles, watchedFiles } from './config-digest.js';
 import { Generation } from './generation.js';
 import { ListenSockets } from './listen-sockets.js';
+import { SpareWorkers } from './spare-workers.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { createSupervisorAdmin, type ReloadOutcome } from './supervisor-admin.js';
 import { createSupervisorMetrics } from './supervisor-metrics.js';
@@ -32,6 +33,8 @@ export function issueText(i: ConfigIssue): string {
 export async function runSupervisor(configPath: string, initial: GatewayConfig, logger: Logger): Promise<number> {
   const metrics = createSupervisorMetrics();
   const sockets = new ListenSockets();
+  // One booted spare: a reload or crash restart skips Node's start-up for that worker.
+  const spares = new SpareWorkers(1);
   let current: Generation | undefined;
   const retiring = new Set<Generation>();
   let nextId = 1;
@@ -45,6 +48,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     const gen = new Generation({
       id: nextId++, config, digest, workerCount: workerCount(config), handles, logger,
       onRestart: () => metrics.workerRestarts.inc(),
+      takeWorker: () => spares.take(),
     });
     await gen.start();
     return gen;
@@ -91,6 +95,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
       return { ok: false, generation: current?.id ?? 0, errors };
     };
     logger.info({ event: 'config_reload', trigger }, 'reloading config');
+    const t0 = performance.now();
     const before = await hashFiles(watchedFiles(configPath, current?.config));
     const result = await checkConfig(configPath);
     if (!result.config) {
@@ -99,6 +104,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
       rewatch(watchedFiles(configPath, current?.config), before);
       return out;
     }
+    const validateMs = Math.round(performance.now() - t0);
     const files = watchedFiles(configPath, result.config);
     const hashes = new Map([...(await hashFiles(files.filter((f) => !before.has(f)))), ...before]);
     for (const f of [...hashes.keys()]) if (!files.includes(f)) hashes.delete(f);
@@ -117,6 +123,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
       return fail(['shutting down']);
     }
     metrics.reloads.inc({ result: 'success' });
+    logger.info({ event: 'config_reloaded', trigger, generation: gen.id, validateMs, totalMs: Math.round(performance.now() - t0) }, `reloaded: generation ${gen.id}`);
     serve(gen);
     rewatch(files, hashes);
     return { ok: true, generation: gen.id, errors: [] };
@@ -147,6 +154,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     logger.fatal({ err: { code: e.code, message: e.message } }, 'gateway failed to start');
     process.stderr.write(`certgate: cannot start: ${e.message}\n`);
     sockets.closeAll();
+    spares.stop();
     return 2;
   }
   rewatch(firstFiles, firstHashes);
@@ -181,6 +189,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
       logger.warn({ event: 'stopping_now', signal }, 'second signal: exiting at once');
       current?.kill();
       for (const g of retiring) g.kill();
+      spares.stop();
       if (initial.pidFile) removePidFile(initial.pidFile);
       process.exit(1);
     }
@@ -188,6 +197,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     const cfg = current?.config ?? initial;
     logger.info({ event: 'stopping', signal, delayMs: cfg.shutdown.delay, drainTimeoutMs: cfg.shutdown.drainTimeout }, 'stopping: /readyz now 503');
     watch.close();
+    spares.stop();
     if (cfg.shutdown.delay > 0) await sleep(cfg.shutdown.delay);
     await Promise.all([
       ...(current ? [current.drain(cfg.shutdown.drainTimeout)] : []),

@@ -1,11 +1,13 @@
-// A worker process: loads the config the supervisor validated, takes the listening sockets the
-// supervisor hands over, runs the gateway, says when it is ready and drains when told. Signals
+// A worker process: boots (modules loaded) and says hello, then waits: the supervisor keeps one
+// booted spare so that a reload or a crash restart does not pay for Node's start-up. When told to
+// start it loads the config the supervisor validated, takes the listening sockets the supervisor
+// hands over, runs the gateway, says when it is ready and drains when told. Signals
 // are the supervisor's business: a terminal's Ctrl-C reaches the whole process group, and a
 // worker must then wait for the supervisor's drain order rather than die on its own.
 import { loadConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { startGateway, type RunningGateway } from '../gateway.js';
-import { GENERATION_ENV, isSupervisorMessage, type WorkerMessage } from './ipc.js';
+import { isSupervisorMessage, type WorkerMessage } from './ipc.js';
 
 /** How long a worker whose supervisor vanished drains before it exits. */
 const ORPHAN_DRAIN_MS = 10_000;
@@ -23,28 +25,20 @@ export async function runWorker(configPath: string): Promise<number> {
     if (process.connected) process.send?.(m);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => undefined);
-  let config;
-  try {
-    config = await loadConfig(configPath);
-  } catch (err) {
-    // The file changed between the supervisor's check and this load; the supervisor reports it.
-    return failAndExit((err as Error).message, 1);
-  }
-  const generation = Number(process.env[GENERATION_ENV] ?? 0);
-  const logger: Logger = createLogger(config.logging.level).child({ generation });
   const handles = new Map<string, object>();
   let gateway: RunningGateway | undefined;
+  let logger: Logger | undefined;
   let draining: Promise<void> | undefined;
 
   const drain = (timeoutMs: number): Promise<void> =>
     (draining ??= (async () => {
-      logger.info({ event: 'worker_draining', timeoutMs }, 'draining');
+      logger?.info({ event: 'worker_draining', timeoutMs }, 'draining');
       const { cut } = gateway ? await gateway.close(timeoutMs) : { cut: 0 };
-      logger.info({ event: 'worker_drained', cut }, cut > 0 ? `drained; cut ${cut} connection(s) at the deadline` : 'drained');
+      logger?.info({ event: 'worker_drained', cut }, cut > 0 ? `drained; cut ${cut} connection(s) at the deadline` : 'drained');
       process.exit(0);
     })());
 
-  const started = new Promise<void>((resolve) => {
+  const started = new Promise<number>((resolve) => {
     process.on('message', (msg: unknown, handle: unknown) => {
       if (!isSupervisorMessage(msg)) return;
       switch (msg.cg) {
@@ -52,7 +46,7 @@ export async function runWorker(configPath: string): Promise<number> {
           if (handle) handles.set(msg.listener, handle as object);
           return;
         case 'start':
-          return resolve();
+          return resolve(msg.generation);
         case 'metrics':
           if (!gateway) return;
           gateway.metrics.registry.getMetricsAsJSON().then(
@@ -68,7 +62,15 @@ export async function runWorker(configPath: string): Promise<number> {
   });
   process.on('disconnect', () => void drain(ORPHAN_DRAIN_MS));
   send({ cg: 'hello' });
-  await started;
+  const generation = await started;
+  let config;
+  try {
+    config = await loadConfig(configPath);
+  } catch (err) {
+    // The file changed between the supervisor's check and this load; the supervisor reports it.
+    return failAndExit((err as Error).message, 1);
+  }
+  logger = createLogger(config.logging.level).child({ generation });
   try {
     gateway = await startGateway(config, { logger, admin: false, listenHandles: handles });
   } catch (err) {
