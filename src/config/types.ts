@@ -184,7 +184,7 @@ export interface SignatureConfig {
   /** Seconds after `created`; absent means no `expires` parameter. */
   readonly expiresIn?: number;
   /** `publishKeys`: further public keys in the JWKS, not used to sign (rotation overlap). */
-  readonly publishKeys: readonly PublishedKey[];
+  readonly publishKeys?: readonly PublishedKey[];
 }
 
 export interface PublishedKey {

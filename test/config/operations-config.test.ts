@@ -61,10 +61,10 @@ t.test('publishKeys: published in the JWKS, never a signing key', async (t) => {
   t.same(r.errors, []);
   const s = r.config!.upstreams.get('app')!.signature!;
   t.equal(s.keyId, 'current', 'signs with keyFile');
-  t.same(s.publishKeys.map((k) => [k.keyId, k.alg, k.key.type]), [['next', 'ecdsa-p256-sha256', 'public'], [s.publishKeys[1]!.keyId, 'ed25519', 'public']]);
-  t.match(s.publishKeys[1]!.keyId, /^[A-Za-z0-9_-]{43}$/, 'a bare file gets its RFC 7638 thumbprint as keyId');
+  t.same(s.publishKeys!.map((k) => [k.keyId, k.alg, k.key.type]), [['next', 'ecdsa-p256-sha256', 'public'], [s.publishKeys![1]!.keyId, 'ed25519', 'public']]);
+  t.match(s.publishKeys![1]!.keyId, /^[A-Za-z0-9_-]{43}$/, 'a bare file gets its RFC 7638 thumbprint as keyId');
   const jwks = publicJwks([s]);
-  t.same(jwks.keys.map((k) => [k.kid, k.alg]), [['current', 'EdDSA'], ['next', 'ES256'], [s.publishKeys[1]!.keyId, 'EdDSA']]);
+  t.same(jwks.keys.map((k) => [k.kid, k.alg]), [['current', 'EdDSA'], ['next', 'ES256'], [s.publishKeys![1]!.keyId, 'EdDSA']]);
 
   const bad = await check('publish-bad.yaml', base('', sig('[{ keyFile: p384.pem, keyId: next }, { keyFile: ed25519.pem, keyId: current }, missing.pem]')));
   t.same(bad.errors.map((e) => `${e.line} ${e.key}`), [
