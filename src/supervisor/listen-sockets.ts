@@ -67,6 +67,9 @@ function socketKey(name: string, at: HostPort): string {
 
 async function bind(at: HostPort): Promise<Bound> {
   const ip = net.isIP(at.host) ? at.host : (await lookup(at.host)).address;
+  // Linux lets a SO_REUSEADDR socket bind a port another socket listens on and fails only at
+  // listen(), which happens in the workers; probe now so a port in use is the supervisor's error.
+  if (at.port !== 0) await probeFree(ip, at);
   const create = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
   const handle = create(ip, at.port, net.isIPv6(ip) ? 6 : 4);
   if (typeof handle === 'number') {
@@ -78,4 +81,16 @@ async function bind(at: HostPort): Promise<Bound> {
   const name: Record<string, unknown> = {};
   handle.getsockname(name);
   return { handle, address: { host: String(name.address ?? ip), port: Number(name.port ?? at.port) } };
+}
+
+function probeFree(ip: string, at: HostPort): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const e = new Error(`cannot bind ${at.host}:${at.port}: ${err.code ?? err.message}`) as NodeJS.ErrnoException;
+      if (err.code !== undefined) e.code = err.code;
+      reject(e);
+    });
+    probe.listen({ host: ip, port: at.port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
