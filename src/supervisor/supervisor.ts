@@ -145,6 +145,18 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
 
   // --- first generation ----------------------------------------------------------------------
   cluster.schedulingPolicy = cluster.SCHED_NONE; // the workers accept on the supervisor's sockets
+  // Until the first generation serves: SIGHUP (whose default would kill the supervisor) is
+  // ignored, SIGTERM/SIGINT stop at once (nothing is served yet).
+  let started = false;
+  const abortStart = (signal: string): void => {
+    logger.info({ event: 'stopping', signal }, 'stopping before the gateway started');
+    spares.stop();
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+    process.exit(0);
+  };
+  process.on('SIGHUP', () => (started ? void reload('SIGHUP') : logger.warn({ event: 'reload_ignored' }, 'SIGHUP before the gateway started: ignored')));
+  process.on('SIGTERM', () => (started ? void shutdown('SIGTERM') : abortStart('SIGTERM')));
+  process.on('SIGINT', () => (started ? void shutdown('SIGINT') : abortStart('SIGINT')));
   const firstFiles = watchedFiles(configPath, initial);
   const firstHashes = await hashFiles(firstFiles);
   try {
@@ -177,14 +189,20 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
       const addr = a.address() as { address: string; port: number };
       logger.info({ event: 'listening', listener: 'admin', address: { host: addr.address, port: addr.port } }, 'admin listener started');
     } catch (err) {
-      logger.error({ event: 'admin_listen_failed', err: (err as Error).message }, 'admin listener failed');
+      const message = `admin listener ${listen.host}:${listen.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      logger.fatal({ event: 'admin_listen_failed', err: message }, 'admin listener failed');
+      process.stderr.write(`certgate: cannot start: ${message}\n`);
+      spares.stop();
+      await current?.drain(0);
+      sockets.closeAll();
+      return 2;
     }
   }
   if (initial.pidFile) writePidFile(initial.pidFile);
 
   // --- signals -------------------------------------------------------------------------------
-  process.on('SIGHUP', () => void reload('SIGHUP'));
-  const shutdown = async (signal: string): Promise<void> => {
+  started = true;
+  async function shutdown(signal: string): Promise<void> {
     if (shuttingDown) {
       logger.warn({ event: 'stopping_now', signal }, 'second signal: exiting at once');
       current?.kill();
@@ -210,9 +228,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     if (initial.pidFile) removePidFile(initial.pidFile);
     logger.info({ event: 'stopped' }, 'stopped');
     process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  }
   logger.info({ event: 'supervisor_started', pid: process.pid, workers: workerCount(initial) }, `supervisor started with ${workerCount(initial)} worker(s)`);
   return 0;
 }
