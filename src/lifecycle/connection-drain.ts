@@ -62,8 +62,14 @@ export function trackConnections(server: HttpServer, opts: { readonly tls: boole
         const res = s._httpMessage;
         if (res && !res.headersSent) res.shouldKeepAlive = false;
       }
+      // http.Server#close, now that nothing is idle any more: it also stops Node's per-server
+      // connection-checking interval (headersTimeout/requestTimeout).
+      const done = (cut: number): { cut: number } => {
+        server.close();
+        return { cut };
+      };
       return new Promise((resolve) => {
-        if (raw.size === 0) return resolve({ cut: 0 });
+        if (raw.size === 0) return resolve(done(0));
         let idleAtLastSweep = new Set<Socket>();
         const sweep = setInterval(() => {
           const idle = new Set<Socket>();
@@ -78,7 +84,7 @@ export function trackConnections(server: HttpServer, opts: { readonly tls: boole
           clearInterval(sweep);
           clearTimeout(deadline);
           onEmpty = undefined;
-          resolve({ cut });
+          resolve(done(cut));
         };
         const deadline = setTimeout(() => {
           const cut = raw.size;
