@@ -6,6 +6,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { makeTestPki } from '../helpers/pki.js';
 import { mtlsRequest, startRecordingUpstream, listenerDir } from '../helpers/gateway-harness.js';
@@ -25,7 +26,7 @@ const slow = await startRecordingUpstream((_req, res) => {
 });
 const file = path.join(dir, 'gateway.yaml');
 const pidFile = path.join(dir, 'certgate.pid');
-const config = (mode: string, extraRoute = ''): string => `workers: 1
+const config = (mode: string, extraRoute = '', extraListener = ''): string => `workers: 1
 admin: { listen: 127.0.0.1:0 }
 pidFile: certgate.pid
 reload: { debounce: 50ms }
@@ -37,7 +38,7 @@ listeners:
     clientAuth:
       mode: ${mode}
       trustedCAs: [ca.pem]
-upstreams:
+${extraListener}upstreams:
   fast: { url: ${fast.url} }
   slow: { url: ${slow.url} }
 routes:
@@ -96,6 +97,26 @@ t.test('the fixed config is picked up by the watch; certgate reload signals thro
   const none = spawnSync(process.execPath, [CLI, 'reload', '--pid', path.join(dir, 'missing.pid')], { encoding: 'utf8' });
   t.equal(none.status, 1, 'no pid: exit 1');
   t.match(none.stderr, 'no pid in');
+});
+
+t.test('a new listener on a port in use: the reload fails, the old generation keeps serving', async (t) => {
+  const holder = net.createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => holder.close(() => r())));
+  const taken = (holder.address() as net.AddressInfo).port;
+  const failuresBefore = (await gw.metric('certgate_config_reload_total{result="failure"}')) ?? 0;
+  let mark = gw.lines.length;
+  await replaceConfig(config('require', '', `  - name: second\n    listen: 127.0.0.1:${taken}\n    tls: { cert: server.pem, key: server-key.pem }\n    clientAuth: { mode: require, trustedCAs: [ca.pem] }\n`));
+  const failed = await gw.waitFor((l) => l.event === 'config_reload_failed', 'the reload failure', mark);
+  t.match(String(failed.message), `cannot bind 127.0.0.1:${taken}: EADDRINUSE`);
+  t.equal(await gw.metric('certgate_config_reload_total{result="failure"}'), failuresBefore + 1);
+  t.equal(await gw.metric('certgate_config_last_reload_successful'), 0);
+  t.equal(await gw.metric('certgate_config_generation'), 3, 'generation 3 still serving');
+  t.equal((await mtlsRequest({ ...client, path: '/x' })).status, 200, 'still serving');
+  mark = gw.lines.length;
+  await replaceConfig(config('require'));
+  await gw.waitFor((l) => l.event === 'generation_serving' && l.generation === 4, 'generation 4', mark);
+  t.equal(await gw.metric('certgate_config_last_reload_successful'), 1, 'the next good reload clears it');
 });
 
 t.test('SIGTERM: /readyz 503 during shutdown.delay, 50 in-flight 2 s requests all 200, exit 0', async (t) => {
