@@ -27,6 +27,7 @@ await writeFile(
 workers: 2
 admin: { listen: 127.0.0.1:0 }
 reload: { watch: false }
+shutdown: { delay: 30s }
 listeners:
   - name: main
     listen: 127.0.0.1:0
@@ -123,4 +124,18 @@ t.test('kill -9 of a worker under load: restarted, the other worker unaffected, 
   t.ok(restarted.pid, `worker ${victim} replaced by ${String(restarted.pid)}`);
   t.equal(await gw.metric('certgate_worker_restarts_total'), 1, 'the restart is counted');
   t.equal((await gw.admin('/readyz')).status, 200);
+});
+
+t.test('a second signal exits at once, without waiting for shutdown.delay', async (t) => {
+  const mark = gw.lines.length;
+  const at = Date.now();
+  gw.child.kill('SIGTERM');
+  await gw.waitFor((l) => l.event === 'stopping', 'the stopping line', mark);
+  t.equal((await gw.admin('/readyz')).status, 503, 'not ready while stopping');
+  t.equal((await mtlsRequest({ ...client, path: '/still' })).status, 200, 'still serving during shutdown.delay');
+  gw.child.kill('SIGTERM');
+  const { code } = await gw.exited;
+  t.equal(code, 1, 'exits at once with 1');
+  t.ok(Date.now() - at < 30_000, 'well before shutdown.delay (30 s) ran out');
+  t.ok(gw.lines.some((l, i) => i >= mark && l.event === 'stopping_now'), 'logged');
 });
