@@ -7,9 +7,6 @@ import { ConfigError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { writeDevPki, hasDevPki } from '../pki/dev-pki.js';
 import { publicJwks } from '../signing/public-jwks.js';
-import { runDemo } from '../demo/run-demo.js';
-import { runSupervisor } from '../supervisor/supervisor.js';
-import { runWorker } from '../supervisor/worker.js';
 import { sendReload } from './reload-command.js';
 import type { GatewayConfig, SignatureConfig } from '../config/types.js';
 import { HELP } from './usage.js';
@@ -34,9 +31,11 @@ async function loadOrReport(file: string): Promise<GatewayConfig | undefined> {
 
 /** The supervisor (src/supervisor/) in the process the user started; workers in its children. */
 async function runGateway(file: string): Promise<number> {
-  if (cluster.isWorker) return runWorker(file);
+  // Loaded on demand: the supervisor never loads the request path (pipeline, upstream client).
+  if (cluster.isWorker) return (await import('../supervisor/worker.js')).runWorker(file);
   const config = await loadOrReport(file);
   if (!config) return 1;
+  const { runSupervisor } = await import('../supervisor/supervisor.js');
   return runSupervisor(file, config, createLogger(config.logging.level));
 }
 
@@ -126,6 +125,7 @@ export const COMMANDS = {
         }
         ports[flag] = n;
       }
+      const { runDemo } = await import('../demo/run-demo.js');
       return runDemo({
         template: DEFAULT_CONFIG,
         dir: path.resolve(typeof flags.dir === 'string' ? flags.dir : path.join(PACKAGE_ROOT, 'certs')),
