@@ -13,6 +13,7 @@ import { createTlsServer, reloadTrust } from './tls/tls-listener.js';
 import { guardListener } from './tls/listener-guards.js';
 import { createAdminServer } from './admin/admin-server.js';
 import { recordCertificateExpiry } from './observability/certificate-expiry.js';
+import { trackConnections, type ConnectionDrain } from './lifecycle/connection-drain.js';
 
 export interface GatewayOptions {
   readonly logger?: Logger;
@@ -20,6 +21,8 @@ export interface GatewayOptions {
   readonly registry?: import('prom-client').Registry;
   /** Serve the admin endpoints from this process (false in cluster workers: the primary does). */
   readonly admin?: boolean;
+  /** Listening sockets bound by the supervisor, by listener name (src/supervisor/listen-sockets.ts). */
+  readonly listenHandles?: ReadonlyMap<string, object>;
 }
 
 export interface RunningGateway {
@@ -32,7 +35,12 @@ export interface RunningGateway {
   readonly listeners: ReadonlyMap<string, ListenerRuntime>;
   /** Re-reads nothing: swaps the trust anchors of a listener and rotates its ticket keys. */
   replaceTrust(listenerName: string, trustedCAs: GatewayConfig['listeners'][number]['clientAuth']['trustedCAs']): void;
-  close(): Promise<void>;
+  /**
+   * Graceful drain, then release everything (revocation timers, upstream pools): stop accepting,
+   * let in-flight requests finish for up to `drainTimeoutMs` (default 0: cut them at once), close
+   * keep-alive connections. Resolves with the number of connections the deadline cut.
+   */
+  close(drainTimeoutMs?: number): Promise<{ cut: number }>;
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -54,11 +62,17 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   let admin: HttpServer | undefined;
   let adminAddress: HostPort | undefined;
 
-  const close = async (): Promise<void> => {
-    await Promise.all([...servers.values()].map((s) => closeServer(s)));
+  const drains = new Map<string, ConnectionDrain>();
+  let closing: Promise<{ cut: number }> | undefined;
+  const close = (drainTimeoutMs = 0): Promise<{ cut: number }> => (closing ??= shutDown(drainTimeoutMs));
+  const shutDown = async (drainTimeoutMs: number): Promise<{ cut: number }> => {
+    const results = await Promise.all([...drains.values()].map((d) => d.drain(drainTimeoutMs)));
+    const cut = results.reduce((n, r) => n + r.cut, 0);
+    if (drains.size > 0) logger.info({ event: 'drained', cut }, cut > 0 ? `drain deadline cut ${cut} connection(s)` : 'all connections drained');
     if (admin) await closeServer(admin);
     await Promise.all([...listeners.values()].map((l) => l.revocation?.close()));
     await Promise.all([...upstreams.values()].map((u) => u.client.close().catch(() => undefined)));
+    return { cut };
   };
 
   try {
@@ -69,8 +83,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics });
       const server = createTlsServer(listenerConfig, listener.trust, handler);
       guardListener(server, listenerConfig, logger, metrics);
+      drains.set(listenerConfig.name, trackConnections(server, { tls: true }));
       servers.set(listenerConfig.name, server);
-      addresses.set(listenerConfig.name, await listen(server, listenerConfig.listen));
+      addresses.set(listenerConfig.name, await listen(server, listenerConfig.listen, options.listenHandles?.get(listenerConfig.name)));
       logger.info({ event: 'listening', listener: listenerConfig.name, address: addresses.get(listenerConfig.name), clientAuth: listenerConfig.clientAuth.mode }, 'listener started');
     }
     recordCertificateExpiry(config, metrics);
@@ -104,14 +119,17 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
 }
 
-function listen(server: HttpServer | https.Server, at: HostPort): Promise<HostPort> {
+function listen(server: HttpServer | https.Server, at: HostPort, handle?: object): Promise<HostPort> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(at.port, at.host, () => {
+    const onListening = (): void => {
       server.off('error', reject);
       const a = server.address();
       resolve(typeof a === 'object' && a ? { host: a.address, port: a.port } : at);
-    });
+    };
+    // A socket the supervisor bound and handed over: this process only accepts on it.
+    if (handle) server.listen({ handle }, onListening);
+    else server.listen(at.port, at.host, onListening);
   });
 }
 

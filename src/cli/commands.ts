@@ -2,15 +2,12 @@
 import path from 'node:path';
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { register as globalRegistry } from 'prom-client';
 import { loadConfig, checkConfig, formatCheckReport } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
-import { startGateway, type RunningGateway } from '../gateway.js';
 import { writeDevPki, hasDevPki } from '../pki/dev-pki.js';
 import { publicJwks } from '../signing/public-jwks.js';
-import { runDemo } from '../demo/run-demo.js';
-import { runPrimary, workerCount, installWorkerMetricsResponder } from '../cluster/workers.js';
+import { sendReload } from './reload-command.js';
 import type { GatewayConfig, SignatureConfig } from '../config/types.js';
 import { HELP } from './usage.js';
 
@@ -32,29 +29,14 @@ async function loadOrReport(file: string): Promise<GatewayConfig | undefined> {
   }
 }
 
-async function runGateway(config: GatewayConfig): Promise<number> {
-  const logger = createLogger(config.logging.level);
-  if (cluster.isPrimary && workerCount(config) > 1) {
-    runPrimary(config, logger);
-    return 0;
-  }
-  if (cluster.isWorker) installWorkerMetricsResponder();
-  let gateway: RunningGateway;
-  try {
-    gateway = await startGateway(config, cluster.isWorker ? { logger, registry: globalRegistry, admin: false } : { logger });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    logger.fatal({ err: { code: e.code, message: e.message } }, 'gateway failed to start');
-    process.stderr.write(`certgate: cannot start: ${e.message}\n`);
-    return 2;
-  }
-  const stop = (signal: string): void => {
-    logger.info({ event: 'stopping', signal }, 'stopping');
-    gateway.close().then(() => process.exit(0), () => process.exit(2));
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  return 0;
+/** The supervisor (src/supervisor/) in the process the user started; workers in its children. */
+async function runGateway(file: string): Promise<number> {
+  // Loaded on demand: the supervisor never loads the request path (pipeline, upstream client).
+  if (cluster.isWorker) return (await import('../supervisor/worker.js')).runWorker(file);
+  const config = await loadOrReport(file);
+  if (!config) return 1;
+  const { runSupervisor } = await import('../supervisor/supervisor.js');
+  return runSupervisor(file, config, createLogger(config.logging.level));
 }
 
 /** The --config path, or undefined after telling the user it is required. */
@@ -75,8 +57,7 @@ export const COMMANDS = {
     options: { config: { type: 'string', short: 'c' } },
     help: HELP.start,
     async run(flags) {
-      const config = await loadOrReport(path.resolve(String(flags.config ?? DEFAULT_CONFIG)));
-      return config ? runGateway(config) : 1;
+      return runGateway(path.resolve(String(flags.config ?? DEFAULT_CONFIG)));
     },
   },
   check: {
@@ -89,6 +70,13 @@ export const COMMANDS = {
       const report = formatCheckReport(result);
       (result.errors.length ? process.stderr : process.stdout).write(report.endsWith('\n') ? report : `${report}\n`);
       return result.errors.length ? 1 : 0;
+    },
+  },
+  reload: {
+    options: { config: { type: 'string', short: 'c' }, pid: { type: 'string' } },
+    help: HELP.reload,
+    async run(flags) {
+      return sendReload(typeof flags.config === 'string' ? path.resolve(flags.config) : undefined, typeof flags.pid === 'string' ? flags.pid : undefined);
     },
   },
   pki: {
@@ -137,6 +125,7 @@ export const COMMANDS = {
         }
         ports[flag] = n;
       }
+      const { runDemo } = await import('../demo/run-demo.js');
       return runDemo({
         template: DEFAULT_CONFIG,
         dir: path.resolve(typeof flags.dir === 'string' ? flags.dir : path.join(PACKAGE_ROOT, 'certs')),

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// certgate command line: start | check | pki | demo | keys. Exit codes: 0 ok, 1 config or usage
+// certgate command line: start | reload | check | pki | demo | keys. Exit codes: 0 ok, 1 config or usage
 // error, 2 runtime failure.
 import { parseArgs } from 'node:util';
 import { COMMANDS, type CommandName } from './commands.js';

@@ -2,8 +2,18 @@
 export const HELP = {
   start: `Usage: certgate start [--config FILE]
 
-Runs the gateway with FILE (default config/gateway.yaml).
+Runs the gateway with FILE (default config/gateway.yaml): a supervisor that holds the listening
+sockets and the admin listener, and \`workers\` worker processes that serve requests.
+SIGHUP, POST /-/reload, 'certgate reload' or a change to a watched file reload the config without
+dropping a request; SIGTERM/SIGINT drain and exit (a second signal exits at once).
 Exit codes: 0 stopped cleanly, 1 config error, 2 runtime failure (e.g. port in use).
+`,
+  reload: `Usage: certgate reload (--config FILE | --pid PIDFILE|PID)
+
+Asks the running gateway to reload its config (sends SIGHUP to the supervisor). The pid comes
+from --pid (a pid file or a number) or from the \`pidFile\` key of FILE. The gateway validates the
+new config first; an invalid one is logged with file:line and the running config keeps serving.
+Exit codes: 0 signal sent, 1 no pid found or no such process.
 `,
   check: `Usage: certgate check --config FILE
 
@@ -40,6 +50,7 @@ Usage: certgate <command> [options]
 
 Commands:
   start   run the gateway (--config FILE)
+  reload  reload a running gateway's config (--config FILE or --pid PIDFILE)
   check   validate a config file and every file it names (--config FILE)
   pki     write a development PKI (--out DIR)
   demo    dev PKI + echo upstream + gateway on https://localhost:8443 (what npm start runs)

@@ -25,7 +25,10 @@ export function readConfiguredFile(
       reportError(ctx, node, key, `${what} ${path} is larger than ${MAX_FILE_BYTES} bytes`);
       return undefined;
     }
-    return { path, data: readFileSync(path) };
+    const data = readFileSync(path);
+    // CRL files keep their own in-place refresh (revocation.crl.refresh), so no reload for them.
+    ctx.filesRead?.push({ path, watch: what !== 'CRL file' });
+    return { path, data };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? 'error'})`;

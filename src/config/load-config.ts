@@ -13,6 +13,7 @@ import { readRoutes } from './route-config.js';
 import type { ConfigIssue, GatewayConfig, HostPort, ListenerConfig, LogLevel } from './types.js';
 import { readUpstreams } from './upstream-config.js';
 import { warnIfAdminExposed } from './admin-exposure.js';
+import { OPERATIONS_KEYS, readOperations } from './operations-config.js';
 
 export { formatCheckReport } from './check-report.js';
 
@@ -32,7 +33,7 @@ export interface CheckResult {
 
 export const EMBEDDED_SOURCE = '<embedded>';
 
-const TOP_LEVEL_KEYS = ['workers', 'admin', 'logging', 'listeners', 'upstreams', 'routes'];
+const TOP_LEVEL_KEYS = ['workers', 'admin', 'logging', 'listeners', 'upstreams', 'routes', ...OPERATIONS_KEYS];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
 
 /** Load and validate a config file; throws ConfigError listing every issue. */
@@ -74,6 +75,7 @@ function evaluate(text: string, sourcePath: string, opts: LoadConfigOptions): Ch
     lineCounter,
     errors: [],
     warnings: [],
+    filesRead: [],
   };
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, strict: true });
   for (const e of doc.errors) ctx.errors.push(yamlIssue(ctx, e));
@@ -86,6 +88,7 @@ function evaluate(text: string, sourcePath: string, opts: LoadConfigOptions): Ch
   const top = ConfigSection.open(ctx, doc.contents, '', TOP_LEVEL_KEYS);
   if (!top) return { errors: ctx.errors, warnings: ctx.warnings };
   const workers = readWorkers(top);
+  const operations = readOperations(top);
   const adminSection = top.section('admin', ['listen']);
   const admin = adminSection ? readListen(adminSection) : undefined;
   if (adminSection && admin) warnIfAdminExposed(adminSection, admin);
@@ -108,6 +111,8 @@ function evaluate(text: string, sourcePath: string, opts: LoadConfigOptions): Ch
     upstreams,
     routes,
     warnings: ctx.warnings,
+    ...operations,
+    files: ctx.filesRead ?? [],
   };
   const warnings = inFileOrder(ctx.warnings);
   return { config: deepFreeze({ ...config, warnings }), errors: [], warnings };

@@ -2,7 +2,7 @@
 // offsets become line/column, where relative paths are anchored and which environment is used.
 import { isAbsolute, resolve } from 'node:path';
 import type { LineCounter, Node } from 'yaml';
-import type { ConfigIssue } from './types.js';
+import type { ConfigFileRead, ConfigIssue } from './types.js';
 
 export interface LoadContext {
   /** The config file as the user named it; used in every issue. */
@@ -13,6 +13,8 @@ export interface LoadContext {
   readonly lineCounter: LineCounter;
   readonly errors: ConfigIssue[];
   readonly warnings: ConfigIssue[];
+  /** Every file read for this config, in order (for the reload watch and the config hash). */
+  readonly filesRead?: ConfigFileRead[];
 }
 
 /** A YAML value as found in the document; absent keys are `undefined`. */

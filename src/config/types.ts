@@ -183,6 +183,16 @@ export interface SignatureConfig {
   readonly keyPath: string;
   /** Seconds after `created`; absent means no `expires` parameter. */
   readonly expiresIn?: number;
+  /** `publishKeys`: further public keys in the JWKS, not used to sign (rotation overlap). */
+  readonly publishKeys?: readonly PublishedKey[];
+}
+
+export interface PublishedKey {
+  readonly keyId: string;
+  readonly alg: SignatureAlg;
+  /** Public key. */
+  readonly key: KeyObject;
+  readonly path: string;
 }
 
 export interface UpstreamTlsConfig {
@@ -252,6 +262,34 @@ export interface GatewayConfig {
   readonly routes: readonly RouteConfig[];
   /** Non-fatal findings (e.g. header set larger than an upstream accepts). */
   readonly warnings: readonly ConfigIssue[];
+  /** `pidFile`: absolute path the supervisor writes its pid to. */
+  readonly pidFile?: string;
+  readonly reload: ReloadConfig;
+  readonly shutdown: ShutdownConfig;
+  /** Every file the config names and was read (config file excluded), for the reload watch. */
+  readonly files: readonly ConfigFileRead[];
+}
+
+/** `reload` (src/config/operations-config.ts). */
+export interface ReloadConfig {
+  /** Reload when the config file or a file it names changes. */
+  readonly watch: boolean;
+  /** Quiet time after the last change before reloading. */
+  readonly debounce: Milliseconds;
+}
+
+/** `shutdown` (src/config/operations-config.ts). */
+export interface ShutdownConfig {
+  /** After SIGTERM, keep accepting this long (/readyz already 503) before draining. */
+  readonly delay: Milliseconds;
+  /** Longest drain; connections still open then are cut. */
+  readonly drainTimeout: Milliseconds;
+}
+
+export interface ConfigFileRead {
+  readonly path: string;
+  /** false for files with their own refresh (CRLs). */
+  readonly watch: boolean;
 }
 
 export interface ConfigIssue {

@@ -4,6 +4,7 @@ import { GATEWAY_FIXED_HEADERS, headerNameProblem } from './header-names.js';
 import { childKey, type LoadContext, type YamlValue } from './load-context.js';
 import { NAME_EXPECTED, NAME_PATTERN } from './listener-config.js';
 import { loadSignatureKey } from './signature-key.js';
+import { readPublishKeys } from './publish-keys.js';
 import type { CertHeaderFormat, ClientCertForwardConfig, SignatureAlg, SignatureConfig, UpstreamConfig } from './types.js';
 import { readBasicAuth, readUpstreamTls } from './upstream-credentials.js';
 import { readStripHeaders } from './strip-headers.js';
@@ -96,7 +97,7 @@ function readClientCertForward(parent: ConfigSection): ClientCertForwardConfig |
 }
 
 function readSignature(parent: ConfigSection): SignatureConfig | undefined {
-  const s = parent.section('signature', ['alg', 'keyFile', 'keyId', 'expiresIn']);
+  const s = parent.section('signature', ['alg', 'keyFile', 'keyId', 'expiresIn', 'publishKeys']);
   if (!s) return undefined;
   const alg = s.enum('alg', ALGS, { required: true });
   const keyFile = s.string('keyFile', { required: true });
@@ -104,8 +105,10 @@ function readSignature(parent: ConfigSection): SignatureConfig | undefined {
   const expiresMs = s.duration('expiresIn', { min: 1000 });
   if (expiresMs !== undefined && expiresMs % 1000 !== 0) s.error('expiresIn', 'expected whole seconds');
   const key = alg !== undefined && keyFile !== undefined ? loadSignatureKey(s.ctx, s.at('keyFile'), s.keyPath('keyFile'), keyFile, alg) : undefined;
+  const publishKeys = readPublishKeys(s, keyId);
+  if (alg === 'hmac-sha256' && publishKeys.length > 0) s.error('publishKeys', 'hmac-sha256 secrets are never published; publishKeys needs an asymmetric alg');
   if (!alg || !key || keyId === undefined) return undefined;
-  return { alg, keyId, key: key.key, keyPath: key.path, ...(expiresMs !== undefined ? { expiresIn: expiresMs / 1000 } : {}) };
+  return { alg, keyId, key: key.key, keyPath: key.path, ...(expiresMs !== undefined ? { expiresIn: expiresMs / 1000 } : {}), publishKeys };
 }
 
 /** Two features writing the same header would overwrite each other; one may be a security header. */

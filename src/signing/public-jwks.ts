@@ -11,6 +11,13 @@ export interface PublicJwk extends JsonWebKey {
   use: 'sig';
 }
 
+function publicJwk(pub: import('node:crypto').KeyObject, kid: string, alg: string): PublicJwk {
+  const { kty, crv, x, y } = pub.export({ format: 'jwk' });
+  const jwk: PublicJwk = { kty, crv, x, kid, alg, use: 'sig' };
+  if (y !== undefined) jwk.y = y;
+  return jwk;
+}
+
 /**
  * Public keys of every asymmetric signature config, deduplicated by kid. HMAC secrets are never
  * published: a shared secret in a JWKS is a forging key for anyone who can read the endpoint, so
@@ -28,6 +35,11 @@ export function publicJwks(signatures: readonly SignatureConfig[]): { keys: Publ
     const jwk: PublicJwk = { kty, crv, x, kid: sig.keyId, alg: JWA_ALG[sig.alg], use: 'sig' };
     if (y !== undefined) jwk.y = y;
     keys.push(jwk);
+    for (const p of sig.publishKeys ?? []) {
+      if (seen.has(p.keyId)) continue;
+      seen.add(p.keyId);
+      keys.push(publicJwk(p.key, p.keyId, JWA_ALG[p.alg]));
+    }
   }
   return { keys };
 }

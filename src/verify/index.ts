@@ -6,7 +6,7 @@ import { SIGNATURE_LABEL } from '../signing/signature-base.js';
 import { CertgateVerifyError } from './errors.js';
 import { assertCertHeadersCovered, defaultCertHeader, readForwardedClient } from './forwarded-identity.js';
 import type { ForwardedClient } from './forwarded-identity.js';
-import type { VerificationKeyInput } from './keys.js';
+import type { VerificationKeys } from './keys.js';
 import { verifyMessageSignature } from './message-signature.js';
 import { requestView } from './request-view.js';
 import type { RequestInput } from './request-view.js';
@@ -14,14 +14,16 @@ import type { RequestInput } from './request-view.js';
 export { CertgateVerifyError } from './errors.js';
 export type { CertgateVerifyErrorCode } from './errors.js';
 export { importJwks } from './keys.js';
-export type { Jwk, VerificationKeyInput } from './keys.js';
+export type { Jwk, KeyLookup, VerificationKeyInput, VerificationKeys } from './keys.js';
+export { createRemoteKeySet } from './remote-key-set.js';
+export type { RemoteKeySet, RemoteKeySetOptions } from './remote-key-set.js';
 export type { ForwardedCertificate, ForwardedClient } from './forwarded-identity.js';
 export type { HeaderInput, RequestInput } from './request-view.js';
 export type { CertHeaderFormat };
 
 export interface VerifyOptions {
-  /** Verification keys by keyid; give several during a key rotation. */
-  readonly keys: Readonly<Record<string, VerificationKeyInput>>;
+  /** Verification keys by keyid (give several during a key rotation), or a RemoteKeySet. */
+  readonly keys: VerificationKeys;
   /** Oldest acceptable `created`, in seconds. */
   readonly maxAge: number;
   /** Tolerated clock difference with the gateway, in seconds (default 5). */

@@ -15,6 +15,19 @@ export type Jwk = JsonWebKey & { kid?: string; alg?: string; use?: string };
  */
 export type VerificationKeyInput = KeyObject | string | Buffer | Jwk;
 
+/** Keys looked up by keyid at verification time (a RemoteKeySet, or your own). Synchronous. */
+export interface KeyLookup {
+  getKey(keyId: string): VerificationKeyInput | undefined;
+}
+
+export type VerificationKeys = Readonly<Record<string, VerificationKeyInput>> | KeyLookup;
+
+export function lookupKey(keys: VerificationKeys, keyId: string): VerificationKeyInput | undefined {
+  if (typeof (keys as KeyLookup).getKey === 'function') return (keys as KeyLookup).getKey(keyId);
+  const record = keys as Readonly<Record<string, VerificationKeyInput>>;
+  return Object.hasOwn(record, keyId) ? record[keyId] : undefined;
+}
+
 export interface ResolvedKey {
   readonly alg: SignatureAlg;
   readonly verify: VerifyFn;

@@ -6,13 +6,13 @@ import type { Dictionary, InnerList, Item } from 'structured-headers';
 import { buildSignatureBase, fieldValue } from '../signing/signature-base.js';
 import type { ComponentLine } from '../signing/signature-base.js';
 import { CertgateVerifyError } from './errors.js';
-import { resolveKey } from './keys.js';
-import type { VerificationKeyInput } from './keys.js';
+import { lookupKey, resolveKey } from './keys.js';
+import type { VerificationKeys } from './keys.js';
 import type { RequestView } from './request-view.js';
 
 export interface SignatureCheckOptions {
   readonly label: string;
-  readonly keys: Readonly<Record<string, VerificationKeyInput>>;
+  readonly keys: VerificationKeys;
   /** Seconds. */
   readonly maxAge: number;
   /** Seconds. */
@@ -56,10 +56,11 @@ export function verifyMessageSignature(view: RequestView, opts: SignatureCheckOp
   if (expires !== undefined && !isInteger(expires)) throw malformed('expires is not an integer');
   if (alg !== undefined && typeof alg !== 'string') throw malformed('alg is not a string');
 
-  if (!Object.hasOwn(opts.keys, keyId)) {
+  const keyInput = lookupKey(opts.keys, keyId);
+  if (keyInput === undefined) {
     throw new CertgateVerifyError('ERR_UNKNOWN_KEYID', `no key for keyid ${keyId}`, { component: 'keyid' });
   }
-  const key = resolveKey(opts.keys[keyId]!);
+  const key = resolveKey(keyInput);
   // The key fixes the algorithm (RFC 9421 3.2 step 6); `alg` may only confirm it, never choose.
   if (alg !== undefined && alg !== key.alg) {
     throw new CertgateVerifyError('ERR_BAD_SIGNATURE', `alg ${alg} does not match the ${key.alg} key ${keyId}`, { component: 'alg' });

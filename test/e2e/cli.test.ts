@@ -24,7 +24,7 @@ async function certgate(args: string[], env: NodeJS.ProcessEnv = process.env): P
 t.test('--help lists every command; each command has its own help', async (t) => {
   const top = await certgate(['--help']);
   t.equal(top.code, 0);
-  for (const cmd of ['start', 'check', 'pki', 'demo', 'keys']) {
+  for (const cmd of ['start', 'reload', 'check', 'pki', 'demo', 'keys']) {
     t.match(top.stdout, new RegExp(`\\n  ${cmd} `), `lists ${cmd}`);
     const sub = await certgate([cmd, '--help']);
     t.equal(sub.code, 0, `${cmd} --help exits 0`);
@@ -165,6 +165,30 @@ t.test('demo: a port already in use fails with a clear message and exit code 2',
   const bad = await certgateUntilExit(['demo', '--dir', dir, '--port', '99999']);
   t.equal(bad.code, 1);
   t.match(bad.stderr, "--port expects a port number 0-65535 (0 = any free port), got '99999'");
+});
+
+t.test('start: a listen port in use exits 2 with the address; reload without a pid exits 1', async (t) => {
+  const dir = await tempDir();
+  const pki = await makeTestPki();
+  const holder = net.createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => holder.close(() => r())));
+  const taken = (holder.address() as net.AddressInfo).port;
+  await writeFile(path.join(dir, 'server.pem'), pki.server.certPem);
+  await writeFile(path.join(dir, 'server-key.pem'), pki.server.keyPem);
+  await writeFile(path.join(dir, 'ca.pem'), pki.rootCa.certPem);
+  const file = path.join(dir, 'gateway.yaml');
+  await writeFile(file, `listeners:\n  - name: main\n    listen: 127.0.0.1:${taken}\n    tls: { cert: server.pem, key: server-key.pem }\n    clientAuth: { mode: require, trustedCAs: [ca.pem] }\nupstreams:\n  app: { url: "http://127.0.0.1:9" }\nroutes:\n  - { name: all, match: { pathPrefix: / }, upstream: app }\n`);
+  const start = await certgateUntilExit(['start', '--config', file]);
+  t.equal(start.code, 2, start.stderr);
+  t.match(start.stderr, `certgate: cannot start: cannot bind 127.0.0.1:${taken}: EADDRINUSE`);
+
+  const noArgs = await certgate(['reload']);
+  t.equal(noArgs.code, 1);
+  t.match(noArgs.stderr, '--config FILE (with a pidFile key) or --pid');
+  const noPidKey = await certgate(['reload', '--config', file]);
+  t.equal(noPidKey.code, 1);
+  t.match(noPidKey.stderr, 'has no pidFile key');
 });
 
 /** Runs the CLI until it exits by itself (a demo that started would not: it is killed after 30 s). */

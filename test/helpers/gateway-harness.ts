@@ -55,7 +55,7 @@ export async function startTestGateway(dir: string, yaml: string, env: NodeJS.Pr
     gateway,
     logs,
     port: (listener) => gateway.addresses.get(listener ?? config.listeners[0]!.name)!.port,
-    close: () => gateway.close(),
+    close: async () => void (await gateway.close()),
   };
 }
 
