@@ -1,5 +1,6 @@
-// Mutation testing of the security-critical modules (issue 8): `npm run mutation`. Not part of
-// `npm test`. Tests are TypeScript run by tap's ts-node loader straight from src/, so Stryker
+// Mutation testing of the security-critical modules (issue 8): `npm run mutation` runs
+// scripts/mutation.mjs, which calls Stryker once per module group with that group's test files
+// (STRYKER_TEST_FILES) and `--mutate`. Not part of `npm test`. Tests are TypeScript run by tap's ts-node loader straight from src/, so Stryker
 // mutates src/*.ts in its sandbox and runs each test file there with node + that loader.
 //
 // The test files are the focused unit tests of these modules: coverage is per test file, and an
