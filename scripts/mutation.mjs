@@ -46,7 +46,6 @@ export const GROUPS = {
       'test/signing/rfc9421-vectors.test.ts',
       'test/signing/request-signer.test.ts',
       'test/signing/public-jwks.test.ts',
-      'test/verify/standalone.test.ts',
       'test/verify/verify-forwarded-request.test.ts',
       'test/verify/http-message-signatures-interop.test.ts',
     ],
