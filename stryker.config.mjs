@@ -19,11 +19,16 @@ const testFiles = (process.env.STRYKER_TEST_FILES?.split(',').map((f) => f.trim(
   'test/verify/*.test.ts',
 ]).map((f) => f.replace(/^test\//, '.mutation-build/test/').replace(/\.ts$/, '.js'));
 
+// Property tests rerun for every mutant: fewer fast-check runs there (the test processes inherit
+// this); the literal tables do the killing, the properties still run every mutant.
+process.env.FC_NUM_RUNS ??= '300';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
   testRunner: 'tap',
-  buildCommand: 'npx tsc -p tsconfig.mutation.json',
+  // test/fixtures and bench/ (a CRL builder the tests import) are read next to the compiled tests.
+  buildCommand: 'node scripts/mutation-build.mjs',
   ignorePatterns: ['.mutation-build', 'reports', 'dist', '.tap', 'coverage'],
   plugins: ['@stryker-mutator/tap-runner'],
   tap: {

@@ -161,7 +161,8 @@ t.test('route prefixes must be canonical to be matchable', async (t) => {
 
 const seed = Number(process.env.FC_SEED ?? 20260702);
 t.comment(`fast-check seed ${seed} (set FC_SEED to replay)`);
-const runs = { seed, numRuns: 3000 };
+// FC_NUM_RUNS: fewer runs under `npm run mutation` (stryker.config.mjs), where every mutant reruns this file.
+const runs = { seed, numRuns: Number(process.env.FC_NUM_RUNS ?? 3000) };
 
 /**
  * Tomcat-style reading of a raw path, written independently of the implementation: decode the
