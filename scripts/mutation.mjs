@@ -36,6 +36,7 @@ export const GROUPS = {
       'test/signing/public-jwks.test.ts',
       'test/verify/verify-forwarded-request.test.ts',
       'test/verify/http-message-signatures-interop.test.ts',
+      'test/verify/verify-options-and-values.test.ts',
     ],
   },
   routing: {
