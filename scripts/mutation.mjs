@@ -37,6 +37,7 @@ export const GROUPS = {
       'test/verify/verify-forwarded-request.test.ts',
       'test/verify/http-message-signatures-interop.test.ts',
       'test/verify/verify-options-and-values.test.ts',
+      'test/verify/request-view.test.ts',
     ],
   },
   routing: {
