@@ -38,6 +38,7 @@ export const GROUPS = {
       'test/verify/http-message-signatures-interop.test.ts',
       'test/verify/verify-options-and-values.test.ts',
       'test/verify/request-view.test.ts',
+      'test/verify/message-signature.test.ts',
     ],
   },
   routing: {
