@@ -39,6 +39,7 @@ export const GROUPS = {
       'test/verify/verify-options-and-values.test.ts',
       'test/verify/request-view.test.ts',
       'test/verify/message-signature.test.ts',
+      'test/verify/keys.test.ts',
     ],
   },
   routing: {
