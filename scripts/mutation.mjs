@@ -40,6 +40,7 @@ export const GROUPS = {
       'test/verify/request-view.test.ts',
       'test/verify/message-signature.test.ts',
       'test/verify/keys.test.ts',
+      'test/verify/forwarded-identity.test.ts',
     ],
   },
   routing: {
