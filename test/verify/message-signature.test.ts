@@ -45,6 +45,7 @@ t.test('refusals, literally', async (t) => {
     ['no keyid', run(signed(OK_LINES, [['created', NOW_S]])), refused('ERR_MALFORMED', 'signature has no keyid')],
     ['no created', run(signed(OK_LINES, [['keyid', 'gw-1']])), refused('ERR_MALFORMED', 'signature has no integer created')],
     ['created not an integer', run(signed(OK_LINES, [['created', 'soon'], ['keyid', 'gw-1']])), refused('ERR_MALFORMED', 'signature has no integer created')],
+    ['created a decimal', run(signed(OK_LINES, [['created', 1.5], ['keyid', 'gw-1']])), refused('ERR_MALFORMED', 'signature has no integer created')],
     ['expires not an integer', run(signed(OK_LINES, P([['expires', 'never']]))), refused('ERR_MALFORMED', 'expires is not an integer')],
     ['alg not a string', run(signed(OK_LINES, P([['alg', true]]))), refused('ERR_MALFORMED', 'alg is not a string')],
     ['unknown keyid', run(signed(OK_LINES, [['created', NOW_S], ['keyid', 'nope']])), refused('ERR_UNKNOWN_KEYID', 'no key for keyid nope', 'keyid')],

@@ -2,7 +2,7 @@
 // docs/mutation-testing.md): option validation, header names in any case, an empty query, the
 // RFC 9421 field value of several or padded field lines, and the error's cause. Literal values.
 import t from 'tap';
-import { verifyForwardedRequest } from '../../src/verify/index.js';
+import { isCertgateVerifyError, verifyForwardedRequest } from '../../src/verify/index.js';
 import type { VerifyOptions } from '../../src/verify/index.js';
 import { CertgateVerifyError } from '../../src/verify/errors.js';
 import { fieldValue } from '../../src/signing/signature-base.js';
@@ -72,4 +72,10 @@ t.test('CertgateVerifyError keeps a cause only when given one', async (t) => {
   t.equal(withCause.component, 'signature');
   const without = new CertgateVerifyError('ERR_MALFORMED', 'bad');
   t.equal('cause' in without, false, 'no cause property at all');
+});
+
+t.test('isCertgateVerifyError tells refusals from other errors', async (t) => {
+  t.equal(isCertgateVerifyError(new CertgateVerifyError('ERR_MALFORMED', 'bad')), true);
+  t.equal(isCertgateVerifyError(new TypeError('bad')), false);
+  t.equal(isCertgateVerifyError(undefined), false);
 });
