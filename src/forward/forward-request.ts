@@ -24,11 +24,12 @@ export interface ForwardOptions {
   readonly body?: BufferedBody;
 }
 
+/** `error` may also come after the response head was relayed: the client connection is then destroyed. */
 export type ForwardDone = (result: { upstreamStatus?: number; error?: GatewayError; aborted?: boolean }) => void;
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'CERTGATE_QUEUE_TIMEOUT']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'CERTGATE_QUEUE_TIMEOUT']);
 
-/** Maps an h1/socket failure before the response started to the contract's error. */
+/** Maps an h1/socket failure to the contract's error. */
 export function upstreamFailure(err: Error & { code?: string }): GatewayError {
   if (err.code && TIMEOUT_CODES.has(err.code)) {
     return new GatewayError('UPSTREAM_TIMEOUT', 'the upstream did not answer in time', { cause: err });

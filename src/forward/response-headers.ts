@@ -7,6 +7,8 @@ const HOP_BY_HOP = new Set([
   'keep-alive',
   'proxy-connection',
   'proxy-authenticate',
+  // a credential for the hop between proxy and client (RFC 9110 section 11.7.2): never relayed
+  'proxy-authorization',
   'te',
   'trailer',
   'transfer-encoding',

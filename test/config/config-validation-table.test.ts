@@ -1,6 +1,6 @@
 // Every config validation error, driven through loadConfig, with what the operator reads written
 // out literally: `file:line:column: key: message`. One row per place in src/config/ that reports an
-// error (the allow-rule and revocation sections have their own tests). Each row's YAML has exactly
+// error, the allow rules (allow-rules.ts) and revocation (revocation-config.ts) included. Each row's YAML has exactly
 // that one mistake, so the row also proves the mistake is reported once and nothing else is.
 import t from 'tap';
 import { mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
@@ -361,6 +361,67 @@ const rows: Record<string, Row> = {
   'a Basic header that is framing': {
     yaml: LISTENER() + UPSTREAM('    auth:\n      basic: { username: gw, password: pw, header: Content-Length }\n') + ROUTE(), at: 'Content-Length', key: 'upstreams.echo.auth.basic.header',
     message: "'Content-Length' is a hop-by-hop or framing header and cannot carry gateway data",
+  },
+  // allow-rules.ts:38 (one row per rule kind) and :44
+  'allow: a subjectDN that is not a distinguished name': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    allow:\n      subjectDN: [not-a-dn]\n'), at: 'not-a-dn', key: 'routes[0].allow.subjectDN[0]',
+    message: "expected an RFC 4514 distinguished name such as 'CN=client,O=Example,C=JP': ",
+  },
+  'allow: a sanDNS that is not a DNS name': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    allow:\n      sanDNS: [bad_name..example]\n'), at: 'bad_name', key: 'routes[0].allow.sanDNS[0]',
+    message: "expected a DNS name (optionally '*.' wildcard), got 'bad_name..example'",
+  },
+  'allow: a sanURI that is not absolute': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    allow:\n      sanURI: [/relative/path]\n'), at: '/relative/path', key: 'routes[0].allow.sanURI[0]',
+    message: "expected an absolute URI such as spiffe://example.org/client, got '/relative/path'",
+  },
+  'allow: a sanEmail without @': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    allow:\n      sanEmail: [client.example.org]\n'), at: 'sanEmail:', key: 'routes[0].allow.sanEmail[0]',
+    message: "expected an email address, got 'client.example.org'",
+  },
+  'allow: a sanIP that is not an address': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    allow:\n      sanIP: [192.0.2.300]\n'), at: '192.0.2.300', key: 'routes[0].allow.sanIP[0]',
+    message: "expected an IPv4 or IPv6 address, got '192.0.2.300'",
+  },
+  'allow: a thumbprint of the wrong length': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    allow:\n      thumbprints: [abc]\n'), at: 'thumbprints:', key: 'routes[0].allow.thumbprints[0]',
+    message: "expected an x5t#S256 thumbprint (43 base64url characters, SHA-256 of the DER), got 'abc'",
+  },
+  'allow with no entry': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    allow:\n      sanDNS: []\n'), at: 'sanDNS: []', key: 'routes[0].allow',
+    message: 'allow needs at least one entry in subjectDN, sanDNS, sanURI, sanEmail, sanIP, thumbprints; remove allow to admit every verified certificate',
+  },
+  // revocation-config.ts:46, :62, :67, :79, :131, :135, :140
+  'revocation with no usable source (failMode closed)': {
+    yaml: LISTENER(undefined, undefined, '    revocation: { check: leaf, sources: [crl], failMode: closed }\n') + UPSTREAM() + ROUTE(),
+    at: 'revocation:', key: 'listeners[0].revocation.sources',
+    message: "check 'leaf' has no usable source: enable ocsp, or give crl.files or crl.distributionPoints: true (with failMode closed every client would be rejected)",
+  },
+  'a revocation source listed twice': {
+    yaml: LISTENER(undefined, undefined, '    revocation:\n      sources: [ocsp, ocsp]\n') + UPSTREAM() + ROUTE(),
+    at: 'sources: [ocsp, ocsp]', key: 'listeners[0].revocation.sources[1]', message: "source 'ocsp' is listed twice",
+  },
+  'an empty revocation source list': {
+    yaml: LISTENER(undefined, undefined, '    revocation:\n      sources: []\n') + UPSTREAM() + ROUTE(),
+    at: 'sources: []', key: 'listeners[0].revocation.sources', message: 'expected at least one of ocsp | crl',
+  },
+  'an OCSP responder that is not an http(s) URL': {
+    yaml: LISTENER(undefined, undefined, '    revocation:\n      ocsp: { responder: "ldap://ocsp.example" }\n') + UPSTREAM() + ROUTE(),
+    at: 'ldap://', key: 'listeners[0].revocation.ocsp.responder', message: "expected an http:// or https:// URL, got 'ldap://ocsp.example'",
+  },
+  'a revocation override issuer with neither thumbprint nor subjectDN': {
+    yaml: LISTENER(undefined, undefined, '    revocation:\n      overrides:\n        - issuer: {}\n          check: "off"\n') + UPSTREAM() + ROUTE(),
+    at: 'issuer: {}', key: 'listeners[0].revocation.overrides[0].issuer', message: 'expected thumbprint or subjectDN of the issuing CA',
+  },
+  'a revocation override thumbprint of the wrong length': {
+    yaml: LISTENER(undefined, undefined, '    revocation:\n      overrides:\n        - issuer: { thumbprint: short }\n          check: "off"\n') + UPSTREAM() + ROUTE(),
+    at: 'thumbprint: short', key: 'listeners[0].revocation.overrides[0].issuer.thumbprint',
+    message: "expected an x5t#S256 thumbprint (43 base64url characters), got 'short'",
+  },
+  'a revocation override subjectDN that is not a distinguished name': {
+    yaml: LISTENER(undefined, undefined, '    revocation:\n      overrides:\n        - issuer: { subjectDN: "no equals sign" }\n          check: "off"\n') + UPSTREAM() + ROUTE(),
+    at: 'no equals sign', key: 'listeners[0].revocation.overrides[0].issuer.subjectDN',
+    message: 'expected an RFC 4514 distinguished name: ',
   },
 };
 

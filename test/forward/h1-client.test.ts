@@ -75,18 +75,22 @@ t.test('a reused socket the server closed is retried once on a fresh connection'
 });
 
 t.test('idle sockets the server closes are dropped from the pool', async (t) => {
-  // The server closes each connection shortly after its answer, as a keep-alive timeout would.
+  // The server closes each connection once its answer has been delivered (the socket is idle in
+  // the pool), as a keep-alive timeout would. The close event on the server's side means the
+  // gateway saw the FIN and closed its end too.
   let connections = 0;
+  const sockets: net.Socket[] = [];
   const upstream = net.createServer((socket) => {
     connections++;
-    socket.once('data', () => {
-      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx');
-      setTimeout(() => socket.end(), 20);
-    });
+    sockets.push(socket);
+    socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx'));
   });
   const { front } = await setup(t, upstream);
   t.equal((await get(front.port)).status, 200);
-  await new Promise((r) => setTimeout(r, 100));
+  const first = sockets[0]!;
+  const firstClosed = once(first, 'close');
+  first.end();
+  await firstClosed;
   t.equal((await get(front.port)).status, 200);
   t.equal(connections, 2);
   t.equal(front.results.filter((r) => r.code).length, 0, 'no failure reached the client');
@@ -96,12 +100,13 @@ t.test('sockets idle longer than the keep-alive timeout are closed by the gatewa
   let closedByClient!: () => void;
   const closed = new Promise<void>((r) => (closedByClient = r));
   const upstream = http.createServer((_req, res) => res.end('x'));
+  // The upstream never closes idle sockets itself: an 'end' can only be the gateway's FIN.
+  upstream.keepAliveTimeout = 0;
   upstream.on('connection', (s: net.Socket) => s.on('end', closedByClient));
   const { front } = await setup(t, upstream, { keepAliveTimeout: 100 });
-  const started = Date.now();
   t.equal((await get(front.port)).status, 200);
   await closed;
-  t.ok(Date.now() - started < 2_000, `closed after ${Date.now() - started} ms`);
+  t.pass('the gateway closed the idle socket');
 });
 
 t.test('connection limit: excess requests wait in a queue', async (t) => {
@@ -131,11 +136,10 @@ t.test('connect timeout: 504 with UND_ERR_CONNECT_TIMEOUT', async (t) => {
 t.test('response timeout: 504 UPSTREAM_TIMEOUT', async (t) => {
   const upstream = net.createServer(() => undefined); // reads the request, never answers
   const { front } = await setup(t, upstream, { responseTimeout: 150 });
-  const started = Date.now();
   const r = await get(front.port);
   t.equal(r.status, 504);
   t.equal(r.headers['x-h1-error'], 'UND_ERR_HEADERS_TIMEOUT');
-  t.ok(Date.now() - started < 2_000);
+  t.equal(front.results[0]!.code, 'UPSTREAM_TIMEOUT');
 });
 
 t.test('refused connection: 502 UPSTREAM_UNAVAILABLE', async (t) => {
@@ -171,7 +175,7 @@ t.test('a client that goes away destroys the upstream socket', async (t) => {
   });
   await closed;
   t.pass('upstream socket closed');
-  await new Promise((r) => setTimeout(r, 20));
+  await front.resultCount(1);
   t.equal(front.results[0]!.aborted, true);
 });
 

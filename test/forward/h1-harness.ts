@@ -56,7 +56,7 @@ export async function startFront(client: UpstreamClient, bodyBuffer = 64 * 1024)
     forwardRequest(req, res, { client, method: req.method!, path: req.url!, headers, hasBody, bodyBuffer }, (r) => {
       results.push({ upstreamStatus: r.upstreamStatus, code: r.error?.code, aborted: r.aborted });
       for (const w of waiters) if (results.length >= w.n) w.resolve();
-      if (r.error) {
+      if (r.error && !res.headersSent) {
         res.writeHead(ERROR_STATUS[r.error.code] ?? 502, { 'x-h1-error': String((r.error.cause as { code?: string })?.code ?? r.error.code) });
         res.end();
       }

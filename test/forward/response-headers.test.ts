@@ -6,7 +6,7 @@ import t from 'tap';
 import { filterRawResponseHeaders } from '../../src/forward/response-headers.js';
 
 // Written out here, not imported: the list a reviewer checks against the RFCs.
-const HOP_BY_HOP = ['Connection', 'Keep-Alive', 'Proxy-Authenticate', 'TE', 'Trailer', 'Transfer-Encoding', 'Upgrade', 'Proxy-Connection'];
+const HOP_BY_HOP = ['Connection', 'Keep-Alive', 'Proxy-Authenticate', 'Proxy-Authorization', 'TE', 'Trailer', 'Transfer-Encoding', 'Upgrade', 'Proxy-Connection'];
 
 const cases: ReadonlyArray<[name: string, upstream: string[], toClient: string[]]> = [
   ['end-to-end fields pass in order, case and duplicates kept',

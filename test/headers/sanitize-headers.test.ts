@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { compileSanitizer } from '../../src/headers/sanitize-headers.js';
+import { compileSanitizer, spoofedHeaderLabel } from '../../src/headers/sanitize-headers.js';
 
 // Written out literally (issue 8): what the gateway owns on every upstream, whatever its config.
 // Never import the implementation's own table here: a name dropped from it must turn this red.
@@ -185,7 +185,42 @@ t.test('property: sanitised output holds no owned name in any spelling; innocent
       const innocent = headers.flatMap((h, i) => (h.owned ? [] : [h.name, values[i]!]));
       return JSON.stringify(out) === JSON.stringify(innocent);
     }),
-    { seed, numRuns: 2000 },
+    { seed, numRuns: Number(process.env.FC_NUM_RUNS ?? 2000) }, // fewer under `npm run mutation`
   );
   t.pass();
+});
+
+// The names above that are not family members (the families get a `<prefix>*` label).
+const OWNED_SINGLE = OWNED_EVERYWHERE.filter((n) => !/^(x-ssl-cert-chain-|ssl-client-cert-chain-)\d+$/.test(n) &&
+  !['x-amzn-mtls-clientcert-subject', 'x-amzn-mtls-clientcert-issuer', 'x-amzn-mtls-clientcert-serial-number', 'x-amzn-mtls-clientcert-validity'].includes(n));
+
+t.test('spoofedHeaderLabel: the owned name, normalised; a family member counts as its family', async (t) => {
+  const rows: ReadonlyArray<[string, string]> = [
+    ['X_Client-Verify', 'x-client-verify'],
+    ['X-AMZN-MTLS-CLIENTCERT-LEAF', 'x-amzn-mtls-clientcert-leaf'], // listed by name: its own label
+    ['X-Amzn-Mtls-Clientcert', 'x-amzn-mtls-clientcert'],
+    ['X-Amzn-Mtls-Clientcert-Subject', 'x-amzn-mtls-clientcert-*'],
+    ['x_amzn_mtls_clientcert_serial_number', 'x-amzn-mtls-clientcert-*'],
+    ['X-SSL-Cert-Chain-7', 'x-ssl-cert-chain-*'],
+    ['X-SSL-Cert-Chain-anything', 'x-ssl-cert-chain-*'],
+    ['SSL_Client_Cert_Chain_0', 'ssl-client-cert-chain-*'],
+    ['SSL-Client-Cert', 'ssl-client-cert'],
+    ['X-Internal-Token', 'x-internal-token'], // operator-configured: not a family, its own name
+    ['x-chain-ssl-cert-', 'x-chain-ssl-cert-'], // a prefix elsewhere in the name is no family member
+  ];
+  for (const [name, label] of rows) t.equal(spoofedHeaderLabel(name), label, `${name} → ${label}`);
+  for (const name of OWNED_SINGLE) t.equal(spoofedHeaderLabel(name.toUpperCase()), name, `${name} keeps its own label`);
+});
+
+t.test('the owned set: every always-owned name plus the configured ones, normalised; an empty name adds nothing', async (t) => {
+  const s = compileSanitizer({ ownedHeaders: ['', 'X_Custom-Cert', 'Authorization'] });
+  t.same([...s.owned].sort(), [...OWNED_SINGLE, 'x-custom-cert', 'authorization'].sort());
+});
+
+t.test('Host wins over HTTP/2 :authority; the first of each counts', async (t) => {
+  t.equal(sanitizer.apply([':authority', 'a.example', 'Host', 'h.example', 'Accept', '*/*']).host, 'h.example', ':authority first, Host still wins');
+  t.equal(sanitizer.apply(['Host', 'h.example', ':authority', 'a.example']).host, 'h.example', 'Host first');
+  t.equal(sanitizer.apply([':authority', 'a1.example', ':authority', 'a2.example']).host, 'a1.example', 'first :authority');
+  t.equal(sanitizer.apply(['Host', 'h1.example', 'Host', 'h2.example']).host, 'h1.example', 'first Host');
+  t.same(sanitizer.apply([':authority', 'a.example', 'Accept', '*/*']).headers, ['Accept', '*/*'], ':authority is never forwarded as a header');
 });

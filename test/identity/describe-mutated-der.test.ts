@@ -12,7 +12,7 @@ import { checkAllow, compileAllow } from '../../src/policy/route-policy.js';
 import { makeTestPki } from '../helpers/pki.js';
 import { attribute, buildRawCertificate, derElement, nameOf, oidDer, rawElement } from '../helpers/raw-certificate.js';
 
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
+const seed = Number(process.env.FC_SEED ?? 20260705); // fixed: a run is reproducible; FC_SEED explores
 t.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);
 
 const pki = await makeTestPki();

@@ -77,3 +77,31 @@ t.test('allowRuleProblems names each bad entry', async (t) => {
   t.same(problems.map((p) => p.key), ['subjectDN[1]', 'sanIP[1]', 'thumbprints[1]']);
   t.same(allowRuleProblems(rules({ subjectDN: ['CN=a'] })), []);
 });
+
+t.test('compiled entries, literally: how names are normalised once at load', async (t) => {
+  const c = compileAllow(rules({
+    sanDNS: [' Client.Example.ORG. ', 'Bücher.example', 'xn--bcher-kva.example'],
+    sanEmail: ['client@EXAMPLE.org', 'Local.Part@Example.ORG', '@Domain.Only', 'NoAtSigN', 'a@b@C.org'],
+  }));
+  t.same([...c.sanDNS], ['client.example.org', 'xn--bcher-kva.example'], 'trimmed, no trailing dot, lower case, A-labels (IDN U-label and A-label collapse)');
+  t.same([...c.sanEmail], ['client@example.org', 'Local.Part@example.org', '@domain.only', 'NoAtSigN', 'a@b@c.org'], 'domain lower-cased from the last @; local part kept');
+});
+
+t.test('verdict reasons, literally (safe to show the client)', async (t) => {
+  const pki = await makeTestPki();
+  t.same(checkAllow(identity(undefined), compileAllow(rules({ sanDNS: ['x.example'] }))), { ok: false, reason: 'a client certificate is required' });
+  t.same(checkAllow(identity(pki.clientSelfSigned, 'FAILED'), compileAllow(rules({ sanDNS: ['x.example'] }))),
+    { ok: false, reason: 'client certificate is not verified and is not pinned for this route' });
+  t.same(checkAllow(identity(pki.client), compileAllow(rules({ sanDNS: ['x.example'] }))), { ok: false, reason: 'client certificate is not allowed on this route' });
+});
+
+t.test('allowRuleProblems messages, literally; a thumbprint is exactly 43 base64url characters', async (t) => {
+  const ok43 = 'OID_Sc2yReTDx9QS7f1SMUzNxsh7khJYmaIwqXw8Yuw';
+  t.same(allowRuleProblems(rules({ sanIP: ['10.0.0.300'], thumbprints: [ok43, `!${ok43}`, `${ok43}!`, ok43.slice(1), `${ok43}A`] })), [
+    { key: 'sanIP[0]', message: 'expected an IPv4 or IPv6 address, got "10.0.0.300"' },
+    { key: 'thumbprints[1]', message: 'expected an x5t#S256 value: 43 base64url characters, no padding' },
+    { key: 'thumbprints[2]', message: 'expected an x5t#S256 value: 43 base64url characters, no padding' },
+    { key: 'thumbprints[3]', message: 'expected an x5t#S256 value: 43 base64url characters, no padding' },
+    { key: 'thumbprints[4]', message: 'expected an x5t#S256 value: 43 base64url characters, no padding' },
+  ]);
+});

@@ -1,4 +1,6 @@
 // End to end against a real `openssl ocsp` responder and CRLs from `openssl ca -gencrl`.
+// One CA keeps RSA (the OCSP one); the others are EC: quicker to make, and this file reruns for
+// every revocation mutant under `npm run mutation`.
 import t from 'tap';
 import { createServer, type Server } from 'node:http';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -43,7 +45,7 @@ t.test('openssl ocsp: good, revoked, unknown, responder down, staleGrace', async
 
   // A certificate the responder has never heard of (issued by another CA with the same name
   // would be forged; here: a cert missing from index.txt) → "unknown", then failMode decides.
-  const ghost = new OpensslCa({ name: 'Ghost CA' });
+  const ghost = new OpensslCa({ name: 'Ghost CA', keyAlg: 'ec' });
   t.teardown(() => ghost.close());
   const stranger = ca.issue('stranger', { ocspUrl });
   writeFileSync(join(ca.dir, 'index.txt'), (await import('node:fs')).readFileSync(join(ca.dir, 'index.txt'), 'utf8').split('\n').filter((l) => !l.includes('CN=stranger')).join('\n'));
@@ -74,7 +76,7 @@ t.test('openssl ocsp: good, revoked, unknown, responder down, staleGrace', async
 });
 
 t.test('staleGrace: good, then revoked, the revoked answer lapses, responder down → refused, never stale-grace good', async (t) => {
-  const ca = new OpensslCa({ name: 'Stale Grace CA' });
+  const ca = new OpensslCa({ name: 'Stale Grace CA', keyAlg: 'ec' });
   t.teardown(() => ca.close());
   // No nextUpdate (nmin: null): every answer lives ocsp.maxAge (60 s) on the checker's clock.
   const responder = await ca.startOcsp({ nmin: null });
@@ -111,7 +113,7 @@ t.test('staleGrace: good, then revoked, the revoked answer lapses, responder dow
 });
 
 t.test('staleGrace: good, then the responder disowns the certificate (unknown), responder down → refused', async (t) => {
-  const ca = new OpensslCa({ name: 'Disowning CA' });
+  const ca = new OpensslCa({ name: 'Disowning CA', keyAlg: 'ec' });
   t.teardown(() => ca.close());
   const responder = await ca.startOcsp({ nmin: null });
   const leaf = ca.issue('later disowned');
@@ -166,7 +168,7 @@ async function serve(routes: Map<string, () => Buffer | undefined>): Promise<{ s
 }
 
 t.test('CRL from a file: revoked, good, refresh after revoke, bad signature, expired', async (t) => {
-  const ca = new OpensslCa({ name: 'CRL File CA' });
+  const ca = new OpensslCa({ name: 'CRL File CA', keyAlg: 'ec' });
   t.teardown(() => ca.close());
   const a = ca.issue('a');
   const b = ca.issue('b');
@@ -190,7 +192,7 @@ t.test('CRL from a file: revoked, good, refresh after revoke, bad signature, exp
   t.match(await checker.check([b.x509, ca.cert]), { status: 'revoked', revocationReason: 'superseded' });
 
   // A CRL with a bad signature is never used.
-  const evil = new OpensslCa({ name: 'CRL File CA' }); // same name, different key
+  const evil = new OpensslCa({ name: 'CRL File CA', keyAlg: 'ec' }); // same name, different key
   t.teardown(() => evil.close());
   const forgedPath = join(ca.dir, 'forged.crl');
   writeFileSync(forgedPath, evil.gencrl());
@@ -210,7 +212,7 @@ t.test('CRL from a file: revoked, good, refresh after revoke, bad signature, exp
 });
 
 t.test('CRL from the distribution point over HTTP: fetched once, refreshed, coalesced', async (t) => {
-  const ca = new OpensslCa({ name: 'CRL DP CA' });
+  const ca = new OpensslCa({ name: 'CRL DP CA', keyAlg: 'ec' });
   t.teardown(() => ca.close());
   let crl = ca.gencrl();
   const http = await serve(new Map([['/ca.crl', () => crl]]));
@@ -232,7 +234,7 @@ t.test('CRL from the distribution point over HTTP: fetched once, refreshed, coal
 });
 
 t.test('check: chain, intermediates, overrides, off', async (t) => {
-  const root = new OpensslCa({ name: 'Chain Root' });
+  const root = new OpensslCa({ name: 'Chain Root', keyAlg: 'ec' });
   t.teardown(() => root.close());
   const rootCrl = join(root.dir, 'root.crl');
   const ica = new OpensslCa({ name: 'Chain Issuing', keyAlg: 'ec', parent: root });

@@ -101,6 +101,46 @@ const REJECT_MODE: ReadonlyArray<[string, Want]> = [
   ['/a?b c', { reason: 'query_invalid' }],
   ['/a?b\u0001', { reason: 'query_invalid' }],
   ['/a?b\u007f', { reason: 'query_invalid' }],
+  // mutation-testing rows (docs/mutation-testing.md): UTF-8 boundaries, one lead byte at a time
+  ['/%C2%80/%DF%BF', { path: '/%C2%80/%DF%BF' }], // lowest and highest two-byte sequences
+  ['/%E0%A0%80', { path: '/%E0%A0%80' }], // U+0800, the lowest three-byte one
+  ['/%E1%80%80/%EC%BF%BF/%EF%BF%BD', { path: '/%E1%80%80/%EC%BF%BF/%EF%BF%BD' }],
+  ['/%ED%9F%BF', { path: '/%ED%9F%BF' }], // U+D7FF, just below the surrogates
+  ['/%F0%90%80%80', { path: '/%F0%90%80%80' }],
+  ['/%F1%80%80%80/%F3%BF%BF%BF', { path: '/%F1%80%80%80/%F3%BF%BF%BF' }],
+  ['/%F4%8F%BF%BF', { path: '/%F4%8F%BF%BF' }], // U+10FFFF, the highest code point
+  ['/%C1%BF', { reason: 'invalid_utf8' }], // overlong
+  ['/%80%80%80', { reason: 'invalid_utf8' }], // a continuation byte as lead
+  ['/%80%80%80%80', { reason: 'invalid_utf8' }],
+  ['/%F5%80%80%80', { reason: 'invalid_utf8' }], // above U+10FFFF
+  ['/%C3xA9', { reason: 'invalid_utf8' }], // the continuation must be an escape, not bare hex
+  ['/%E2%82x', { reason: 'invalid_utf8' }],
+  // escapes: hex digits only, any case
+  ['/%4@', { reason: 'bad_escape' }],
+  ['/%@4', { reason: 'bad_escape' }],
+  ['/%4`', { reason: 'bad_escape' }],
+  ['/%4g', { reason: 'bad_escape' }],
+  ['/%2g%41', { reason: 'bad_escape' }],
+  ['/%4a%4A%4f%4F', { path: '/JJOO' }],
+  // %25 is refused only before two hex digits
+  ['/%25ax', { path: '/%25ax' }],
+  ['/%25x1', { path: '/%25x1' }],
+  ['/%251x', { path: '/%251x' }],
+  ['/%2500', { reason: 'double_encoding' }],
+  ['/%2509', { reason: 'double_encoding' }],
+  // dot segments only when the whole name is . or .. (slow path: an escape elsewhere)
+  ['/.well-known/%41', { path: '/.well-known/A' }],
+  ['/..x/%41', { path: '/..x/A' }],
+  ['/.x/%41', { path: '/.x/A' }],
+  ['/x./%41', { path: '/x./A' }],
+  // raw characters that only the fast path sees
+  ['/ ', { reason: 'invalid_char' }],
+  ['/\u0001', { reason: 'control_char' }],
+  ['/a\u007f', { reason: 'control_char' }],
+  ['/%41\u007f', { reason: 'control_char' }],
+  ['/\u00e9', { reason: 'invalid_char' }],
+  ['/%', { reason: 'bad_escape' }],
+  ['/#', { reason: 'invalid_char' }],
 ];
 
 // With `paths.parameters: allow`: parameters stay, but a segment's name is still checked.
@@ -114,7 +154,31 @@ const ALLOW_MODE: ReadonlyArray<[string, Want]> = [
   ['/a/%2e%2e;x/', { reason: 'dot_segment' }],
   ['/;x/a', { reason: 'empty_segment' }],
   ['/a/;x', { reason: 'empty_segment' }],
+  ['/..;a;b/x', { reason: 'dot_segment' }], // the name ends at the first ;
+  ['/.;a;b', { reason: 'dot_segment' }],
+  ['/a;b;c/%41', { path: '/a;b;c/A' }],
 ];
+
+t.test('each refusal says what was refused, in words (literal)', async (t) => {
+  const rows: ReadonlyArray<[string, boolean, string]> = [
+    ['api', false, 'request path refused: not_origin_form (the path must start with /)'],
+    ['/a/../b', false, 'request path refused: dot_segment (a . or .. segment, raw or percent-encoded)'],
+    ['/a//b', false, 'request path refused: empty_segment (an empty segment (//))'],
+    ['/a\\b', false, 'request path refused: backslash (a backslash)'],
+    ['/a%2fb', false, 'request path refused: encoded_separator (a percent-encoded / or \\)'],
+    ['/a;b', false, 'request path refused: parameters (a ; path parameter)'],
+    ['/a%00', false, 'request path refused: control_char (a control character, raw or percent-encoded)'],
+    ['/%c0%ae', false, 'request path refused: invalid_utf8 (percent-encoded bytes that are not UTF-8)'],
+    ['/%252e', false, 'request path refused: double_encoding (a percent-encoded %)'],
+    ['/%zz', false, 'request path refused: bad_escape (a % not followed by two hex digits)'],
+    ['/a b', false, 'request path refused: invalid_char (a space, # or non-ASCII character)'],
+    ['/a?b c', false, 'request path refused: query_invalid (a control character or space in the query)'],
+  ];
+  for (const [raw, allow, description] of rows) {
+    const r = canonicalTarget(raw, allow);
+    t.equal(r.ok ? undefined : r.description, description, JSON.stringify(raw));
+  }
+});
 
 function check(mode: string, rows: ReadonlyArray<[string, Want]>, allow: boolean): void {
   for (const [raw, want] of rows) {
@@ -153,7 +217,8 @@ t.test('a canonical path without query is returned as the same string (fast path
 });
 
 t.test('route prefixes must be canonical to be matchable', async (t) => {
-  for (const p of ['/', '/api', '/api/', '/a-b.c_d~/', '/%C3%A9/']) t.ok(isCanonicalPrefix(p), p);
+  // a prefix with ; parameters is canonical: a listener with paths.parameters: allow can match it
+  for (const p of ['/', '/api', '/api/', '/a-b.c_d~/', '/%C3%A9/', '/a;b/', '/app;v=1']) t.ok(isCanonicalPrefix(p), p);
   for (const p of ['/%61pi/', '/%c3%a9/', '/a/../b', '//x', '/a?b', 'api']) t.notOk(isCanonicalPrefix(p), p);
 });
 
@@ -161,7 +226,8 @@ t.test('route prefixes must be canonical to be matchable', async (t) => {
 
 const seed = Number(process.env.FC_SEED ?? 20260702);
 t.comment(`fast-check seed ${seed} (set FC_SEED to replay)`);
-const runs = { seed, numRuns: 3000 };
+// FC_NUM_RUNS: fewer runs under `npm run mutation` (stryker.config.mjs), where every mutant reruns this file.
+const runs = { seed, numRuns: Number(process.env.FC_NUM_RUNS ?? 3000) };
 
 /**
  * Tomcat-style reading of a raw path, written independently of the implementation: decode the

@@ -85,6 +85,23 @@ t.test('normaliseHost', async (t) => {
     ['[::1]:8443', '[::1]'],
     ['[::1]', '[::1]'],
     ['127.0.0.1:80', '127.0.0.1'],
+    ['[::1', '[::1'], // no closing bracket: nothing is cut
+    ['[]', '[]'],
+    ['.', '.'], // a lone dot is not a trailing dot
+    ['a.', 'a'],
   ];
   for (const [input, want] of hosts) t.equal(normaliseHost(input), want, input);
+});
+
+t.test('a route naming listeners never serves another named listener', async (t) => {
+  const two = compileRoutes([
+    route('x-only', { pathPrefix: '/x/' }, ['lx']),
+    route('y-only', { pathPrefix: '/y/' }, ['ly']),
+    route('both', { pathPrefix: '/' }),
+  ]);
+  t.equal(two.match('lx', 'h', '/x/1', 'GET')?.name, 'x-only');
+  t.equal(two.match('ly', 'h', '/x/1', 'GET')?.name, 'both', "lx's route is not ly's");
+  t.equal(two.match('ly', 'h', '/y/1', 'GET')?.name, 'y-only');
+  t.equal(two.match('lx', 'h', '/y/1', 'GET')?.name, 'both', "ly's route is not lx's");
+  t.equal(two.match('other', 'h', '/x/1', 'GET')?.name, 'both', 'an unnamed listener gets only the listener-agnostic routes');
 });

@@ -186,9 +186,10 @@ export class H1Exchange implements ResponseSink {
     this.finished = true;
     this.detachRequest();
     if (this.started) {
-      // The head is gone already: the only honest signal left is a broken connection.
+      // The head is gone already: the only honest signal left is a broken connection. The
+      // failure is still the upstream's, not a client abort (499), for the access log.
       this.res.destroy(err);
-      this.done({ upstreamStatus: this.upstreamStatus, aborted: true });
+      this.done({ upstreamStatus: this.upstreamStatus, error: upstreamFailure(err as Error & { code?: string }) });
       return;
     }
     this.done({ error: upstreamFailure(err as Error & { code?: string }) });
