@@ -119,6 +119,13 @@ t.test('distribution point matching (RFC 5280 6.3.3 (b)(2)(i))', async (t) => {
   t.equal(p([issuerAsDirName], bare), undefined, 'without a DP, the issuer\'s name as directoryName matches');
   t.equal(p(['8601aa'], bare), 'distribution point does not match the certificate');
   t.equal(p([], bare), undefined, 'no fullName: not partitioned');
+  // several distribution points, several names each: any name of any of them may match
+  const many: CertInfo = { ...leaf, crlDistributionPoints: [
+    { fullNames: ['8601aa'], urls: [], partial: false },
+    { fullNames: ['8601bb', '8601cc'], urls: [], partial: false },
+  ] };
+  t.equal(p(['8601cc'], many), undefined, 'second name of the second distribution point');
+  t.equal(p(['8601dd'], many), 'distribution point does not match the certificate');
 });
 
 t.test('thisUpdate in the future beyond the clock skew is refused; at the edge it is accepted', async (t) => {
