@@ -201,6 +201,13 @@ t.test('a CA-named certificate with the issuer\'s name but another key is not th
   t.same(v({ signer: keyOf(fakeResponder), certs: [fakeResponder] }), { ok: false, code: 'unauthorized-signer', detail: 'response signed by a certificate not authorized for OCSP: CN=Fake is not issued by the certificate\'s issuer' });
 });
 
+t.test('a responder certificate with the CA\'s name and key id but a broken CA signature is refused', async (t) => {
+  const tampered = Buffer.from(responder.der);
+  tampered[tampered.length - 1] ^= 0x01; // last byte of the CA's ECDSA signature value
+  t.same(v({ signer: keyOf(responder), certs: [{ der: tampered } as IssuedCertificate] }),
+    { ok: false, code: 'unauthorized-signer', detail: 'response signed by a certificate not authorized for OCSP: CN=Responder\nO=Certgate Test is not issued by the certificate\'s issuer'.replace('CN=Responder\nO=Certgate Test', responder.x509.subject) });
+});
+
 t.test('nonce (RFC 8954)', async (t) => {
   t.same(v({ nonce: null }), { ok: false, code: 'nonce-missing', detail: 'nonce sent but not echoed' });
   t.same(v({ nonce: null, extensions: [new pkijs.Extension({ extnID: '1.2.3.4', extnValue: new asn1js.Null().toBER(false) })] }), { ok: false, code: 'nonce-missing', detail: 'nonce sent but not echoed' }, 'other extension only');
