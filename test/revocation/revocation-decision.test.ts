@@ -297,3 +297,62 @@ t.test('staleGrace does not apply: zero grace, an authoritative unknown, a revoc
   t.match(await fo.checker.check(chain), { source: 'stale-grace' }, 'grace comes before failMode open');
   t.same(await fo.metric('certgate_revocation_fail_open_total'), []);
 });
+
+t.test('staleGrace needs every failed answer to be unreachable, along the whole chain', async (t) => {
+  const mk = () => {
+    const s = setup(t, { check: 'chain', staleGrace: 60 * MIN });
+    s.ocsp.set(LEAF, good(T0 + MIN));
+    s.ocsp.set(ICA, good(T0 + MIN));
+    return s;
+  };
+  const a = mk();
+  await a.checker.check(chain);
+  a.at(T0 + MIN);
+  a.ocsp.set(LEAF, down);
+  a.ocsp.set(ICA, good(T0 + 10 * MIN));
+  t.match(await a.checker.check(chain), { status: 'good', source: 'stale-grace' }, 'leaf unreachable, intermediate good: grace');
+  const b = mk();
+  await b.checker.check(chain);
+  b.at(T0 + MIN);
+  b.ocsp.set(LEAF, ocspUnknown(T0 + 10 * MIN));
+  b.ocsp.set(ICA, good(T0 + 10 * MIN));
+  t.match(await b.checker.check(chain), { status: 'unknown', admit: false, source: 'ocsp' }, 'leaf disowned, intermediate good: no grace');
+});
+
+t.test('a source that disappears (no source any more) ends the grace', async (t) => {
+  const s = setup(t, { staleGrace: 60 * MIN });
+  s.ocsp.set(LEAF, good(T0 + MIN));
+  await s.checker.check(chain);
+  s.ocsp.delete(LEAF);
+  s.at(T0 + MIN);
+  t.same(await s.checker.check(chain), { status: 'unknown', admit: false, source: 'none', cached: false, expiresAt: T0 + MIN + 5000, detail: 'no revocation source for CN=decision leaf' });
+});
+
+t.test('a lone leaf whose issuer is not an anchor gets no grace from an earlier full-chain answer', async (t) => {
+  const s = setup(t, { staleGrace: 60 * MIN });
+  s.ocsp.set(certInfo(strangerLeaf.x509).serial, good(T0 + MIN));
+  t.match(await s.checker.check([strangerLeaf.x509, strangerCa.x509]), { status: 'good', source: 'ocsp' });
+  s.at(T0 + MIN);
+  t.match(await s.checker.check([strangerLeaf.x509]), { status: 'unknown', admit: false, source: 'none', detail: 'issuer of the client certificate is unknown' });
+});
+
+t.test('a full chain is not extended with the anchor again', async (t) => {
+  const s = setup(t, { check: 'chain', intermediateWithoutSource: 'unknown' }, [root.x509]);
+  s.ocsp.set(DIRECT, good(T0 + MIN));
+  t.match(await s.checker.check([directLeaf.x509, root.x509]), { status: 'good', source: 'ocsp' });
+  t.same(s.calls, [`ocsp ${DIRECT}`], 'the anchor itself is never checked');
+});
+
+t.test('sources: [ocsp] with OCSP disabled reads no CRL', async (t) => {
+  const s = setup(t, { sources: ['ocsp'], ocsp: { enabled: false, errorTtl: 5000 } });
+  s.crl.set(LEAF, { kind: 'answer', status: 'revoked', detail: 'crl revoked' });
+  t.match(await s.checker.check(chain), { status: 'unknown', source: 'none', detail: 'no revocation source for CN=decision leaf' });
+  t.same(s.calls, []);
+});
+
+t.test('log lines carry component: revocation', async (t) => {
+  const s = setup(t);
+  s.ocsp.set(LEAF, ocspRevoked(T0 + MIN));
+  await s.checker.check(chain);
+  t.same(s.log.events('certificate_revoked').map((l) => l.component), ['revocation']);
+});
