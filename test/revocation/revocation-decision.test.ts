@@ -4,10 +4,9 @@
 // test is the policy (failMode, staleGrace, check: leaf|chain, overrides, caching); real openssl
 // responders and CRLs stay in revocation-checker.test.ts and the e2e tests. No child process, no
 // network: this file reruns for every revocation mutant under `npm run mutation`.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Registry } from 'prom-client';
 import { createCA, issueCertificate } from '../../src/pki/certificate-factory.js';
-import type { RevocationConfig } from '../../src/config/types.js';
 import { certInfo, type CertInfo } from '../../src/revocation/cert-info.js';
 import type { CrlOutcome } from '../../src/revocation/crl-evaluate.js';
 import type { OcspOutcome } from '../../src/revocation/ocsp-client.js';
@@ -29,14 +28,13 @@ const LEAF = certInfo(leafCert.x509).serial;
 const ICA = certInfo(ica.x509).serial;
 const DIRECT = certInfo(directLeaf.x509).serial;
 
-type Answer = OcspOutcome | CrlOutcome;
 const good = (expiresAt: number, detail = 'ocsp good'): OcspOutcome => ({ kind: 'answer', status: 'good', expiresAt, cached: false, detail });
 const ocspRevoked = (expiresAt: number): OcspOutcome => ({ kind: 'answer', status: 'revoked', revokedAt: REVOKED_AT, reason: 'keyCompromise', expiresAt, cached: false, detail: 'ocsp revoked' });
 const ocspUnknown = (expiresAt: number): OcspOutcome => ({ kind: 'answer', status: 'unknown', expiresAt, cached: false, detail: 'ocsp unknown' });
 const down: OcspOutcome = { kind: 'error', detail: 'responder down', expiresAt: 0, cached: false };
 const none = { kind: 'no-source' } as const;
 
-function setup(t: Tap.Test, over: Parameters<typeof revocationConfig>[0] = {}, anchors = [root.x509]) {
+function setup(t: Test, over: Parameters<typeof revocationConfig>[0] = {}, anchors = [root.x509]) {
   let now = T0;
   const log = captureLogger();
   const registry = new Registry();
@@ -54,7 +52,6 @@ function setup(t: Tap.Test, over: Parameters<typeof revocationConfig>[0] = {}, a
     metric: async (name: string) => (await registry.getSingleMetric(name)?.get())?.values.map((v) => ({ labels: v.labels, value: v.value })) ?? [],
   };
 }
-declare global { namespace Tap { type Test = any } } // eslint-disable-line
 
 const OFF = { status: 'good', admit: true, source: 'none', cached: false, detail: 'revocation checking is off', expiresAt: Number.POSITIVE_INFINITY };
 
