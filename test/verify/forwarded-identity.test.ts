@@ -2,7 +2,8 @@
 // certificate headers must be covered, one copy of each, decoding failures, the thumbprint
 // cross-check, XFCC's subject, the PEM layout and the returned shape. Literal expectations.
 import t from 'tap';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
 import { assertCertHeadersCovered, readForwardedClient } from '../../src/verify/forwarded-identity.js';
 import { requestView } from '../../src/verify/request-view.js';
 import { CertgateVerifyError } from '../../src/verify/errors.js';
@@ -70,4 +71,15 @@ t.test('refusals: two copies, undecodable, thumbprint mismatch', async (t) => {
   const mismatch = { code: 'ERR_MALFORMED', message: 'X-Client-Cert-Thumbprint does not match the forwarded certificate', component: 'x-client-cert-thumbprint', cause: false };
   t.same(refusal(() => readForwardedClient(view({ 'x-client-cert': CERT, 'x-client-cert-thumbprint': 'A'.repeat(43) }), opts)), mismatch);
   t.same(refusal(() => readForwardedClient(view({ 'x-client-cert-thumbprint': X5T }), opts)), mismatch, 'a thumbprint without a certificate');
+});
+
+t.test('a certificate whose base64 fills whole 64-character lines gets no empty PEM line', async (t) => {
+  // DER of 48·k bytes is exactly k lines of base64; pick such a real certificate from Node's roots.
+  const der = rootCertificates.map((pem) => new X509Certificate(pem).raw).find((d) => d.length % 48 === 0);
+  if (der === undefined) throw new Error('no root certificate of 48·k bytes in this Node build');
+  const b64 = der.toString('base64');
+  const lines = b64.length / 64;
+  const pem = readForwardedClient(view({ 'x-client-cert': encodeCertHeader('pem-urlencoded', der) }), opts).certificate?.pem;
+  t.equal(pem, `-----BEGIN CERTIFICATE-----\n${b64.match(/.{64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`);
+  t.equal(pem?.split('\n').length, lines + 3, `${lines} full lines, the two armour lines and the final newline`);
 });

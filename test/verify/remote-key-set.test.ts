@@ -6,7 +6,7 @@ import http from 'node:http';
 import { createRemoteKeySet, verifyForwardedRequest, isCertgateVerifyError } from '../../src/verify/index.js';
 import { publicJwks } from '../../src/signing/public-jwks.js';
 import { forwardedRequest, signatureConfig } from './forwarded-request-fixture.js';
-import { probeUntil } from '../helpers/wait-for.js';
+import { probeUntil, waitUntil } from '../helpers/wait-for.js';
 
 const k1 = signatureConfig('ed25519', 'k1');
 const k2 = signatureConfig('ecdsa-p256-sha256', 'k2');
@@ -79,4 +79,96 @@ t.test('a failing endpoint keeps the keys already held and reports the error', a
   t.same(keys.keyIds(), ['k1'], 'k1 still held');
   t.equal(verify(k1, keys).keyId, 'k1');
   t.throws(() => createRemoteKeySet('file:///etc/passwd'), /http\(s\)/);
+});
+
+// A fetch that counts its calls synchronously: createRemoteKeySet calls it in the same tick as
+// the getKey miss or timer tick that caused it, so the count is exact without waiting.
+const countingFetch = () => {
+  const calls: { accept: string | null; hasSignal: boolean }[] = [];
+  const f = ((input: URL, init?: RequestInit) => {
+    calls.push({ accept: new Headers(init?.headers).get('accept'), hasSignal: init?.signal instanceof AbortSignal });
+    return fetch(input, init);
+  }) as typeof fetch;
+  return { calls, fetch: f };
+};
+
+t.test('the fetch asks for a JWK set, with a timeout signal; fetchedAt is when it came in', async (t) => {
+  served = publicJwks([k1]);
+  const c = countingFetch();
+  const before = Date.now();
+  const keys = createRemoteKeySet(url, { refreshInterval: 3_600_000, fetch: c.fetch });
+  t.teardown(() => keys.close());
+  t.equal(keys.fetchedAt, 0, 'no fetch completed yet');
+  await keys.ready();
+  t.same(c.calls, [{ accept: 'application/jwk-set+json, application/json', hasSignal: true }]);
+  t.ok(keys.fetchedAt >= before && keys.fetchedAt <= Date.now(), `fetchedAt ${keys.fetchedAt} within the fetch`);
+});
+
+t.test('a hanging endpoint is given up after `timeout` and reported', async (t) => {
+  const hanging = http.createServer(() => undefined); // never answers
+  await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    hanging.closeAllConnections();
+    hanging.close();
+  });
+  const errors: string[] = [];
+  const keys = createRemoteKeySet(`http://127.0.0.1:${(hanging.address() as { port: number }).port}/k`, {
+    timeout: 50,
+    refreshInterval: 3_600_000,
+    onError: (e) => errors.push(e.name),
+  });
+  t.teardown(() => keys.close());
+  await t.rejects(keys.ready(), { name: 'TimeoutError' }, 'the first fetch times out');
+  t.same(errors, ['TimeoutError'], 'onError hears about the first fetch failing');
+});
+
+t.test('https URLs are accepted like http ones', async (t) => {
+  const errors: string[] = [];
+  // Nothing listens on port 1: the fetch fails, which is all this needs (the scheme was accepted).
+  const keys = createRemoteKeySet('https://127.0.0.1:1/.well-known/certgate-keys', { refreshInterval: 3_600_000, onError: (e) => errors.push(e.message) });
+  t.teardown(() => keys.close());
+  await t.rejects(keys.ready());
+  t.equal(errors.length, 1, 'the failed first fetch is reported once');
+  t.throws(() => createRemoteKeySet('ftp://127.0.0.1/keys'), /http\(s\)/, 'other schemes are refused');
+});
+
+t.test('the background refresh runs every refreshInterval, reports failures, and stops on close', async (t) => {
+  served = publicJwks([k1]);
+  const a = countingFetch();
+  const b = countingFetch();
+  const errors: string[] = [];
+  const closed = createRemoteKeySet(url, { refreshInterval: 20, fetch: a.fetch });
+  const open = createRemoteKeySet(url, { refreshInterval: 20, fetch: b.fetch, onError: (e) => errors.push(e.message) });
+  t.teardown(() => open.close());
+  await Promise.all([closed.ready(), open.ready()]);
+  closed.close();
+  const closedCalls = a.calls.length;
+  await waitUntil(() => b.calls.length >= 3, { what: 'two background refreshes' });
+  t.equal(a.calls.length, closedCalls, 'a closed key set fetches no more');
+  served = publicJwks([k1, k2]);
+  await waitUntil(() => open.keyIds().length === 2, { what: 'k2 picked up by the background refresh' });
+  status = 503;
+  await waitUntil(() => errors.length > 0, { what: 'a failed background refresh reported' });
+  status = 200;
+  t.match(errors[0], /answered 503/);
+  t.same(open.keyIds(), ['k1', 'k2'], 'keys kept through the failure');
+});
+
+t.test('the cooldown counts from the last fetch: inside it a miss fetches nothing, after it one fetch', async (t) => {
+  served = publicJwks([k1]);
+  const c = countingFetch();
+  const keys = createRemoteKeySet(url, { cooldown: 3_600_000, refreshInterval: 3_600_000, fetch: c.fetch });
+  t.teardown(() => keys.close());
+  await keys.ready();
+  t.equal(keys.getKey('k2'), undefined);
+  t.equal(c.calls.length, 1, 'no refetch within an hour-long cooldown');
+
+  const d = countingFetch();
+  const short = createRemoteKeySet(url, { cooldown: 2, refreshInterval: 3_600_000, fetch: d.fetch });
+  t.teardown(() => short.close());
+  await short.ready();
+  const started = Date.now();
+  await waitUntil(() => Date.now() - started > 3, { what: 'the 2 ms cooldown to pass', intervalMs: 1 });
+  t.equal(short.getKey('k2'), undefined, 'the unknown keyid is refused now');
+  t.equal(d.calls.length, 2, 'and one refetch starts once the (short, non-zero) cooldown is over');
 });

@@ -79,3 +79,25 @@ t.test('isCertgateVerifyError tells refusals from other errors', async (t) => {
   t.equal(isCertgateVerifyError(new TypeError('bad')), false);
   t.equal(isCertgateVerifyError(undefined), false);
 });
+
+t.test('a signed but undecodable certificate header is named in lower case, whatever the option spelling', async (t) => {
+  const refusal = (o: Partial<VerifyOptions>, extra: string[]) => {
+    const req = forwardedRequest({ sig, now: NOW, withCert: false, extraAdded: extra });
+    try {
+      verifyForwardedRequest(req, { ...opts, ...o });
+      return undefined;
+    } catch (e) {
+      return isCertgateVerifyError(e) ? { code: e.code, message: e.message, component: e.component } : String(e);
+    }
+  };
+  t.same(refusal({ certHeader: 'X-Client-CERT' }, ['X-Client-Cert', 'not%a%pem']), {
+    code: 'ERR_MALFORMED',
+    message: 'x-client-cert cannot be decoded',
+    component: 'x-client-cert',
+  });
+  t.same(refusal({ chainHeader: 'X-Client-CHAIN' }, ['X-Client-Chain', 'not%a%pem']), {
+    code: 'ERR_MALFORMED',
+    message: 'x-client-chain cannot be decoded',
+    component: 'x-client-chain',
+  });
+});
