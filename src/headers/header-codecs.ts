@@ -1,7 +1,7 @@
 // Encoders and decoders for the certificate header formats an upstream can ask for.
 // Pure functions over DER bytes; no gateway runtime imports, because the upstream verifier
 // (`certgate/verify`) reuses the decoders.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../wire/thumbprint.js';
 import { parseItem, parseList, serializeItem, serializeList } from 'structured-headers';
 import type { CertHeaderFormat } from '../config/types.js';
 import { dnToVisibleAscii, percentEncodeNonVisible } from './ascii-safe.js';
@@ -81,11 +81,6 @@ function onePem(pem: string, what: string): Buffer {
   const ders = pemToDer(pem);
   if (ders.length !== 1) throw new CertHeaderError(`${what}: expected one PEM certificate, found ${ders.length}`);
   return ders[0]!;
-}
-
-/** Lower-case hex SHA-256 of the DER, Envoy's XFCC `Hash`. */
-export function sha256Hex(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex');
 }
 
 /** What XFCC carries beyond the certificate itself. */

@@ -5,7 +5,8 @@
 // OpenSSL completes a handshake with certificates it could not fully parse and reports only a
 // verify error (issue 7: a GeneralizedTime of "2020" made pkijs throw and ended the process), so
 // describing is total: a description, or an UndescribableCertificateError, nothing else.
-import { createHash, type X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { x5tS256 } from '../wire/thumbprint.js';
 import type { ClientCertificate } from './types.js';
 import { readCertificateFields } from './certificate-fields.js';
 import { formatDN } from './distinguished-name.js';
@@ -33,7 +34,7 @@ export function describeCertificate(x509: X509Certificate): ClientCertificate {
     return {
       x509,
       der,
-      x5tS256: thumbprintS256(der),
+      x5tS256: x5tS256(der),
       subjectDN: formatDN(fields.subject),
       issuerDN: formatDN(fields.issuer),
       serialNumber: x509.serialNumber.toUpperCase(),
@@ -45,9 +46,4 @@ export function describeCertificate(x509: X509Certificate): ClientCertificate {
     if (err instanceof UndescribableCertificateError) throw err;
     throw new UndescribableCertificateError(err instanceof Error ? err.message : String(err));
   }
-}
-
-/** RFC 8705 section 3.1 `x5t#S256`: base64url (no padding) of SHA-256 over the DER. */
-export function thumbprintS256(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('base64url');
 }

@@ -1,7 +1,8 @@
 // What revocation checking needs from a certificate, read once from its DER and cached by
 // fingerprint: node:crypto's X509Certificate exposes neither keyUsage bits, CRL distribution
 // points nor the raw issuer Name / SPKI bytes that CertIDs and CRL matching are built from.
-import { createHash, type X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { x5tS256 } from '../wire/thumbprint.js';
 import { DerError, TAG, bytes, children, readOid, readTlv, serialKey, whole, type Tlv } from './der-reader.js';
 
 export interface DistributionPoint {
@@ -47,10 +48,6 @@ export function certInfo(x509: X509Certificate): CertInfo {
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(fp, info);
   return info;
-}
-
-export function thumbprintOf(der: Buffer): string {
-  return createHash('sha256').update(der).digest('base64url');
 }
 
 function parseCertInfo(x509: X509Certificate): CertInfo {
@@ -128,7 +125,7 @@ function parseCertInfo(x509: X509Certificate): CertInfo {
   const serialBytes = Buffer.from(bytes(der, serialT));
   return Object.freeze({
     x509,
-    thumbprint: thumbprintOf(der),
+    thumbprint: x5tS256(der),
     serial: serialKey(serialBytes),
     serialBytes,
     issuerDer: Buffer.from(whole(der, issuerT)),

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { RevocationCheck, RevocationConfig, RevocationOverride, RevocationSource } from '../config/types.js';
 import { decodeName } from '../identity/certificate-fields.js';
 import { normalizeDN } from '../identity/distinguished-name.js';
-import { certInfo, thumbprintOf, type CertInfo } from './cert-info.js';
+import { certInfo, type CertInfo } from './cert-info.js';
 import { CrlStore } from './crl-store.js';
 import { formatName } from './der-reader.js';
 import { Coalescer, TtlCache } from './ocsp-cache.js';
@@ -212,4 +212,4 @@ function anchorSubjectKey(anchor: CertInfo): string | undefined {
   return key;
 }
 
-export { thumbprintOf };
+

@@ -12,7 +12,8 @@ import type { ClientIdentity, ClientCertificate } from '../identity/types.js';
 import { describeCertificate, UndescribableCertificateError } from '../identity/client-certificate.js';
 import { keyPolicyViolation } from './key-policy.js';
 import { buildIdentity, peerChain, verifyReason } from '../identity/client-identity.js';
-import { thumbprintOf, type TrustStore } from './trust-store.js';
+import type { TrustStore } from './trust-store.js';
+import { x5tS256 } from '../wire/thumbprint.js';
 
 const NO_CERTIFICATE: ClientIdentity = buildIdentity({ chain: [], authorized: false });
 /** Chains longer than this are not walked (far beyond any sane verifyDepth). */
@@ -40,7 +41,7 @@ export class PeerIdentityResolver {
     if (this.clientAuth.mode === 'off') return NO_CERTIFICATE;
     const leaf = socket.getPeerX509Certificate();
     if (!leaf) return NO_CERTIFICATE;
-    const thumbprint = thumbprintOf(leaf.raw);
+    const thumbprint = x5tS256(leaf.raw);
     const generation = this.trust.generation;
     if (socket.isSessionReused()) return this.resolveResumed(socket, leaf, thumbprint, generation);
 

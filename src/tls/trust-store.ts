@@ -1,12 +1,9 @@
 // The trust anchors a listener verifies client certificates against, with a generation number
 // that changes whenever they change, so every cache keyed on "verified under these anchors"
 // (identities, resumed sessions) can tell that it is out of date.
-import { createHash, type X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { x5tS256 } from '../wire/thumbprint.js';
 import type { CertificateFile } from '../config/types.js';
-
-export function thumbprintOf(der: Buffer): string {
-  return createHash('sha256').update(der).digest('base64url');
-}
 
 export class TrustStore {
   private static nextGeneration = 1;
@@ -27,7 +24,7 @@ export class TrustStore {
     const bySubject = new Map<string, X509Certificate[]>();
     for (const file of files) {
       for (const cert of file.certificates) {
-        byThumbprint.set(thumbprintOf(cert.raw), cert);
+        byThumbprint.set(x5tS256(cert.raw), cert);
         const list = bySubject.get(cert.subject) ?? [];
         list.push(cert);
         bySubject.set(cert.subject, list);
@@ -53,13 +50,13 @@ export class TrustStore {
   }
 
   isTrusted(cert: X509Certificate): boolean {
-    return this.byThumbprint.has(thumbprintOf(cert.raw));
+    return this.byThumbprint.has(x5tS256(cert.raw));
   }
 
   rememberChain(chain: readonly X509Certificate[]): void {
     for (const ca of chain) {
       if (this.seenIntermediates.size > 1000) return;
-      this.seenIntermediates.set(thumbprintOf(ca.raw), ca);
+      this.seenIntermediates.set(x5tS256(ca.raw), ca);
     }
   }
 

@@ -1,6 +1,6 @@
 // The client identity certgate forwarded, read only from headers the signature covers. The
 // thumbprint is recomputed from the DER: a thumbprint header is at most checked, never trusted.
-import { createHash } from 'node:crypto';
+import { x5tS256 } from '../wire/thumbprint.js';
 import type { CertHeaderFormat } from '../config/types.js';
 import { decodeCertHeader, decodeChainHeader } from '../headers/header-codecs.js';
 import { parseXfcc, xfccValue } from '../headers/xfcc.js';
@@ -71,7 +71,7 @@ export function readForwardedClient(view: RequestView, opts: CertHeaderOptions):
 
   if (certValue !== undefined) {
     const der = decode(opts.certHeader, () => decodeCertHeader(opts.format, certValue));
-    certificate = { der, x5tS256: createHash('sha256').update(der).digest('base64url'), pem: toPem(der) };
+    certificate = { der, x5tS256: x5tS256(der), pem: toPem(der) };
     if (opts.format === 'xfcc') {
       // XFCC carries the chain and subject inside the same header.
       chain = decode(opts.certHeader, () => decodeChainHeader('xfcc', certValue));

@@ -13,7 +13,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import * as oauth from 'openid-client';
 import { importJwks } from 'certgate/verify';
 import { chainPem } from '../../src/pki/certificate-factory.js';
-import { thumbprintS256 } from '../../src/identity/client-certificate.js';
+import { expectedX5t } from '../helpers/expected-thumbprint.js';
 import { encodeCertHeader } from '../../src/headers/header-codecs.js';
 import { CLIENT_SUBJECT, makeTestPki } from '../helpers/pki.js';
 import { startTestGateway, tempDir, writeFiles } from '../helpers/gateway-harness.js';
@@ -135,7 +135,7 @@ t.test('tls_client_auth + subject DN through certgate: a token bound to the clie
   const tokens = await withClient(mtlsIssuer, 'pki-client', pki.client.certPem, pki.client.keyPem, (c) => clientCredentials(c));
   t.equal(tokens.token_type.toLowerCase(), 'bearer');
   const claims = jwtClaims(tokens.access_token);
-  t.equal(claims.cnf?.['x5t#S256'], thumbprintS256(pki.client.der), 'cnf.x5t#S256 is the thumbprint of the presented certificate');
+  t.equal(claims.cnf?.['x5t#S256'], expectedX5t(pki.client.der), 'cnf.x5t#S256 is the thumbprint of the presented certificate');
   t.equal(claims.client_id, 'pki-client');
   t.equal(lastToken.headers?.['client-cert'], encodeCertHeader('rfc9440', pki.client.der), 'forwarded as an RFC 9440 byte sequence');
   t.match(lastToken.headers?.['signature-input'], /^certgate=\(.*"client-cert".*\);created=\d+;keyid="certgate-e2e-1";alg="ed25519"/);
@@ -143,7 +143,7 @@ t.test('tls_client_auth + subject DN through certgate: a token bound to the clie
 
 t.test('self_signed_tls_client_auth through the optional_no_ca listener: a token bound to the self-signed certificate', async (t) => {
   const tokens = await withClient(selfIssuer, 'self-signed-client', pki.clientSelfSigned.certPem, pki.clientSelfSigned.keyPem, (c) => clientCredentials(c));
-  t.equal(jwtClaims(tokens.access_token).cnf?.['x5t#S256'], thumbprintS256(pki.clientSelfSigned.der));
+  t.equal(jwtClaims(tokens.access_token).cnf?.['x5t#S256'], expectedX5t(pki.clientSelfSigned.der));
 });
 
 t.test('another certificate gets invalid_client', async (t) => {
@@ -179,7 +179,7 @@ t.test('a hand-made certificate header sent straight to oidc-provider cannot min
 t.test('a signature certgate made, replayed with another certificate header, cannot mint a token', async (t) => {
   // A real signed request for clientRsa (same subject DN as pki.client, so it gets a token) ...
   const rsa = await withClient(mtlsIssuer, 'pki-client', pki.clientRsa.certPem, pki.clientRsa.keyPem, (c) => clientCredentials(c));
-  t.equal(jwtClaims(rsa.access_token).cnf?.['x5t#S256'], thumbprintS256(pki.clientRsa.der));
+  t.equal(jwtClaims(rsa.access_token).cnf?.['x5t#S256'], expectedX5t(pki.clientRsa.der));
   const captured = lastToken.headers!;
   const signed: Record<string, string> = {};
   for (const h of ['host', 'client-cert', 'client-cert-chain', 'x-client-verify', 'x-client-subject-dn', 'x-client-cert-thumbprint', 'signature-input', 'signature']) {

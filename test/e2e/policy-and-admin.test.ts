@@ -3,7 +3,7 @@
 import t from 'tap';
 import http from 'node:http';
 import { makeTestPki } from '../helpers/pki.js';
-import { thumbprintS256 } from '../../src/identity/client-certificate.js';
+import { expectedX5t } from '../helpers/expected-thumbprint.js';
 import { mtlsRequest, startRecordingUpstream, startTestGateway, listenerDir } from '../helpers/gateway-harness.js';
 
 const pki = await makeTestPki();
@@ -35,7 +35,7 @@ routes:
     match: { pathPrefix: /pinned }
     upstream: app
     allow:
-      thumbprints: ["${thumbprintS256(pki.clientSelfSigned.der)}"]
+      thumbprints: ["${expectedX5t(pki.clientSelfSigned.der)}"]
   - name: by-san
     match: { pathPrefix: /san }
     upstream: app
@@ -102,7 +102,7 @@ t.test('the access log has one line per request with route, status, identity and
   await mtlsRequest({ port: gw.port(), ca, ...client, path: '/san/logged' });
   const line = gw.logs.find((l) => l.event === 'access' && l.url === '/san/logged');
   t.ok(line);
-  t.match(line, { route: 'by-san', status: 200, upstreamStatus: 200, verify: 'SUCCESS', subject: 'CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP', thumbprint: thumbprintS256(pki.client.der) });
+  t.match(line, { route: 'by-san', status: 200, upstreamStatus: 200, verify: 'SUCCESS', subject: 'CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP', thumbprint: expectedX5t(pki.client.der) });
   t.type(line?.durationMs, 'number');
   t.type(line?.requestId, 'string');
 });

@@ -5,7 +5,7 @@ import t from 'tap';
 import tls from 'node:tls';
 import { makeTestPki } from '../helpers/pki.js';
 import { chainPem } from '../../src/pki/certificate-factory.js';
-import { thumbprintS256 } from '../../src/identity/client-certificate.js';
+import { expectedX5t } from '../helpers/expected-thumbprint.js';
 import type { CertificateFile } from '../../src/config/types.js';
 import { startRecordingUpstream, startTestGateway, listenerDir } from '../helpers/gateway-harness.js';
 
@@ -79,7 +79,7 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
     const h = last().headers;
     t.equal(h['x-client-cert'], leaf.der.toString('base64'), 'the leaf is forwarded after resumption');
     t.equal(h['x-client-cert-chain'], pki.intermediateCa.der.toString('base64'), 'and the chain from the full handshake');
-    t.equal(h['x-client-cert-thumbprint'], thumbprintS256(leaf.der));
+    t.equal(h['x-client-cert-thumbprint'], expectedX5t(leaf.der));
     t.equal(h['x-client-verify'], 'SUCCESS');
     t.same(h['x-client-cert'], fullHeaders['x-client-cert']);
   });

@@ -10,7 +10,7 @@ import { CertgateVerifyError, importJwks, verifyForwardedRequest } from 'certgat
 import type { ForwardedIdentity, VerifyOptions } from 'certgate/verify';
 import { checkConfig } from '../../src/config/load-config.js';
 import { chainPem } from '../../src/pki/certificate-factory.js';
-import { thumbprintS256 } from '../../src/identity/client-certificate.js';
+import { expectedX5t } from '../helpers/expected-thumbprint.js';
 import { encodeCertHeader } from '../../src/headers/header-codecs.js';
 import { CLIENT_SUBJECT, makeTestPki } from '../helpers/pki.js';
 import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir, type ReceivedRequest, writeFiles } from '../helpers/gateway-harness.js';
@@ -122,7 +122,7 @@ for (const c of cases) {
     t.equal(id.keyId, `gw-${c.name}`);
     t.equal(id.verify, 'SUCCESS');
     t.same(Buffer.from(id.certificate!.der), leaf.der, 'the certificate the client presented');
-    t.equal(id.certificate!.x5tS256, thumbprintS256(leaf.der));
+    t.equal(id.certificate!.x5tS256, expectedX5t(leaf.der));
     if (c.name === 'ed') t.same(id.chain.map((d) => Buffer.from(d)), [pki.intermediateCa.der], 'the verified chain without the trust anchor');
     t.equal(id.subjectDN, 'CN=client-intermediate.example.org,O=Client');
   });
