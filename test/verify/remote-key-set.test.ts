@@ -172,3 +172,13 @@ t.test('the cooldown counts from the last fetch: inside it a miss fetches nothin
   t.equal(short.getKey('k2'), undefined, 'the unknown keyid is refused now');
   t.equal(d.calls.length, 2, 'and one refetch starts once the (short, non-zero) cooldown is over');
 });
+
+t.test('without onError, failed first and background fetches stay inside the key set', async (t) => {
+  const c = countingFetch();
+  // Nothing listens on port 1. A rejection escaping the key set would fail this file as unhandled.
+  const keys = createRemoteKeySet('http://127.0.0.1:1/.well-known/certgate-keys', { refreshInterval: 20, fetch: c.fetch });
+  t.teardown(() => keys.close());
+  await t.rejects(keys.ready(), 'ready() carries the first failure to whoever asks');
+  await waitUntil(() => c.calls.length >= 3, { what: 'two failed background refreshes' });
+  t.same(keys.keyIds(), [], 'no keys, and no crash');
+});
