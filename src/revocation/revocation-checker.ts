@@ -196,7 +196,7 @@ export class RevocationChecker {
   }
 }
 
-// The anchor's subject as the identity module's DN normaliser sees it (RFC 4517
+// The anchor's subject as the one DN normaliser (x509/distinguished-name.ts) sees it (RFC 4517
 // distinguishedNameMatch: escaping, case, spacing and string types all handled), once per anchor.
 const anchorKeys = new WeakMap<CertInfo, string | undefined>();
 function anchorSubjectKey(anchor: CertInfo): string | undefined {

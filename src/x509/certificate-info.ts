@@ -1,12 +1,12 @@
-// What certgate reads from a certificate, in one place. Two readers, each where it is today for a
-// reason:
+// What certgate reads from a certificate, in one place. Each reader is the one its callers have
+// always used, for a reason:
 // - certInfo: revocation's view (serial, issuer / subject / SPKI bytes, keyUsage, AIA, CRL
 //   distribution points), read once by the strict DER walker and cached by fingerprint:
 //   node:crypto's X509Certificate exposes none of these in the raw form CertIDs and CRL matching
 //   are built from.
 // - readCertificateFields: the client certificate's names, SANs and validity for identity, by
 //   pkijs, whose structural checks decide which client certificates are describable at all.
-// - subjectDer: the subject Name's exact DER (what the TLS CertificateRequest carries).
+// - subjectDer: the subject Name's exact DER (what the TLS CertificateRequest carries), by the walker.
 import type { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
