@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { parseCrl } from '../dist/revocation/crl-parser.js';
-import { verifySignature } from '../dist/revocation/signature.js';
+import { parseCrl } from '../dist/x509/crl-parser.js';
+import { verifySignature } from '../dist/x509/signature.js';
 import { RevocationChecker } from '../dist/revocation/revocation-checker.js';
-import { certInfo } from '../dist/revocation/cert-info.js';
+import { certInfo } from '../dist/x509/certificate-info.js';
 import { buildCrl, serials } from './revocation-crl-builder.mjs';
 
 const gc = globalThis.gc ?? (() => {});

@@ -17,9 +17,9 @@ if (!existsSync(new URL('../dist/revocation/crl-evaluate.js', import.meta.url)))
   console.error('dist/ is missing: run `npm run build` first');
   process.exit(1);
 }
-const { certInfo } = await import('../dist/revocation/cert-info.js');
+const { certInfo } = await import('../dist/x509/certificate-info.js');
 const { evaluateCrls, recordOf } = await import('../dist/revocation/crl-evaluate.js');
-const { parseCrl } = await import('../dist/revocation/crl-parser.js');
+const { parseCrl } = await import('../dist/x509/crl-parser.js');
 const sections = ['4.4', '4.14', '4.15'];
 const cases = JSON.parse(readFileSync(file, 'utf8')).testcases.filter((c) => sections.some((s) => c.id.startsWith(`pkits::${s}.`)));
 const pemToDer = (pem) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');

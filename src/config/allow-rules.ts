@@ -3,7 +3,8 @@
 // dropped.
 import { isIP } from 'node:net';
 import { isSeq } from 'yaml';
-import { distinguishedNameProblem, isThumbprint } from './distinguished-names.js';
+import { distinguishedNameProblem } from '../x509/distinguished-name.js';
+import { isThumbprint } from '../wire/thumbprint.js';
 import type { ConfigSection } from './config-section.js';
 import { reportError } from './load-context.js';
 import type { AllowRules } from './types.js';

@@ -2,7 +2,7 @@
 // certificate_authorities. That list is `DistinguishedName authorities<3..2^16-1>` (RFC 8446
 // section 4.2.4): past 65535 bytes OpenSSL cannot encode the message and every handshake fails,
 // which with ~750 CAs happens in production, not in a small test setup.
-import { subjectDer } from './der-subject.js';
+import { subjectDer } from '../x509/certificate-info.js';
 import type { CertificateFile } from './types.js';
 
 export const MAX_CA_NAMES_BYTES = 65535;

@@ -1,6 +1,7 @@
 // `listeners[].revocation`. Absent means `check: off`; a present block defaults to `check: leaf`,
 // since writing the block and getting no checking at all would be a silent downgrade.
-import { isThumbprint, distinguishedNameProblem } from './distinguished-names.js';
+import { distinguishedNameProblem } from '../x509/distinguished-name.js';
+import { isThumbprint } from '../wire/thumbprint.js';
 import { ConfigSection } from './config-section.js';
 import { loadCrlFile } from './crl-files.js';
 import { reportError, type LoadContext, type YamlValue } from './load-context.js';

@@ -8,8 +8,8 @@
 import type { X509Certificate } from 'node:crypto';
 import { x5tS256 } from '../wire/thumbprint.js';
 import type { ClientCertificate } from './types.js';
-import { readCertificateFields } from './certificate-fields.js';
-import { formatDN } from './distinguished-name.js';
+import { readCertificateFields } from '../x509/certificate-info.js';
+import { formatDN } from '../x509/distinguished-name.js';
 
 /** The certificate completed a handshake but cannot be described (malformed DER, times, names...). */
 export class UndescribableCertificateError extends Error {

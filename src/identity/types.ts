@@ -1,15 +1,9 @@
 // The client identity: computed once per TLS connection (or once per certificate, cached by
 // thumbprint) and reused by every request on the connection.
 import type { X509Certificate } from 'node:crypto';
+import type { SubjectAltNames } from '../x509/certificate-info.js';
 
 export type VerifyStatus = 'SUCCESS' | 'NONE' | 'FAILED';
-
-export interface SubjectAltNames {
-  readonly dns: readonly string[];
-  readonly uri: readonly string[];
-  readonly email: readonly string[];
-  readonly ip: readonly string[];
-}
 
 export interface ClientCertificate {
   readonly x509: X509Certificate;

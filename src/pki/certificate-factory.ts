@@ -13,7 +13,7 @@ import {
   type KeyAlgorithm,
 } from './key-pairs.js';
 import { subjectToJsonName } from './subject-name.js';
-import { canonicalIp } from '../identity/ip-address.js';
+import { canonicalIp } from '../x509/ip-address.js';
 
 export type { CryptoKey, CryptoKeyPair, KeyAlgorithm } from './key-pairs.js';
 

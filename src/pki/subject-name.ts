@@ -2,8 +2,8 @@
 // our own RFC 4514 parser instead of @peculiar/x509's string form: that one keeps the string's
 // order in the DER (so "CN=a,C=JP" would put CN first) and does not handle escapes.
 import type { JsonAttributeObject, JsonNameParams } from '@peculiar/x509';
-import { parseDN } from '../identity/distinguished-name.js';
-import { isIa5Attribute, isPrintableOnlyAttribute } from '../identity/attribute-types.js';
+import { parseDN } from '../x509/distinguished-name.js';
+import { isIa5Attribute, isPrintableOnlyAttribute } from '../x509/attribute-types.js';
 
 // X.680 PrintableString alphabet.
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;

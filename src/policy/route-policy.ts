@@ -4,8 +4,8 @@
 import { domainToASCII } from 'node:url';
 import type { AllowRules } from '../config/types.js';
 import type { ClientCertificate, ClientIdentity } from '../identity/types.js';
-import { normalizeDN } from '../identity/distinguished-name.js';
-import { canonicalIp } from '../identity/ip-address.js';
+import { normalizeDN } from '../x509/distinguished-name.js';
+import { canonicalIp } from '../x509/ip-address.js';
 
 export interface CompiledAllow {
   /** normalizeDN() of each subject DN (RFC 4517 distinguishedNameMatch as Set membership). */
@@ -111,7 +111,7 @@ const UNMATCHABLE = '\u0000';
 function normalizedSubject(cert: ClientCertificate): string {
   let key = subjectKeys.get(cert);
   if (key === undefined) {
-    // formatDN output always parses back (test/identity/distinguished-name-roundtrip.test.ts);
+    // formatDN output always parses back (test/x509/distinguished-name-roundtrip.test.ts);
     // should a certificate ever defeat that, it matches no DN rule instead of throwing.
     try {
       key = normalizeDN(cert.subjectDN);

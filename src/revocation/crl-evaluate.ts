@@ -1,10 +1,11 @@
 // The CRL decision for one certificate, as a pure function of the CRLs on hand (RFC 5280 6.3.3,
 // for complete CRLs issued by the certificate's own issuer, plus delta CRLs). Kept free of I/O so
 // the store, the tests and the PKITS conformance script share one implementation.
-import type { CertInfo } from './cert-info.js';
-import type { ParsedCrl } from './crl-parser.js';
-import { encodeTlv, formatName } from './der-reader.js';
-import { verifySignature } from './signature.js';
+import type { CertInfo } from '../x509/certificate-info.js';
+import type { ParsedCrl } from '../x509/crl-parser.js';
+import { formatName } from '../x509/der-name.js';
+import { encodeTlv } from '../x509/der-reader.js';
+import { verifySignature } from '../x509/signature.js';
 
 export interface CrlRecord {
   readonly crl: ParsedCrl;

@@ -6,14 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { CrlConfig } from '../config/types.js';
-import type { CertInfo } from './cert-info.js';
+import type { CertInfo } from '../x509/certificate-info.js';
 import { evaluateCrls, recordOf, type CrlOutcome, type CrlRecord } from './crl-evaluate.js';
-import { crlsFromFile, parseCrl } from './crl-parser.js';
-import { formatName } from './der-reader.js';
+import { crlsFromFile, parseCrl } from '../x509/crl-parser.js';
+import { formatName } from '../x509/der-name.js';
 import { createAgent, fetchBytes } from './http-fetch.js';
 import { Coalescer } from './ocsp-cache.js';
 import type { RevocationMetrics } from './revocation-metrics.js';
-import { verifySignature } from './signature.js';
+import { verifySignature } from '../x509/signature.js';
 
 interface DpEntry {
   readonly record?: CrlRecord;

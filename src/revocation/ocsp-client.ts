@@ -3,7 +3,7 @@
 // hammered; concurrent lookups of one certificate share a single request.
 import type { Logger } from 'pino';
 import type { OcspConfig } from '../config/types.js';
-import type { CertInfo } from './cert-info.js';
+import type { CertInfo } from '../x509/certificate-info.js';
 import { createAgent, fetchBytes } from './http-fetch.js';
 import { Coalescer, TtlCache } from './ocsp-cache.js';
 import { buildOcspRequest, certIdKey } from './ocsp-request.js';

@@ -5,11 +5,11 @@
 import { X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { OID_KP_OCSP_SIGNING, certInfo, type CertInfo } from './cert-info.js';
-import { REASONS } from './crl-parser.js';
-import { serialKey } from './der-reader.js';
+import { OID_KP_OCSP_SIGNING, certInfo, type CertInfo } from '../x509/certificate-info.js';
+import { REASONS } from '../x509/crl-parser.js';
+import { serialKey } from '../x509/der-reader.js';
 import { OID_OCSP_NONCE, certIdHashes } from './ocsp-request.js';
-import { verifySignature } from './signature.js';
+import { verifySignature } from '../x509/signature.js';
 
 const OID_BASIC = '1.3.6.1.5.5.7.48.1.1';
 const STATUS_NAMES = ['successful', 'malformedRequest', 'internalError', 'tryLater', 'status4', 'sigRequired', 'unauthorized'];

@@ -5,11 +5,10 @@ import type { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RevocationCheck, RevocationConfig, RevocationOverride, RevocationSource } from '../config/types.js';
-import { decodeName } from '../identity/certificate-fields.js';
-import { normalizeDN } from '../identity/distinguished-name.js';
-import { certInfo, type CertInfo } from './cert-info.js';
+import { certInfo, type CertInfo } from '../x509/certificate-info.js';
+import { decodeName, formatName } from '../x509/der-name.js';
+import { normalizeDN } from '../x509/distinguished-name.js';
 import { CrlStore } from './crl-store.js';
-import { formatName } from './der-reader.js';
 import { Coalescer, TtlCache } from './ocsp-cache.js';
 import { OcspClient } from './ocsp-client.js';
 import { createRevocationMetrics, type RevocationMetrics } from './revocation-metrics.js';
@@ -197,7 +196,7 @@ export class RevocationChecker {
   }
 }
 
-// The anchor's subject as the identity module's DN normaliser sees it (RFC 4517
+// The anchor's subject as the one DN normaliser (x509/distinguished-name.ts) sees it (RFC 4517
 // distinguishedNameMatch: escaping, case, spacing and string types all handled), once per anchor.
 const anchorKeys = new WeakMap<CertInfo, string | undefined>();
 function anchorSubjectKey(anchor: CertInfo): string | undefined {

@@ -5,47 +5,24 @@
 // once per certificate (src/tls/peer-identity.ts caches the verdict with the description).
 import type { X509Certificate } from 'node:crypto';
 import type { ClientKeyPolicy } from '../config/types.js';
-
-/**
- * Curves an operator can name in `ecCurves`, by their NIST/RFC 8422 name, with the name OpenSSL
- * reports in asymmetricKeyDetails.namedCurve.
- */
-export const EC_CURVE_NAMES: Readonly<Record<string, string>> = {
-  'P-256': 'prime256v1',
-  'P-384': 'secp384r1',
-  'P-521': 'secp521r1',
-  secp256k1: 'secp256k1',
-  brainpoolP256r1: 'brainpoolP256r1',
-  brainpoolP384r1: 'brainpoolP384r1',
-  brainpoolP512r1: 'brainpoolP512r1',
-};
-
-const CURVE_BY_OPENSSL_NAME = new Map(Object.entries(EC_CURVE_NAMES).map(([name, openssl]) => [openssl, name]));
+import { publicKeyFacts } from '../x509/public-key.js';
 
 /**
  * Why the certificate's key breaks the policy (a sentence safe to show the client), or
  * undefined when it complies.
  */
 export function keyPolicyViolation(x509: X509Certificate, policy: ClientKeyPolicy): string | undefined {
-  let type: string | undefined;
-  let details: { modulusLength?: number; namedCurve?: string };
-  try {
-    const key = x509.publicKey;
-    type = key.asymmetricKeyType;
-    details = key.asymmetricKeyDetails ?? {};
-  } catch {
-    return 'client key cannot be read';
-  }
-  switch (type) {
+  const key = publicKeyFacts(x509);
+  if (key === undefined) return 'client key cannot be read';
+  switch (key.type) {
     case 'rsa':
     case 'rsa-pss':
-      return bitsBelow('RSA', details.modulusLength, policy.rsaMinBits);
+      return bitsBelow('RSA', key.bits, policy.rsaMinBits);
     case 'dsa':
       if (policy.dsaMinBits === false) return 'client key type DSA is not allowed by the policy';
-      return bitsBelow('DSA', details.modulusLength, policy.dsaMinBits);
+      return bitsBelow('DSA', key.bits, policy.dsaMinBits);
     case 'ec': {
-      const curve = details.namedCurve;
-      const name = curve === undefined ? undefined : CURVE_BY_OPENSSL_NAME.get(curve) ?? curve;
+      const name = key.curve;
       if (name !== undefined && policy.ecCurves.includes(name)) return undefined;
       return `client key EC curve ${name ?? '(explicit parameters)'} is not allowed by the policy (allowed: ${policy.ecCurves.join(', ') || 'none'})`;
     }
@@ -54,7 +31,7 @@ export function keyPolicyViolation(x509: X509Certificate, policy: ClientKeyPolic
     case 'ed448':
       return policy.ed448 ? undefined : 'client key type Ed448 is not allowed by the policy';
     default:
-      return `client key type ${type ?? 'unknown'} is not allowed by the policy`;
+      return `client key type ${key.type ?? 'unknown'} is not allowed by the policy`;
   }
 }
 

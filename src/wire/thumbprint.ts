@@ -11,3 +11,8 @@ export function x5tS256(der: Uint8Array): string {
 export function sha256Hex(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
 }
+
+/** True when `text` has the form of an x5t#S256: 43 base64url characters, no padding (RFC 8705 section 3.1). */
+export function isThumbprint(text: string): boolean {
+  return /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(text);
+}

@@ -1,10 +1,9 @@
-// The small parsers behind the loader: durations, sizes, ${NAME}, listen addresses, DNs,
-// thumbprints, header names.
+// The small parsers behind the loader: durations, sizes, ${NAME}, listen addresses, header names
+// (DNs and thumbprints: test/x509/distinguished-name.test.ts, test/wire/thumbprint.test.ts).
 import t from 'tap';
 import { parseDuration, parseSize } from '../../src/config/units.js';
 import { interpolateEnv } from '../../src/config/env-interpolation.js';
 import { parseListenAddress } from '../../src/config/listen-address.js';
-import { distinguishedNameProblem, isThumbprint } from '../../src/config/distinguished-names.js';
 import { headerNameProblem } from '../../src/config/header-names.js';
 
 t.test('durations', async (t) => {
@@ -31,19 +30,6 @@ t.test('listen addresses', async (t) => {
   t.same(parseListenAddress('[::1]:9901'), { host: '::1', port: 9901 });
   t.same(parseListenAddress('localhost:0'), { host: 'localhost', port: 0 });
   for (const bad of ['8443', ':8443', '::1:8443', '[localhost]:1', 'host:65536', 'host:', 'a b:1', '0.0.0.0']) t.equal(parseListenAddress(bad), undefined, bad);
-});
-
-t.test('RFC 4514 distinguished names and thumbprints', async (t) => {
-  for (const ok of ['CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP', 'CN=a+UID=b,O=x', 'CN=Smith\\, John', '2.5.4.3=#0403616263', 'cn=a, o=b',
-    // The runtime parser (identity/distinguished-name.ts) reads RFC 2253's ';' separator, and config is checked by that parser.
-    'CN=a;O=b', '1.2.99999999999999999999999=#0C0161']) {
-    t.equal(distinguishedNameProblem(ok), undefined, ok);
-  }
-  for (const bad of ['client.example.org', 'XYZ=a', 'CN=a,badAttr=b', '=x', 'CN=a,', 'CN=a\\q', 'C N=x']) t.type(distinguishedNameProblem(bad), 'string', bad);
-  t.ok(isThumbprint('OID_Sc2yReTDx9QS7f1SMUzNxsh7khJYmaIwqXw8Yuw'));
-  t.notOk(isThumbprint('OID_Sc2yReTDx9QS7f1SMUzNxsh7khJYmaIwqXw8Yu'), '42 characters');
-  t.notOk(isThumbprint('OID_Sc2yReTDx9QS7f1SMUzNxsh7khJYmaIwqXw8Yu='), 'padding');
-  t.notOk(isThumbprint('OID+Sc2yReTDx9QS7f1SMUzNxsh7khJYmaIwqXw8Yuw'), 'base64, not base64url');
 });
 
 t.test('header names', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createHash } from 'node:crypto';
 import { describeCertificate } from '../../src/identity/client-certificate.js';
 import { expectedX5t } from '../helpers/expected-thumbprint.js';
-import { dnEquals, parseDN } from '../../src/identity/distinguished-name.js';
+import { dnEquals, parseDN } from '../../src/x509/distinguished-name.js';
 import { issueCertificate } from '../../src/pki/certificate-factory.js';
 import { CLIENT_SUBJECT, makeTestPki } from '../helpers/pki.js';
 

@@ -7,10 +7,10 @@ import t from 'tap';
 import { x509 } from '../../src/pki/x509-library.js';
 import { createCA, issueCertificate } from '../../src/pki/certificate-factory.js';
 import { createCrl } from '../../src/pki/crl-factory.js';
-import { certInfo, type CertInfo } from '../../src/revocation/cert-info.js';
-import { parseCrl, type ParsedCrl, type CrlEntry } from '../../src/revocation/crl-parser.js';
+import { certInfo, type CertInfo } from '../../src/x509/certificate-info.js';
+import { parseCrl, type ParsedCrl, type CrlEntry } from '../../src/x509/crl-parser.js';
 import { crlProblem, evaluateCrls, recordOf, type CrlRecord, type EvaluateOptions } from '../../src/revocation/crl-evaluate.js';
-import { encodeTlv } from '../../src/revocation/der-reader.js';
+import { encodeTlv } from '../../src/x509/der-reader.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const SKEW = 60_000;

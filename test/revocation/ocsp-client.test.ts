@@ -3,7 +3,7 @@ import t from 'tap';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
-import { certInfo } from '../../src/revocation/cert-info.js';
+import { certInfo } from '../../src/x509/certificate-info.js';
 import { RevocationChecker } from '../../src/revocation/revocation-checker.js';
 import { OpensslCa } from '../helpers/openssl-ca.js';
 import { TestOcspResponder, type ResponderMode } from '../helpers/ocsp-responder.js';

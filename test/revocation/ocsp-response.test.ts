@@ -7,7 +7,7 @@ import { createHash, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { createCA, issueCertificate, type IssuedCertificate } from '../../src/pki/certificate-factory.js';
-import { certInfo } from '../../src/revocation/cert-info.js';
+import { certInfo } from '../../src/x509/certificate-info.js';
 import { validateOcspResponse, type ValidateOptions } from '../../src/revocation/ocsp-response.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);

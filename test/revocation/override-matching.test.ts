@@ -1,5 +1,6 @@
-// Revocation overrides match the trust anchor's subject with the identity module's DN
-// normaliser (RFC 4517 distinguishedNameMatch), not a second naive one (issue 7, finding 8):
+// Revocation overrides match the trust anchor's subject with the one DN normaliser,
+// src/x509/distinguished-name.ts (RFC 4517 distinguishedNameMatch), not a second naive one
+// (issue 7, finding 8):
 // the override below is written with other case, spacing and escaping than the CA's subject,
 // which holds a comma inside its CN and is encoded as a BMPString, and must still match.
 import t from 'tap';

@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap';
 import { Registry } from 'prom-client';
 import { createCA, issueCertificate } from '../../src/pki/certificate-factory.js';
-import { certInfo, type CertInfo } from '../../src/revocation/cert-info.js';
+import { certInfo, type CertInfo } from '../../src/x509/certificate-info.js';
 import type { CrlOutcome } from '../../src/revocation/crl-evaluate.js';
 import type { OcspOutcome } from '../../src/revocation/ocsp-client.js';
 import { RevocationChecker } from '../../src/revocation/revocation-checker.js';

@@ -2,7 +2,7 @@
 // sequence goes straight into a Map of serial → entry offset, and entry details (date, reason)
 // are decoded only on a hit. A 100,000-entry CRL loads in tens of milliseconds this way
 // (pkijs: ~10 s). The walker is fuzzed and cross-checked against pkijs in
-// test/revocation/crl-parser.test.ts.
+// test/x509/crl-parser.test.ts.
 import { DerError, TAG, bytes, children, isTime, readOid, readTime, readTlv, whole, type Tlv } from './der-reader.js';
 import { signatureBits } from './signature.js';
 

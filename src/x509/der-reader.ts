@@ -1,5 +1,5 @@
-// A minimal, strict DER reader for the few structures certgate walks itself (CRLs, OCSP
-// responses). Why not asn1js: a 100,000-entry CRL is ~500,000 ASN.1 nodes; asn1js stops at
+// A minimal, strict DER reader for the few structures certgate walks itself (certificates, CRLs,
+// OCSP responses). Why not asn1js: a 100,000-entry CRL is ~500,000 ASN.1 nodes; asn1js stops at
 // 10,000 by default and pkijs needs ~10 s for it. Every read is bounds-checked against its parent
 // and throws DerError, so truncated or corrupted input fails cleanly instead of crashing.
 
@@ -162,32 +162,6 @@ export function serialKey(content: Uint8Array, start = 0, end = content.length):
   let s = start;
   while (s < end - 1 && content[s] === 0 && content[s + 1]! < 0x80) s++;
   return Buffer.from(content.buffer, content.byteOffset + s, end - s).toString('hex');
-}
-
-const NAME_TYPES: Record<string, string> = {
-  '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU',
-  '2.5.4.5': 'serialNumber', '0.9.2342.19200300.100.1.25': 'DC', '1.2.840.113549.1.9.1': 'emailAddress',
-};
-
-/** A Name (DER) as an RFC 4514-style string, for log lines and metric labels only (never compared). */
-export function formatName(der: Uint8Array): string {
-  try {
-    const rdns: string[] = [];
-    const c = children(der, readTlv(der, 0, der.length));
-    while (!c.done) {
-      const set = children(der, c.next('RDN', TAG.SET));
-      const parts: string[] = [];
-      while (!set.done) {
-        const atv = children(der, set.next('AttributeTypeAndValue', TAG.SEQUENCE));
-        const oid = readOid(der, atv.next('type', TAG.OID));
-        parts.push(`${NAME_TYPES[oid] ?? oid}=${bytes(der, atv.next('value')).toString('utf8')}`);
-      }
-      rdns.unshift(parts.join('+'));
-    }
-    return rdns.join(',');
-  } catch {
-    return '<unparsable name>';
-  }
 }
 
 /** DER encoding of a TLV with the given tag around `content`. */

@@ -152,6 +152,20 @@ export function parseDN(input: string): DistinguishedName {
   return rdns;
 }
 
+/**
+ * Why `dn` is not an RFC 4514 name certgate can match, or undefined when it is: config checks a
+ * DN with the parser that later matches it, so `certgate check` and the runtime cannot disagree.
+ */
+export function distinguishedNameProblem(dn: string): string | undefined {
+  if (dn.trim() === '') return 'empty distinguished name';
+  try {
+    parseDN(dn);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** Print an RFC 4514 string (most specific RDN first, as parsed or decoded). */
 export function formatDN(dn: DistinguishedName, options: FormatOptions = {}): string {
   const asciiOnly = options.asciiOnly ?? true;

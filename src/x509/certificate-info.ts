@@ -1,9 +1,20 @@
-// What revocation checking needs from a certificate, read once from its DER and cached by
-// fingerprint: node:crypto's X509Certificate exposes neither keyUsage bits, CRL distribution
-// points nor the raw issuer Name / SPKI bytes that CertIDs and CRL matching are built from.
+// What certgate reads from a certificate, in one place. Each reader is the one its callers have
+// always used, for a reason:
+// - certInfo: revocation's view (serial, issuer / subject / SPKI bytes, keyUsage, AIA, CRL
+//   distribution points), read once by the strict DER walker and cached by fingerprint:
+//   node:crypto's X509Certificate exposes none of these in the raw form CertIDs and CRL matching
+//   are built from.
+// - readCertificateFields: the client certificate's names, SANs and validity for identity, by
+//   pkijs, whose structural checks decide which client certificates are describable at all.
+// - subjectDer: the subject Name's exact DER (what the TLS CertificateRequest carries), by the walker.
 import type { X509Certificate } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
 import { x5tS256 } from '../wire/thumbprint.js';
-import { DerError, TAG, bytes, children, readOid, readTlv, serialKey, whole, type Tlv } from './der-reader.js';
+import { TAG, bytes, children, readOid, readTlv, serialKey, whole, type Tlv } from './der-reader.js';
+import { decodeName } from './der-name.js';
+import type { DistinguishedName } from './distinguished-name.js';
+import { formatIpBytes } from './ip-address.js';
 
 export interface DistributionPoint {
   /** GeneralNames of distributionPoint.fullName as DER hex (compared with a CRL's IDP). */
@@ -162,4 +173,83 @@ function readDistributionPoints(der: Buffer, seq: Tlv): DistributionPoint[] {
   return out;
 }
 
-export { DerError };
+
+/**
+ * Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,
+ * signature, issuer, validity, subject, ... }, ... } (RFC 5280 section 4.1).
+ */
+export function subjectDer(cert: X509Certificate): Buffer {
+  const der = cert.raw;
+  const tbs = children(der, children(der, readTlv(der, 0, der.length)).next('tbsCertificate', TAG.SEQUENCE));
+  tbs.optional(0xa0);
+  tbs.next('serialNumber', TAG.INTEGER);
+  tbs.next('signature', TAG.SEQUENCE);
+  tbs.next('issuer', TAG.SEQUENCE);
+  tbs.next('validity', TAG.SEQUENCE);
+  return whole(der, tbs.next('subject', TAG.SEQUENCE));
+}
+
+export interface SubjectAltNames {
+  readonly dns: readonly string[];
+  readonly uri: readonly string[];
+  readonly email: readonly string[];
+  readonly ip: readonly string[];
+}
+
+/** The fields Node's X509Certificate does not give in a usable form (its subject is not RFC 4514, its SANs one string). */
+export interface CertificateFields {
+  readonly subject: DistinguishedName;
+  readonly issuer: DistinguishedName;
+  readonly san: SubjectAltNames;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+const SUBJECT_ALT_NAME = '2.5.29.17';
+// GeneralName choices (RFC 5280 section 4.2.1.6).
+const RFC822_NAME = 1;
+const DNS_NAME = 2;
+const URI = 6;
+const IP_ADDRESS = 7;
+
+export function readCertificateFields(der: Uint8Array): CertificateFields {
+  const cert = pkijs.Certificate.fromBER(der);
+  return {
+    subject: decodeName(new Uint8Array(cert.subject.valueBeforeDecode)),
+    issuer: decodeName(new Uint8Array(cert.issuer.valueBeforeDecode)),
+    san: readSubjectAltNames(cert),
+    notBefore: cert.notBefore.value,
+    notAfter: cert.notAfter.value,
+  };
+}
+
+function readSubjectAltNames(cert: pkijs.Certificate): SubjectAltNames {
+  const dns: string[] = [];
+  const uri: string[] = [];
+  const email: string[] = [];
+  const ip: string[] = [];
+  const extension = cert.extensions?.find((e) => e.extnID === SUBJECT_ALT_NAME);
+  const names = (extension?.parsedValue as pkijs.AltName | undefined)?.altNames ?? [];
+  for (const name of names) {
+    switch (name.type) {
+      case DNS_NAME:
+        dns.push(String(name.value));
+        break;
+      case URI:
+        uri.push(String(name.value));
+        break;
+      case RFC822_NAME:
+        email.push(String(name.value));
+        break;
+      case IP_ADDRESS: {
+        const text = formatIpBytes((name.value as asn1js.OctetString).valueBlock.valueHexView);
+        if (text !== undefined) ip.push(text);
+        break;
+      }
+      default:
+        // otherName, directoryName, registeredID...: not used by any allow rule.
+        break;
+    }
+  }
+  return { dns, uri, email, ip };
+}

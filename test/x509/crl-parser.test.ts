@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { buildCrl, serials } from '../../bench/revocation-crl-builder.mjs';
-import { certInfo } from '../../src/revocation/cert-info.js';
-import { crlsFromFile, parseCrl, REASONS, type ParsedCrl } from '../../src/revocation/crl-parser.js';
-import { DerError, serialKey } from '../../src/revocation/der-reader.js';
-import { verifySignature } from '../../src/revocation/signature.js';
+import { certInfo } from '../../src/x509/certificate-info.js';
+import { crlsFromFile, parseCrl, REASONS, type ParsedCrl } from '../../src/x509/crl-parser.js';
+import { DerError, serialKey } from '../../src/x509/der-reader.js';
+import { verifySignature } from '../../src/x509/signature.js';
 import { OpensslCa } from '../helpers/openssl-ca.js';
 
 /** Parses with pkijs (asn1js maxNodes raised: its default 10,000 stops at ~2,000 entries) and compares. */

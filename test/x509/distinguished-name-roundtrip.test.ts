@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import * as asn1js from 'asn1js';
 import {
   formatDN, normalizeDN, parseDN, type AttributeTypeAndValue, type DistinguishedName,
-} from '../../src/identity/distinguished-name.js';
+} from '../../src/x509/distinguished-name.js';
 
 const seed = Number(process.env.FC_SEED ?? 20260705); // fixed: a run is reproducible; FC_SEED explores
 t.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);

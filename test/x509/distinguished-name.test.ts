@@ -1,12 +1,13 @@
 import t from 'tap';
 import {
+  distinguishedNameProblem,
   dnEquals,
   escapeValue,
   formatDN,
   InvalidDistinguishedNameError,
   normalizeDN,
   parseDN,
-} from '../../src/identity/distinguished-name.js';
+} from '../../src/x509/distinguished-name.js';
 
 const CLIENT = 'CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP';
 
@@ -113,4 +114,13 @@ t.test('formatDN prints RFC 4514 and round-trips through parseDN', async (t) => 
 t.test('escapeValue never lets CR or LF through (header safety)', async (t) => {
   t.equal(escapeValue('a\r\nX-Evil: 1'), 'a\\0D\\0AX-Evil: 1');
   t.equal(escapeValue('\u0000'), '\\00');
+});
+
+t.test('distinguishedNameProblem: what config accepts as an allow.subjectDN or override DN', async (t) => {
+  for (const ok of ['CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP', 'CN=a+UID=b,O=x', 'CN=Smith\\, John', '2.5.4.3=#0403616263', 'cn=a, o=b',
+    // The runtime parser (x509/distinguished-name.ts) reads RFC 2253's ';' separator, and config is checked by that parser.
+    'CN=a;O=b', '1.2.99999999999999999999999=#0C0161']) {
+    t.equal(distinguishedNameProblem(ok), undefined, ok);
+  }
+  for (const bad of ['client.example.org', 'XYZ=a', 'CN=a,badAttr=b', '=x', 'CN=a,', 'CN=a\\q', 'C N=x']) t.type(distinguishedNameProblem(bad), 'string', bad);
 });
