@@ -1,13 +1,13 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { parseItem, parseList } from 'structured-headers';
-import type { CertHeaderFormat } from '../../src/config/types.js';
+import type { CertHeaderFormat } from '../../src/wire/header-codecs.js';
 import {
   CertHeaderError, decodeCertHeader, decodeChainHeader, derToPem, encodeCertHeader, encodeChainHeader,
   nginxEscapeUriComponent, pemToDer,
-} from '../../src/headers/header-codecs.js';
-import { parseXfcc, xfccValue } from '../../src/headers/xfcc.js';
-import { makeCertFixtures } from './cert-fixtures.js';
+} from '../../src/wire/header-codecs.js';
+import { parseXfcc, xfccValue } from '../../src/wire/xfcc.js';
+import { makeCertFixtures } from '../headers/cert-fixtures.js';
 
 const f = makeCertFixtures();
 const leaf = f.leaf.raw;
