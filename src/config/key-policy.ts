@@ -5,7 +5,7 @@ import { isScalar } from 'yaml';
 import type { ConfigSection } from './config-section.js';
 import { reportError } from './load-context.js';
 import type { ClientKeyPolicy } from './types.js';
-import { EC_CURVE_NAMES } from '../tls/key-policy.js';
+import { EC_CURVE_NAMES } from './ec-curve-names.js';
 
 export const DEFAULT_KEY_POLICY: ClientKeyPolicy = {
   rsaMinBits: 2048,

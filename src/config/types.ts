@@ -48,7 +48,7 @@ export interface ClientKeyPolicy {
   readonly rsaMinBits: number;
   /** Smallest DSA modulus, in bits; false refuses DSA keys. */
   readonly dsaMinBits: number | false;
-  /** Allowed named curves, by the names in src/tls/key-policy.ts EC_CURVE_NAMES (P-256, ...). */
+  /** Allowed named curves, by the names in src/config/ec-curve-names.ts (P-256, ...). */
   readonly ecCurves: readonly string[];
   readonly ed25519: boolean;
   readonly ed448: boolean;

@@ -5,20 +5,7 @@
 // once per certificate (src/tls/peer-identity.ts caches the verdict with the description).
 import type { X509Certificate } from 'node:crypto';
 import type { ClientKeyPolicy } from '../config/types.js';
-
-/**
- * Curves an operator can name in `ecCurves`, by their NIST/RFC 8422 name, with the name OpenSSL
- * reports in asymmetricKeyDetails.namedCurve.
- */
-export const EC_CURVE_NAMES: Readonly<Record<string, string>> = {
-  'P-256': 'prime256v1',
-  'P-384': 'secp384r1',
-  'P-521': 'secp521r1',
-  secp256k1: 'secp256k1',
-  brainpoolP256r1: 'brainpoolP256r1',
-  brainpoolP384r1: 'brainpoolP384r1',
-  brainpoolP512r1: 'brainpoolP512r1',
-};
+import { EC_CURVE_NAMES } from '../config/ec-curve-names.js';
 
 const CURVE_BY_OPENSSL_NAME = new Map(Object.entries(EC_CURVE_NAMES).map(([name, openssl]) => [openssl, name]));
 
