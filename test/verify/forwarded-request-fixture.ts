@@ -1,5 +1,5 @@
 // Builds requests the way an upstream receives them from certgate: identity headers encoded by
-// src/headers/header-codecs.ts, signed by the request signer, names lower-cased as in Node's
+// src/wire/header-codecs.ts, signed by the request signer, names lower-cased as in Node's
 // req.headers. Also crafts signatures certgate would never make, to test the verifier's refusals.
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
