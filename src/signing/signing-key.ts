@@ -3,9 +3,9 @@
 // function built once from it.
 import { createHmac, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { algForKey, BASE_ENCODING, type SignatureAlg } from '../wire/signature-algorithms.js';
+import { algForKey, BASE_ENCODING, type SignatureAlg, type SignFn } from '../wire/signature-algorithms.js';
 
-export type SignFn = (base: string) => Buffer;
+export type { SignFn };
 
 /** Why `key` cannot sign with `alg`, or undefined when it can (a config-time check). */
 export function signingKeyProblem(alg: SignatureAlg, key: KeyObject): string | undefined {

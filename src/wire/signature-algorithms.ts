@@ -1,7 +1,6 @@
-// The three RFC 9421 section 3.3 algorithms certgate speaks, over node:crypto only: their names,
-// which key each takes, and verification (shared by the signer and `certgate/verify`; the signing
-// half is src/signing/signing-key.ts). Functions are built once per key so the per-request work is
-// the signature itself.
+// The three RFC 9421 section 3.3 algorithms certgate speaks, over node:crypto only (shared by the
+// signer and `certgate/verify`). Functions are built once per key so the per-request work is the
+// signature itself. The gateway's signing half (key checks, createSignFn) is src/signing/signing-key.ts.
 import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
@@ -29,6 +28,7 @@ export function algForKey(key: KeyObject): SignatureAlg | undefined {
 // The signature base is sent as header bytes, which Node writes as latin1; sign those same bytes.
 export const BASE_ENCODING = 'latin1';
 
+export type SignFn = (base: string) => Buffer;
 export type VerifyFn = (base: string, signature: Uint8Array) => boolean;
 
 /** `key` is a public key (a private key is reduced to its public half) or the HMAC secret. */
