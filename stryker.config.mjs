@@ -44,7 +44,7 @@ export default {
     'src/revocation/crl-evaluate.ts',
     'src/revocation/ocsp-response.ts',
     'src/policy/route-policy.ts',
-    'src/signing/signature-base.ts',
+    'src/wire/signature-base.ts',
     'src/verify/**/*.ts',
   ],
   // The tap runner reports coverage per test file: each mutant runs only the files that reach it.

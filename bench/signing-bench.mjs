@@ -4,7 +4,7 @@
 //   node bench/signing-bench.mjs [--batches 41] [--batch 500]
 import { createHmac, createSecretKey, generateKeyPairSync, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { createRequestSigner } from '../dist/signing/request-signer.js';
-import { encodeCertHeader } from '../dist/headers/header-codecs.js';
+import { encodeCertHeader } from '../dist/wire/header-codecs.js';
 import { verifyForwardedRequest } from '../dist/verify/index.js';
 
 const arg = (name, dflt) => {

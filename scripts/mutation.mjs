@@ -28,7 +28,7 @@ export const GROUPS = {
     tests: ['test/policy/route-policy.test.ts'],
   },
   signing: {
-    mutate: ['src/signing/signature-base.ts', 'src/verify/*.ts'],
+    mutate: ['src/wire/signature-base.ts', 'src/verify/*.ts'],
     tests: [
       'test/signing/rfc9421-vectors.test.ts',
       'test/signing/request-signer.test.ts',

@@ -1,6 +1,7 @@
 // Names of headers the gateway sets towards an upstream. They are kept as configured (HTTP names
 // are case-insensitive) but must be RFC 9110 tokens, and never hop-by-hop headers (a proxy on the
 // way would drop them) or framing headers (setting them would corrupt the request).
+import { INFO_HEADER_NAMES } from '../wire/info-headers.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -21,7 +22,7 @@ export function isHttpToken(text: string): boolean {
 }
 
 /** Headers the gateway always sets itself; a configured header must not collide with them. */
-export const GATEWAY_FIXED_HEADERS = [
-  'X-Client-Verify', 'X-Client-Subject-DN', 'X-Client-Cert-Thumbprint',
+export const GATEWAY_FIXED_HEADERS: readonly string[] = [
+  ...INFO_HEADER_NAMES,
   'X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'X-Real-IP', 'Signature', 'Signature-Input',
-] as const;
+];

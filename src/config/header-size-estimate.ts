@@ -1,18 +1,10 @@
 // A worst-case estimate of the header bytes the gateway adds to a request, compared at load time
 // with what the upstream accepts, so a long chain shows up as a warning, not as a 431 in
 // production. The numbers are deliberately generous: real client certificates run 1-2 KB.
-import type { CertHeaderFormat, UpstreamConfig } from './types.js';
+import type { UpstreamConfig } from './types.js';
+import { CERT_HEADER_CODECS } from '../wire/header-codecs.js';
 
 export const TYPICAL_CERT_DER_BYTES = 2048;
-
-/** Header bytes per DER byte: base64 is 4/3; PEM adds armour and line breaks; URL-encoding PEM's
- * '/', '+', '=' and newlines brings nginx's $ssl_client_escaped_cert to about 1.9x. */
-export const ENCODING_BLOWUP: Readonly<Record<CertHeaderFormat, number>> = {
-  'pem-urlencoded': 1.9,
-  'der-base64': 1.34,
-  rfc9440: 1.34,
-  xfcc: 1.9,
-};
 
 const INFO_HEADERS_BYTES = 512; // X-Client-Verify, X-Client-Subject-DN (long DNs), X-Client-Cert-Thumbprint
 const SIGNATURE_HEADERS_BYTES = 640; // Signature-Input listing every added header, plus Signature
@@ -26,13 +18,15 @@ export interface HeaderEstimate {
 /** `verifyDepth` is the largest chain (certificates above the leaf) any listener routing here allows. */
 export function estimateAddedHeaderBytes(u: UpstreamConfig, verifyDepth: number): HeaderEstimate {
   const cc = u.clientCert;
-  const encodedCert = Math.ceil(TYPICAL_CERT_DER_BYTES * ENCODING_BLOWUP[cc.format]);
+  const codec = CERT_HEADER_CODECS[cc.format];
+  const encodedCert = Math.ceil(TYPICAL_CERT_DER_BYTES * codec.bytesPerDerByte);
   const line = (name: string, value: number): number => name.length + 2 + value + 2;
   // XFCC carries the chain inside its one header; the other formats only with chainHeader.
-  const chainCerts = cc.chainHeader !== undefined || cc.format === 'xfcc' ? verifyDepth : 0;
+  const chainInline = codec.encodeChain === undefined;
+  const chainCerts = cc.chainHeader !== undefined || chainInline ? verifyDepth : 0;
   let bytes = line(cc.header, encodedCert);
   if (cc.chainHeader !== undefined) bytes += line(cc.chainHeader, chainCerts * (encodedCert + 1));
-  else if (cc.format === 'xfcc') bytes += chainCerts * (encodedCert + 1) + 512; // Chain=, Subject=, URI=, DNS=
+  else if (chainInline) bytes += chainCerts * (encodedCert + 1) + 512; // XFCC's Chain=, Subject=, URI=, DNS=
   if (cc.infoHeaders) bytes += INFO_HEADERS_BYTES;
   if (u.signature) bytes += SIGNATURE_HEADERS_BYTES;
   const basic = u.auth?.basic;

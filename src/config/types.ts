@@ -2,6 +2,8 @@
 // module sees raw YAML. Durations are milliseconds; files are already read and parsed.
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { CompiledAllow } from '../policy/route-policy.js';
+import type { CertHeaderFormat } from '../wire/header-codecs.js';
+import type { SignatureAlg } from '../wire/signature-algorithms.js';
 
 export type Milliseconds = number;
 
@@ -154,7 +156,8 @@ export interface ListenerConfig {
   readonly paths: PathRules;
 }
 
-export type CertHeaderFormat = 'pem-urlencoded' | 'der-base64' | 'rfc9440' | 'xfcc';
+/** Owned by src/wire/ (shared with `certgate/verify`). */
+export type { CertHeaderFormat } from '../wire/header-codecs.js';
 
 export interface ClientCertForwardConfig {
   readonly header: string;
@@ -173,7 +176,7 @@ export interface BasicAuthConfig {
   readonly headerValue: string;
 }
 
-export type SignatureAlg = 'ed25519' | 'ecdsa-p256-sha256' | 'hmac-sha256';
+export type { SignatureAlg } from '../wire/signature-algorithms.js';
 
 export interface SignatureConfig {
   readonly alg: SignatureAlg;

@@ -5,12 +5,11 @@ import { childKey, type LoadContext, type YamlValue } from './load-context.js';
 import { NAME_EXPECTED, NAME_PATTERN } from './listener-config.js';
 import { loadSignatureKey } from './signature-key.js';
 import { readPublishKeys } from './publish-keys.js';
-import type { CertHeaderFormat, ClientCertForwardConfig, SignatureAlg, SignatureConfig, UpstreamConfig } from './types.js';
+import type { ClientCertForwardConfig, SignatureConfig, UpstreamConfig } from './types.js';
 import { readBasicAuth, readUpstreamTls } from './upstream-credentials.js';
 import { readStripHeaders } from './strip-headers.js';
-
-const FORMATS = ['pem-urlencoded', 'der-base64', 'rfc9440', 'xfcc'] as const satisfies readonly CertHeaderFormat[];
-const ALGS = ['ed25519', 'ecdsa-p256-sha256', 'hmac-sha256'] as const satisfies readonly SignatureAlg[];
+import { CERT_HEADER_FORMATS } from '../wire/header-codecs.js';
+import { SIGNATURE_ALGS } from '../wire/signature-algorithms.js';
 
 export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
 
@@ -90,7 +89,7 @@ function readClientCertForward(parent: ConfigSection): ClientCertForwardConfig |
   }
   return {
     header,
-    format: s.enum('format', FORMATS) ?? defaults.format,
+    format: s.enum('format', CERT_HEADER_FORMATS) ?? defaults.format,
     ...(chainHeader !== undefined ? { chainHeader } : {}),
     infoHeaders: s.boolean('infoHeaders') ?? defaults.infoHeaders,
   };
@@ -99,7 +98,7 @@ function readClientCertForward(parent: ConfigSection): ClientCertForwardConfig |
 function readSignature(parent: ConfigSection): SignatureConfig | undefined {
   const s = parent.section('signature', ['alg', 'keyFile', 'keyId', 'expiresIn', 'publishKeys']);
   if (!s) return undefined;
-  const alg = s.enum('alg', ALGS, { required: true });
+  const alg = s.enum('alg', SIGNATURE_ALGS, { required: true });
   const keyFile = s.string('keyFile', { required: true });
   const keyId = s.string('keyId', { required: true });
   const expiresMs = s.duration('expiresIn', { min: 1000 });

@@ -5,6 +5,7 @@ import type { ClientIdentity } from '../identity/types.js';
 import { compileSanitizer, type Sanitizer } from '../headers/sanitize-headers.js';
 import { compileIdentityHeaders } from '../headers/identity-headers.js';
 import { createRequestSigner, type RequestSigner } from '../signing/request-signer.js';
+import { INFO_HEADER_NAMES } from '../wire/info-headers.js';
 import type { UpstreamClient } from './forward-request.js';
 import { createUpstreamClient } from './upstream-pool.js';
 
@@ -21,11 +22,9 @@ export interface UpstreamRuntime {
   readonly signer: RequestSigner | undefined;
 }
 
-const INFO_HEADERS = ['X-Client-Verify', 'X-Client-Subject-DN', 'X-Client-Cert-Thumbprint'];
-
 export function createUpstreamRuntime(config: UpstreamConfig): UpstreamRuntime {
   const basic = config.auth?.basic;
-  const owned = [config.clientCert.header, ...INFO_HEADERS, ...config.stripHeaders];
+  const owned = [config.clientCert.header, ...INFO_HEADER_NAMES, ...config.stripHeaders];
   if (config.clientCert.chainHeader) owned.push(config.clientCert.chainHeader);
   if (basic) owned.push(basic.header);
   return {

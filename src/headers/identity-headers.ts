@@ -4,12 +4,9 @@
 import type { X509Certificate } from 'node:crypto';
 import type { ClientCertForwardConfig } from '../config/types.js';
 import type { ClientIdentity } from '../identity/types.js';
-import { dnToVisibleAscii, percentEncodeNonVisible } from './ascii-safe.js';
-import { encodeCertHeader, encodeChainHeader } from './header-codecs.js';
-
-export const INFO_HEADER_VERIFY = 'X-Client-Verify';
-export const INFO_HEADER_SUBJECT_DN = 'X-Client-Subject-DN';
-export const INFO_HEADER_THUMBPRINT = 'X-Client-Cert-Thumbprint';
+import { dnToVisibleAscii, percentEncodeNonVisible } from '../wire/ascii-safe.js';
+import { CERT_HEADER_CODECS } from '../wire/header-codecs.js';
+import { INFO_HEADER, INFO_HEADER_NAMES } from '../wire/info-headers.js';
 
 export type IdentityHeaders = (identity: ClientIdentity) => readonly string[];
 
@@ -48,35 +45,26 @@ export function verifyHeaderValue(identity: ClientIdentity): string {
 
 export function compileIdentityHeaders(cfg: ClientCertForwardConfig): IdentityHeaders {
   const cache = new WeakMap<ClientIdentity, readonly string[]>();
-  const chainHeader = cfg.format === 'xfcc' ? undefined : cfg.chainHeader;
+  const codec = CERT_HEADER_CODECS[cfg.format];
+  // A format that carries the chain inside the certificate header (xfcc) has no chain header.
+  const encodeChain = codec.encodeChain;
+  const chainHeader = encodeChain === undefined ? undefined : cfg.chainHeader;
 
   function build(identity: ClientIdentity): readonly string[] {
     const out: string[] = [];
     const cert = identity.certificate;
     if (cert !== undefined) {
-      const above = chainWithoutAnchor(identity);
-      if (cfg.format === 'xfcc') {
-        out.push(
-          cfg.header,
-          encodeCertHeader('xfcc', cert.der, {
-            chain: above.map((c) => c.raw),
-            subject: cert.subjectDN,
-            uri: cert.san.uri,
-            dns: cert.san.dns,
-          }),
-        );
-      } else {
-        out.push(cfg.header, encodeCertHeader(cfg.format, cert.der));
-        if (chainHeader !== undefined && above.length > 0) {
-          out.push(chainHeader, encodeChainHeader(cfg.format, above.map((c) => c.raw)));
-        }
+      const above = chainWithoutAnchor(identity).map((c) => c.raw);
+      out.push(cfg.header, codec.encode(cert.der, { chain: above, subject: cert.subjectDN, uri: cert.san.uri, dns: cert.san.dns }));
+      if (encodeChain !== undefined && chainHeader !== undefined && above.length > 0) {
+        out.push(chainHeader, encodeChain(above));
       }
     }
     if (cfg.infoHeaders) {
-      out.push(INFO_HEADER_VERIFY, verifyHeaderValue(identity));
+      out.push(INFO_HEADER.verify, verifyHeaderValue(identity));
       if (cert !== undefined) {
-        out.push(INFO_HEADER_SUBJECT_DN, dnToVisibleAscii(cert.subjectDN));
-        out.push(INFO_HEADER_THUMBPRINT, cert.x5tS256);
+        out.push(INFO_HEADER.subjectDN, dnToVisibleAscii(cert.subjectDN));
+        out.push(INFO_HEADER.thumbprint, cert.x5tS256);
       }
     }
     return Object.freeze(out);
@@ -99,9 +87,9 @@ export function compileIdentityHeaders(cfg: ClientCertForwardConfig): IdentityHe
  */
 export function addedHeaderNames(cfg: ClientCertForwardConfig): string[] {
   const names = [cfg.header.toLowerCase()];
-  if (cfg.format !== 'xfcc' && cfg.chainHeader !== undefined) names.push(cfg.chainHeader.toLowerCase());
-  if (cfg.infoHeaders) {
-    names.push(INFO_HEADER_VERIFY.toLowerCase(), INFO_HEADER_SUBJECT_DN.toLowerCase(), INFO_HEADER_THUMBPRINT.toLowerCase());
+  if (CERT_HEADER_CODECS[cfg.format].encodeChain !== undefined && cfg.chainHeader !== undefined) {
+    names.push(cfg.chainHeader.toLowerCase());
   }
+  if (cfg.infoHeaders) for (const name of INFO_HEADER_NAMES) names.push(name.toLowerCase());
   return names;
 }

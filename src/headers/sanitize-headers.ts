@@ -1,6 +1,7 @@
 // The one place that decides which client-sent request headers may reach an upstream.
 // Compiled once per upstream; `apply` is on the hot path: one pass over Node's flat
 // `req.rawHeaders`, a cached classification per distinct header name, no regex.
+import { INFO_HEADER_NAMES } from '../wire/info-headers.js';
 
 /** Headers the gateway always owns, whatever the upstream's config (ARCHITECTURE.md). */
 export const ALWAYS_OWNED_HEADERS: readonly string[] = Object.freeze([
@@ -13,9 +14,7 @@ export const ALWAYS_OWNED_HEADERS: readonly string[] = Object.freeze([
   'x-forwarded-proto',
   'x-forwarded-host',
   'forwarded',
-  'x-client-verify',
-  'x-client-subject-dn',
-  'x-client-cert-thumbprint',
+  ...INFO_HEADER_NAMES.map((name) => name.toLowerCase()),
   // Certificate headers other proxies set and upstreams read (Keycloak's providers, Curity,
   // Authlete, Traefik, AWS ALB, Azure): stripped whatever name this upstream is configured with,
   // because a backend reading one of them must never see a client-supplied value.

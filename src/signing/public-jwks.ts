@@ -3,7 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import type { SignatureConfig } from '../config/types.js';
-import { JWA_ALG } from './signature-algorithms.js';
+import { JWA_ALG } from '../wire/signature-algorithms.js';
 
 export interface PublicJwk extends JsonWebKey {
   kid: string;

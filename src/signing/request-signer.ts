@@ -3,9 +3,9 @@
 // request (key, parameter suffix, identifier list per header set) is prepared once, so a request
 // costs one string concatenation and one signature.
 import type { SignatureConfig } from '../config/types.js';
-import { createSignFn } from './signature-algorithms.js';
-import type { SignFn } from './signature-algorithms.js';
-import { componentIdentifier, serializeParamSuffix, signatureParamsValue, SIGNATURE_LABEL } from './signature-base.js';
+import { createSignFn } from './signing-key.js';
+import type { SignFn } from './signing-key.js';
+import { componentIdentifier, serializeParamSuffix, signatureParamsValue, SIGNATURE_LABEL } from '../wire/signature-base.js';
 
 export { SIGNATURE_LABEL };
 

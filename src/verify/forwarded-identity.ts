@@ -1,9 +1,8 @@
 // The client identity certgate forwarded, read only from headers the signature covers. The
 // thumbprint is recomputed from the DER: a thumbprint header is at most checked, never trusted.
 import { x5tS256 } from '../wire/thumbprint.js';
-import type { CertHeaderFormat } from '../config/types.js';
-import { decodeCertHeader, decodeChainHeader } from '../headers/header-codecs.js';
-import { parseXfcc, xfccValue } from '../headers/xfcc.js';
+import { CERT_HEADER_CODECS, derToPem, type CertHeaderFormat } from '../wire/header-codecs.js';
+import { INFO_HEADER } from '../wire/info-headers.js';
 import { CertgateVerifyError } from './errors.js';
 import type { RequestView } from './request-view.js';
 
@@ -30,10 +29,11 @@ export interface CertHeaderOptions {
   readonly chainHeader?: string;
 }
 
+/** The info headers, lower-cased as RequestView's field names are. */
 export const INFO_HEADERS = {
-  verify: 'x-client-verify',
-  subjectDN: 'x-client-subject-dn',
-  thumbprint: 'x-client-cert-thumbprint',
+  verify: INFO_HEADER.verify.toLowerCase(),
+  subjectDN: INFO_HEADER.subjectDN.toLowerCase(),
+  thumbprint: INFO_HEADER.thumbprint.toLowerCase(),
 } as const;
 
 /** Certificate headers the gateway strips from every client request, whatever the upstream's config. */
@@ -41,9 +41,7 @@ const ALWAYS_OWNED_CERT_HEADERS = ['client-cert', 'client-cert-chain', 'x-forwar
 
 /** Defaults: the header name each format is usually carried in. */
 export function defaultCertHeader(format: CertHeaderFormat): string {
-  if (format === 'rfc9440') return 'client-cert';
-  if (format === 'xfcc') return 'x-forwarded-client-cert';
-  return 'x-client-cert';
+  return CERT_HEADER_CODECS[format].defaultHeader;
 }
 
 /**
@@ -70,22 +68,25 @@ export function readForwardedClient(view: RequestView, opts: CertHeaderOptions):
   let chain: Buffer[] = [];
 
   if (certValue !== undefined) {
-    const der = decode(opts.certHeader, () => decodeCertHeader(opts.format, certValue));
-    certificate = { der, x5tS256: x5tS256(der), pem: toPem(der) };
-    if (opts.format === 'xfcc') {
-      // XFCC carries the chain and subject inside the same header.
-      chain = decode(opts.certHeader, () => decodeChainHeader('xfcc', certValue));
-      subjectDN ??= xfccSubject(certValue);
-    }
+    const codec = CERT_HEADER_CODECS[opts.format];
+    const decoded = decode(opts.certHeader, () => codec.decode(certValue));
+    const der = decoded.leaf;
+    certificate = { der, x5tS256: x5tS256(der), pem: derToPem(der) };
+    // XFCC carries the chain and subject inside the same header.
+    if (decoded.chain !== undefined) chain = decoded.chain;
+    subjectDN ??= decoded.subject;
   }
   if (opts.chainHeader !== undefined) {
     const chainValue = single(view, opts.chainHeader);
-    if (chainValue !== undefined) chain = decode(opts.chainHeader, () => decodeChainHeader(opts.format, chainValue));
+    if (chainValue !== undefined) {
+      const codec = CERT_HEADER_CODECS[opts.format];
+      chain = decode(opts.chainHeader, () => codec.decodeChain(chainValue));
+    }
   }
 
   const thumbprint = single(view, INFO_HEADERS.thumbprint);
   if (thumbprint !== undefined && thumbprint !== certificate?.x5tS256) {
-    throw new CertgateVerifyError('ERR_MALFORMED', 'X-Client-Cert-Thumbprint does not match the forwarded certificate', {
+    throw new CertgateVerifyError('ERR_MALFORMED', `${INFO_HEADER.thumbprint} does not match the forwarded certificate`, {
       component: INFO_HEADERS.thumbprint,
     });
   }
@@ -112,17 +113,4 @@ function decode<T>(header: string, fn: () => T): T {
   } catch (err) {
     throw new CertgateVerifyError('ERR_MALFORMED', `${header} cannot be decoded`, { component: header.toLowerCase(), cause: err });
   }
-}
-
-function xfccSubject(value: string): string | undefined {
-  const elements = parseXfcc(value);
-  const last = elements[elements.length - 1];
-  return last === undefined ? undefined : xfccValue(last, 'Subject');
-}
-
-function toPem(der: Buffer): string {
-  const b64 = der.toString('base64');
-  let body = '';
-  for (let i = 0; i < b64.length; i += 64) body += `${b64.slice(i, i + 64)}\n`;
-  return `-----BEGIN CERTIFICATE-----\n${body}-----END CERTIFICATE-----\n`;
 }

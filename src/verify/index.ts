@@ -1,8 +1,8 @@
 // `certgate/verify`: lets an upstream prove that certgate wrote the client-certificate headers of
 // this request, just now (RFC 9421 signature with label `certgate`). Depends on node:crypto and
 // structured-headers only, never on the gateway's runtime (no pino, undici or config loader).
-import type { CertHeaderFormat } from '../config/types.js';
-import { SIGNATURE_LABEL } from '../signing/signature-base.js';
+import type { CertHeaderFormat } from '../wire/header-codecs.js';
+import { SIGNATURE_LABEL } from '../wire/signature-base.js';
 import { CertgateVerifyError } from './errors.js';
 import { assertCertHeadersCovered, defaultCertHeader, readForwardedClient } from './forwarded-identity.js';
 import type { ForwardedClient } from './forwarded-identity.js';

@@ -3,8 +3,8 @@
 // comes from the key, never from the request, so a signature cannot pick a weaker algorithm.
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
-import { algForKey, createVerifyFn, JWA_ALG } from '../signing/signature-algorithms.js';
-import type { SignatureAlg, VerifyFn } from '../signing/signature-algorithms.js';
+import { algForKey, createVerifyFn, JWA_ALG } from '../wire/signature-algorithms.js';
+import type { SignatureAlg, VerifyFn } from '../wire/signature-algorithms.js';
 
 /** A JWK as found in a JWKS. */
 export type Jwk = JsonWebKey & { kid?: string; alg?: string; use?: string };

@@ -3,8 +3,8 @@
 // the key named by `keyid`, then the time window.
 import { parseDictionary, serializeInnerList } from 'structured-headers';
 import type { Dictionary, InnerList, Item } from 'structured-headers';
-import { buildSignatureBase, fieldValue } from '../signing/signature-base.js';
-import type { ComponentLine } from '../signing/signature-base.js';
+import { buildSignatureBase, fieldValue } from '../wire/signature-base.js';
+import type { ComponentLine } from '../wire/signature-base.js';
 import { CertgateVerifyError } from './errors.js';
 import { lookupKey, resolveKey } from './keys.js';
 import type { VerificationKeys } from './keys.js';

@@ -4,7 +4,7 @@ import t from 'tap';
 import { parseItem, parseList } from 'structured-headers';
 import { makeTestPki } from '../helpers/pki.js';
 import { chainPem } from '../../src/pki/certificate-factory.js';
-import { decodeCertHeader, decodeChainHeader } from '../../src/headers/header-codecs.js';
+import { decodeCertHeader, decodeChainHeader } from '../../src/wire/header-codecs.js';
 import { listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway } from '../helpers/gateway-harness.js';
 
 const pki = await makeTestPki();

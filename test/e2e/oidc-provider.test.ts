@@ -14,7 +14,7 @@ import * as oauth from 'openid-client';
 import { importJwks } from 'certgate/verify';
 import { chainPem } from '../../src/pki/certificate-factory.js';
 import { expectedX5t } from '../helpers/expected-thumbprint.js';
-import { encodeCertHeader } from '../../src/headers/header-codecs.js';
+import { encodeCertHeader } from '../../src/wire/header-codecs.js';
 import { CLIENT_SUBJECT, makeTestPki } from '../helpers/pki.js';
 import { startTestGateway, tempDir, writeFiles } from '../helpers/gateway-harness.js';
 import { clientCredentials, jwtClaims, mtlsClient, selfSignedClientJwk, startOidcProvider } from './oidc-provider-helpers.js';

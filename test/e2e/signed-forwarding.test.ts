@@ -11,7 +11,7 @@ import type { ForwardedIdentity, VerifyOptions } from 'certgate/verify';
 import { checkConfig } from '../../src/config/load-config.js';
 import { chainPem } from '../../src/pki/certificate-factory.js';
 import { expectedX5t } from '../helpers/expected-thumbprint.js';
-import { encodeCertHeader } from '../../src/headers/header-codecs.js';
+import { encodeCertHeader } from '../../src/wire/header-codecs.js';
 import { CLIENT_SUBJECT, makeTestPki } from '../helpers/pki.js';
 import { mtlsRequest, startRecordingUpstream, startTestGateway, tempDir, type ReceivedRequest, writeFiles } from '../helpers/gateway-harness.js';
 

@@ -1,8 +1,8 @@
 import t from 'tap';
 import type { ClientCertForwardConfig } from '../../src/config/types.js';
 import type { ClientIdentity } from '../../src/identity/types.js';
-import { dnToVisibleAscii, percentEncodeNonVisible } from '../../src/headers/ascii-safe.js';
-import { decodeCertHeader, decodeChainHeader } from '../../src/headers/header-codecs.js';
+import { dnToVisibleAscii, percentEncodeNonVisible } from '../../src/wire/ascii-safe.js';
+import { decodeCertHeader, decodeChainHeader } from '../../src/wire/header-codecs.js';
 import {
   addedHeaderNames, chainWithoutAnchor, compileIdentityHeaders, verifyHeaderValue,
 } from '../../src/headers/identity-headers.js';

@@ -5,8 +5,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { parseDictionary, serializeInnerList } from 'structured-headers';
 import type { InnerList } from 'structured-headers';
 import { createRequestSigner } from '../../src/signing/request-signer.js';
-import { createVerifyFn, signingKeyProblem } from '../../src/signing/signature-algorithms.js';
-import { buildSignatureBase } from '../../src/signing/signature-base.js';
+import { signingKeyProblem } from '../../src/signing/signing-key.js';
+import { createVerifyFn } from '../../src/wire/signature-algorithms.js';
+import { buildSignatureBase } from '../../src/wire/signature-base.js';
 import { verifyForwardedRequest } from '../../src/verify/index.js';
 import { forwardedRequest, signatureConfig } from '../verify/forwarded-request-fixture.js';
 

@@ -3,9 +3,10 @@
 // accepts the RFC's ECDSA P-256 signatures (B.2.4, and B.3, the TLS-terminating proxy case).
 import t from 'tap';
 import { parseDictionary } from 'structured-headers';
-import { buildSignatureBase, fieldValue, signatureParamsValue } from '../../src/signing/signature-base.js';
-import type { ComponentLine } from '../../src/signing/signature-base.js';
-import { createSignFn, createVerifyFn } from '../../src/signing/signature-algorithms.js';
+import { buildSignatureBase, fieldValue, signatureParamsValue } from '../../src/wire/signature-base.js';
+import type { ComponentLine } from '../../src/wire/signature-base.js';
+import { createSignFn } from '../../src/signing/signing-key.js';
+import { createVerifyFn } from '../../src/wire/signature-algorithms.js';
 import { verifyMessageSignature } from '../../src/verify/message-signature.js';
 import { requestView } from '../../src/verify/request-view.js';
 import { verifyForwardedRequest } from '../../src/verify/index.js';

@@ -7,7 +7,7 @@ import { rootCertificates } from 'node:tls';
 import { assertCertHeadersCovered, readForwardedClient } from '../../src/verify/forwarded-identity.js';
 import { requestView } from '../../src/verify/request-view.js';
 import { CertgateVerifyError } from '../../src/verify/errors.js';
-import { encodeCertHeader, encodeChainHeader } from '../../src/headers/header-codecs.js';
+import { encodeCertHeader, encodeChainHeader } from '../../src/wire/header-codecs.js';
 import { CHAIN_DER, LEAF_DER } from './forwarded-request-fixture.js';
 
 const view = (headers: Record<string, string | string[]>) => requestView({ method: 'GET', url: '/', headers: { host: 'h', ...headers } });

@@ -1,15 +1,15 @@
 // Builds requests the way an upstream receives them from certgate: identity headers encoded by
-// src/headers/header-codecs.ts, signed by the request signer, names lower-cased as in Node's
+// src/wire/header-codecs.ts, signed by the request signer, names lower-cased as in Node's
 // req.headers. Also crafts signatures certgate would never make, to test the verifier's refusals.
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import type { CertHeaderFormat, SignatureAlg, SignatureConfig } from '../../src/config/types.js';
-import { encodeCertHeader, encodeChainHeader, pemToDer } from '../../src/headers/header-codecs.js';
+import { encodeCertHeader, encodeChainHeader, pemToDer } from '../../src/wire/header-codecs.js';
 import { createRequestSigner } from '../../src/signing/request-signer.js';
-import { createSignFn } from '../../src/signing/signature-algorithms.js';
-import { buildSignatureBase, signatureParamsValue } from '../../src/signing/signature-base.js';
-import type { ComponentLine, SignatureParams } from '../../src/signing/signature-base.js';
+import { createSignFn } from '../../src/signing/signing-key.js';
+import { buildSignatureBase, signatureParamsValue } from '../../src/wire/signature-base.js';
+import type { ComponentLine, SignatureParams } from '../../src/wire/signature-base.js';
 import { readMessage } from '../fixtures/rfc9421/rfc9421-fixtures.js';
 
 /** RFC 9421 B.3's client certificate (an EC P-256 leaf). */

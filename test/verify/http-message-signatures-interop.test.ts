@@ -4,7 +4,7 @@ import t from 'tap';
 import { createSigner, createVerifier, httpbis } from 'http-message-signatures';
 import { createRequestSigner } from '../../src/signing/request-signer.js';
 import { verifyForwardedRequest } from '../../src/verify/index.js';
-import { encodeCertHeader } from '../../src/headers/header-codecs.js';
+import { encodeCertHeader } from '../../src/wire/header-codecs.js';
 import { LEAF_DER, signatureConfig } from './forwarded-request-fixture.js';
 
 const ALGS = ['ed25519', 'ecdsa-p256-sha256', 'hmac-sha256'] as const;

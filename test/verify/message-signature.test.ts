@@ -5,7 +5,7 @@ import t from 'tap';
 import { verifyMessageSignature, type SignatureCheckOptions, type VerifiedSignature } from '../../src/verify/message-signature.js';
 import { requestView } from '../../src/verify/request-view.js';
 import { CertgateVerifyError } from '../../src/verify/errors.js';
-import type { ComponentLine, SignatureParams } from '../../src/signing/signature-base.js';
+import type { ComponentLine, SignatureParams } from '../../src/wire/signature-base.js';
 import { craftSignature, signatureConfig } from './forwarded-request-fixture.js';
 
 const sig = signatureConfig('ed25519', 'gw-1');

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { encodeCertHeader, pemToDer } from '../../src/headers/header-codecs.js';
+import { encodeCertHeader, pemToDer } from '../../src/wire/header-codecs.js';
 import { createRequestSigner } from '../../src/signing/request-signer.js';
 import { jwtClaims, selfSignedClientJwk, startOidcProvider } from '../e2e/oidc-provider-helpers.js';
 import { LEAF_DER, signatureConfig } from './forwarded-request-fixture.js';

@@ -5,7 +5,7 @@ import t from 'tap';
 import { isCertgateVerifyError, verifyForwardedRequest } from '../../src/verify/index.js';
 import type { VerifyOptions } from '../../src/verify/index.js';
 import { CertgateVerifyError } from '../../src/verify/errors.js';
-import { fieldValue } from '../../src/signing/signature-base.js';
+import { fieldValue } from '../../src/wire/signature-base.js';
 import { forwardedRequest, signatureConfig } from './forwarded-request-fixture.js';
 
 const sig = signatureConfig('ed25519', 'gw-1');

@@ -1,9 +1,9 @@
-// Encoders and decoders for the certificate header formats an upstream can ask for.
+// Encoders and decoders for the certificate header formats an upstream can ask for, as one table
+// keyed by format (CERT_HEADER_CODECS, at the end): a new format is one entry there.
 // Pure functions over DER bytes; no gateway runtime imports, because the upstream verifier
 // (`certgate/verify`) reuses the decoders.
-import { sha256Hex } from '../wire/thumbprint.js';
+import { sha256Hex } from './thumbprint.js';
 import { parseItem, parseList, serializeItem, serializeList } from 'structured-headers';
-import type { CertHeaderFormat } from '../config/types.js';
 import { dnToVisibleAscii, percentEncodeNonVisible } from './ascii-safe.js';
 import { parseXfcc, serializeXfccElement, xfccValue, type XfccPair } from './xfcc.js';
 
@@ -83,8 +83,8 @@ function onePem(pem: string, what: string): Buffer {
   return ders[0]!;
 }
 
-/** What XFCC carries beyond the certificate itself. */
-export interface XfccDetails {
+/** What a format may carry beyond the certificate itself (only xfcc does). */
+export interface CertHeaderDetails {
   /** Certificates above the leaf, trust anchor excluded; XFCC `Chain` is leaf + these. */
   readonly chain?: readonly Uint8Array[];
   /** RFC 4514 subject DN. */
@@ -93,7 +93,16 @@ export interface XfccDetails {
   readonly dns?: readonly string[];
 }
 
-function encodeXfcc(der: Uint8Array, details: XfccDetails): string {
+/** What one certificate header value carries, decoded. */
+export interface DecodedCertHeader {
+  readonly leaf: Buffer;
+  /** Certificates above the leaf, for a format that carries the chain in the same header (xfcc). */
+  readonly chain?: Buffer[];
+  /** The subject DN, for a format that carries it (xfcc `Subject`). */
+  readonly subject?: string;
+}
+
+function encodeXfcc(der: Uint8Array, details: CertHeaderDetails): string {
   // Order as Envoy's documented example: Hash, Cert, Chain, Subject, URI, DNS. Chain is
   // always present (Envoy's Chain includes the leaf) and comes before the text fields, so a
   // naive `;`-splitting parser that stops at Chain (Keycloak's envoy provider does) never
@@ -111,35 +120,6 @@ function encodeXfcc(der: Uint8Array, details: XfccDetails): string {
   return serializeXfccElement(pairs);
 }
 
-/** The certificate header value for `der` in `format`. */
-export function encodeCertHeader(format: CertHeaderFormat, der: Uint8Array, details: XfccDetails = {}): string {
-  switch (format) {
-    case 'pem-urlencoded':
-      return nginxEscapeUriComponent(derToPem(der));
-    case 'der-base64':
-      return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
-    case 'rfc9440':
-      // RFC 9440 section 2.2: an sf-binary Item.
-      return serializeItem(der);
-    case 'xfcc':
-      return encodeXfcc(der, details);
-  }
-}
-
-/** The chain header value: one encoded certificate per member, comma-separated (sf-list for rfc9440). */
-export function encodeChainHeader(format: Exclude<CertHeaderFormat, 'xfcc'>, chain: readonly Uint8Array[]): string {
-  switch (format) {
-    case 'rfc9440':
-      // RFC 9440 section 2.3: an sf-list of sf-binary.
-      return serializeList(chain.map((c) => [c, new Map()] as [Uint8Array, Map<string, never>]));
-    case 'pem-urlencoded':
-    case 'der-base64':
-      return chain.map((c) => encodeCertHeader(format, c)).join(',');
-    default:
-      throw new CertHeaderError('xfcc carries its chain inside the certificate header (Chain=)');
-  }
-}
-
 function parseSf<T>(parse: () => T, what: string): T {
   try {
     return parse();
@@ -153,7 +133,7 @@ function byteSequence(bare: unknown, what: string): Buffer {
   return checkDer(Buffer.from(bare), what);
 }
 
-function decodeXfcc(value: string): { leaf: Buffer; above: Buffer[] } {
+function decodeXfcc(value: string): DecodedCertHeader {
   let elements;
   try {
     elements = parseXfcc(value);
@@ -178,21 +158,109 @@ function decodeXfcc(value: string): { leaf: Buffer; above: Buffer[] } {
   if (hash !== undefined && hash.toLowerCase() !== sha256Hex(leaf)) {
     throw new CertHeaderError('x-forwarded-client-cert: Hash does not match the certificate');
   }
-  return { leaf, above: chain.slice(1) };
+  const subject = xfccValue(el, 'Subject');
+  return { leaf, chain: chain.slice(1), ...(subject === undefined ? {} : { subject }) };
+}
+
+function toBase64(der: Uint8Array): string {
+  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+}
+
+/** A comma-separated list, one encoded certificate per member (nginx and Traefik style). */
+function commaList(encodeOne: (der: Uint8Array) => string): (chain: readonly Uint8Array[]) => string {
+  return (chain) => chain.map(encodeOne).join(',');
+}
+
+function decodeCommaList(decodeOne: (value: string) => Buffer): (value: string) => Buffer[] {
+  return (value) => (value.trim() === '' ? [] : value.split(',').map(decodeOne));
+}
+
+const decodePemUrlencoded = (value: string): Buffer =>
+  onePem(urlDecode(value.trim(), 'certificate header'), 'certificate header');
+const decodeDerBase64 = (value: string): Buffer => strictBase64ToDer(value.trim(), 'certificate header');
+
+/** One certificate header format: everything the gateway and `certgate/verify` need to know of it. */
+export interface CertHeaderCodec {
+  /** The header an upstream reading this format usually expects (`certgate/verify`'s default). */
+  readonly defaultHeader: string;
+  /** Header bytes per DER byte, for the config-time header-size estimate. */
+  readonly bytesPerDerByte: number;
+  /** The certificate header value for `der`; `details` is read only by formats that carry it. */
+  readonly encode: (der: Uint8Array, details: CertHeaderDetails) => string;
+  /** The chain header value; absent when the chain travels inside the certificate header. */
+  readonly encodeChain?: (chain: readonly Uint8Array[]) => string;
+  readonly decode: (value: string) => DecodedCertHeader;
+  /** The certificates above the leaf from a chain header (for xfcc, from the XFCC header itself). */
+  readonly decodeChain: (value: string) => Buffer[];
+}
+
+const codecs = {
+  // nginx's $ssl_client_escaped_cert (Curity's examples, Keycloak's `nginx` provider).
+  'pem-urlencoded': {
+    defaultHeader: 'x-client-cert',
+    // PEM adds armour and line breaks; URL-encoding '/', '+', '=' and newlines gives about 1.9x.
+    bytesPerDerByte: 1.9,
+    encode: (der) => nginxEscapeUriComponent(derToPem(der)),
+    encodeChain: commaList((der) => nginxEscapeUriComponent(derToPem(der))),
+    decode: (value) => ({ leaf: decodePemUrlencoded(value) }),
+    decodeChain: decodeCommaList(decodePemUrlencoded),
+  },
+  // Base64 DER without armour (Traefik, HAProxy `ssl_c_der,base64`).
+  'der-base64': {
+    defaultHeader: 'x-client-cert',
+    bytesPerDerByte: 1.34,
+    encode: toBase64,
+    encodeChain: commaList(toBase64),
+    decode: (value) => ({ leaf: decodeDerBase64(value) }),
+    decodeChain: decodeCommaList(decodeDerBase64),
+  },
+  rfc9440: {
+    defaultHeader: 'client-cert',
+    bytesPerDerByte: 1.34,
+    // RFC 9440 section 2.2: an sf-binary Item.
+    encode: (der) => serializeItem(der),
+    // RFC 9440 section 2.3: an sf-list of sf-binary.
+    encodeChain: (chain) => serializeList(chain.map((c) => [c, new Map()] as [Uint8Array, Map<string, never>])),
+    decode: (value) => ({ leaf: byteSequence(parseSf(() => parseItem(value), 'Client-Cert')[0], 'Client-Cert') }),
+    decodeChain: (value) =>
+      parseSf(() => parseList(value), 'Client-Cert-Chain').map((member, i) => {
+        if (Array.isArray(member[0])) throw new CertHeaderError(`Client-Cert-Chain[${i}]: inner list`);
+        return byteSequence(member[0], `Client-Cert-Chain[${i}]`);
+      }),
+  },
+  // Envoy's x-forwarded-client-cert (Keycloak's `envoy` provider); carries its chain inside.
+  xfcc: {
+    defaultHeader: 'x-forwarded-client-cert',
+    bytesPerDerByte: 1.9,
+    encode: encodeXfcc,
+    decode: decodeXfcc,
+    decodeChain: (value) => decodeXfcc(value).chain ?? [],
+  },
+} satisfies Record<string, CertHeaderCodec>;
+
+export type CertHeaderFormat = keyof typeof codecs;
+
+/** Every certificate header format, by its config name (`upstreams.<name>.clientCert.format`). */
+export const CERT_HEADER_CODECS: Readonly<Record<CertHeaderFormat, CertHeaderCodec>> = Object.freeze(codecs);
+
+/** The format names, in table order (config validation lists them). */
+export const CERT_HEADER_FORMATS = Object.freeze(Object.keys(codecs) as CertHeaderFormat[]);
+
+/** The certificate header value for `der` in `format`. */
+export function encodeCertHeader(format: CertHeaderFormat, der: Uint8Array, details: CertHeaderDetails = {}): string {
+  return CERT_HEADER_CODECS[format].encode(der, details);
+}
+
+/** The chain header value: one encoded certificate per member, comma-separated (sf-list for rfc9440). */
+export function encodeChainHeader(format: CertHeaderFormat, chain: readonly Uint8Array[]): string {
+  const encodeChain = CERT_HEADER_CODECS[format].encodeChain;
+  if (encodeChain === undefined) throw new CertHeaderError(`${format} carries its chain inside the certificate header`);
+  return encodeChain(chain);
 }
 
 /** The client certificate (DER) carried by a certificate header value. */
 export function decodeCertHeader(format: CertHeaderFormat, value: string): Buffer {
-  switch (format) {
-    case 'pem-urlencoded':
-      return onePem(urlDecode(value.trim(), 'certificate header'), 'certificate header');
-    case 'der-base64':
-      return strictBase64ToDer(value.trim(), 'certificate header');
-    case 'rfc9440':
-      return byteSequence(parseSf(() => parseItem(value), 'Client-Cert')[0], 'Client-Cert');
-    case 'xfcc':
-      return decodeXfcc(value).leaf;
-  }
+  return CERT_HEADER_CODECS[format].decode(value).leaf;
 }
 
 /**
@@ -200,18 +268,5 @@ export function decodeCertHeader(format: CertHeaderFormat, value: string): Buffe
  * itself and its `Chain` (which per Envoy starts with the leaf) is read.
  */
 export function decodeChainHeader(format: CertHeaderFormat, value: string): Buffer[] {
-  switch (format) {
-    case 'rfc9440':
-      return parseSf(() => parseList(value), 'Client-Cert-Chain').map((member, i) => {
-        if (Array.isArray(member[0])) throw new CertHeaderError(`Client-Cert-Chain[${i}]: inner list`);
-        return byteSequence(member[0], `Client-Cert-Chain[${i}]`);
-      });
-    case 'xfcc':
-      return decodeXfcc(value).above;
-    case 'pem-urlencoded':
-    case 'der-base64': {
-      if (value.trim() === '') return [];
-      return value.split(',').map((part) => decodeCertHeader(format, part));
-    }
-  }
+  return CERT_HEADER_CODECS[format].decodeChain(value);
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseXfcc, serializeXfccElement, XfccSyntaxError, xfccValue, type XfccElement } from '../../src/headers/xfcc.js';
+import { parseXfcc, serializeXfccElement, XfccSyntaxError, xfccValue, type XfccElement } from '../../src/wire/xfcc.js';
 
 // [pairs, expected serialisation]: quoting per Envoy's rules.
 const serialise: [XfccElement, string][] = [

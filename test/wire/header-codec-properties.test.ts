@@ -2,8 +2,8 @@
 // whatever DER goes in comes back out, and no DN or SAN text can change the XFCC structure.
 import t from 'tap';
 import fc from 'fast-check';
-import { decodeCertHeader, decodeChainHeader, derToPem, encodeCertHeader, encodeChainHeader, pemToDer } from '../../src/headers/header-codecs.js';
-import { parseXfcc, serializeXfccElement, xfccValue, type XfccPair } from '../../src/headers/xfcc.js';
+import { decodeCertHeader, decodeChainHeader, derToPem, encodeCertHeader, encodeChainHeader, pemToDer } from '../../src/wire/header-codecs.js';
+import { parseXfcc, serializeXfccElement, xfccValue, type XfccPair } from '../../src/wire/xfcc.js';
 
 const seed = Number(process.env.FC_SEED ?? 20260703);
 t.comment(`fast-check seed ${seed} (set FC_SEED to replay)`);

@@ -1,11 +1,10 @@
 // The three RFC 9421 section 3.3 algorithms certgate speaks, over node:crypto only (shared by the
 // signer and `certgate/verify`). Functions are built once per key so the per-request work is the
-// signature itself.
-import { createHmac, createPublicKey, sign, timingSafeEqual, verify } from 'node:crypto';
+// signature itself. The gateway's signing half (key checks, createSignFn) is src/signing/signing-key.ts.
+import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { SignatureAlg } from '../config/types.js';
 
-export type { SignatureAlg };
+export type SignatureAlg = 'ed25519' | 'ecdsa-p256-sha256' | 'hmac-sha256';
 
 export const SIGNATURE_ALGS: readonly SignatureAlg[] = ['ed25519', 'ecdsa-p256-sha256', 'hmac-sha256'];
 
@@ -26,46 +25,11 @@ export function algForKey(key: KeyObject): SignatureAlg | undefined {
   return undefined;
 }
 
-/** Why `key` cannot sign with `alg`, or undefined when it can (a config-time check). */
-export function signingKeyProblem(alg: SignatureAlg, key: KeyObject): string | undefined {
-  const keyAlg = algForKey(key);
-  if (keyAlg !== alg) {
-    const kind = key.type === 'secret' ? 'a secret key' : `a ${key.asymmetricKeyType ?? 'unknown'} ${key.type} key`;
-    return `alg ${alg} needs ${expectedKey(alg)}, got ${kind}`;
-  }
-  if (alg !== 'hmac-sha256' && key.type !== 'private') return `alg ${alg} needs a private key to sign`;
-  // RFC 9421 section 3.3.3 does not fix a length; RFC 2104 advises at least the hash length.
-  if (alg === 'hmac-sha256' && (key.symmetricKeySize ?? 0) < 32) return 'hmac-sha256 secret must be at least 32 bytes';
-  return undefined;
-}
-
-function expectedKey(alg: SignatureAlg): string {
-  if (alg === 'ed25519') return 'an Ed25519 private key';
-  if (alg === 'ecdsa-p256-sha256') return 'an EC P-256 private key';
-  return 'a secret key';
-}
-
 // The signature base is sent as header bytes, which Node writes as latin1; sign those same bytes.
-const BASE_ENCODING = 'latin1';
+export const BASE_ENCODING = 'latin1';
 
 export type SignFn = (base: string) => Buffer;
 export type VerifyFn = (base: string, signature: Uint8Array) => boolean;
-
-export function createSignFn(alg: SignatureAlg, key: KeyObject): SignFn {
-  const problem = signingKeyProblem(alg, key);
-  if (problem) throw new TypeError(problem);
-  switch (alg) {
-    case 'ed25519':
-      return (base) => sign(null, Buffer.from(base, BASE_ENCODING), key);
-    case 'ecdsa-p256-sha256': {
-      // RFC 9421 section 3.3.4: r || s, 32 bytes each, not DER.
-      const opts = { key, dsaEncoding: 'ieee-p1363' as const };
-      return (base) => sign('sha256', Buffer.from(base, BASE_ENCODING), opts);
-    }
-    case 'hmac-sha256':
-      return (base) => createHmac('sha256', key).update(base, BASE_ENCODING).digest();
-  }
-}
 
 /** `key` is a public key (a private key is reduced to its public half) or the HMAC secret. */
 export function createVerifyFn(alg: SignatureAlg, key: KeyObject): VerifyFn {

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { parseItem, parseList } from 'structured-headers';
-import type { CertHeaderFormat } from '../../src/config/types.js';
+import type { CertHeaderFormat } from '../../src/wire/header-codecs.js';
 import {
-  CertHeaderError, decodeCertHeader, decodeChainHeader, derToPem, encodeCertHeader, encodeChainHeader,
+  CERT_HEADER_CODECS, CERT_HEADER_FORMATS, CertHeaderError, decodeCertHeader, decodeChainHeader, derToPem, encodeCertHeader, encodeChainHeader,
   nginxEscapeUriComponent, pemToDer,
-} from '../../src/headers/header-codecs.js';
-import { parseXfcc, xfccValue } from '../../src/headers/xfcc.js';
-import { makeCertFixtures } from './cert-fixtures.js';
+} from '../../src/wire/header-codecs.js';
+import { parseXfcc, xfccValue } from '../../src/wire/xfcc.js';
+import { makeCertFixtures } from '../headers/cert-fixtures.js';
 
 const f = makeCertFixtures();
 const leaf = f.leaf.raw;
@@ -137,5 +137,28 @@ t.test('rfc9440 chain with an inner list is rejected', async (t) => {
 });
 
 t.test('xfcc has no separate chain header', async (t) => {
-  t.throws(() => encodeChainHeader('xfcc' as 'rfc9440', chain), CertHeaderError);
+  t.throws(() => encodeChainHeader('xfcc', chain), CertHeaderError);
+  t.equal(CERT_HEADER_CODECS.xfcc.encodeChain, undefined, 'the identity headers and the size estimate see it from the table');
+});
+
+t.test('the codec table: the formats config accepts, and the header each is read from by default', async (t) => {
+  t.strictSame([...CERT_HEADER_FORMATS], ['pem-urlencoded', 'der-base64', 'rfc9440', 'xfcc']);
+  const defaults = Object.fromEntries(CERT_HEADER_FORMATS.map((format) => [format, CERT_HEADER_CODECS[format].defaultHeader]));
+  t.strictSame(defaults, {
+    'pem-urlencoded': 'x-client-cert',
+    'der-base64': 'x-client-cert',
+    rfc9440: 'client-cert',
+    xfcc: 'x-forwarded-client-cert',
+  });
+  t.ok(Object.isFrozen(CERT_HEADER_CODECS), 'no module can swap a codec at run time');
+});
+
+t.test('every format: leaf and chain come back from what it encodes', async (t) => {
+  for (const format of CERT_HEADER_FORMATS) {
+    const codec = CERT_HEADER_CODECS[format];
+    const value = codec.encode(leaf, { chain });
+    t.same(codec.decode(value).leaf, leaf, `${format} leaf`);
+    const chainValue = codec.encodeChain === undefined ? value : codec.encodeChain(chain);
+    t.same(codec.decodeChain(chainValue), chain, `${format} chain`);
+  }
 });
