@@ -20,6 +20,11 @@ const RULES: readonly ImportRule[] = [
     why: 'src/wire/ is the neutral layer the gateway and certgate/verify share: it imports nothing else in src/',
   },
   {
+    importers: ['x509'],
+    mayImportOnly: ['wire'],
+    why: 'src/x509/ is the one certificate, name and CRL reader: every stage uses it, it uses no stage',
+  },
+  {
     importers: ['identity', 'revocation'],
     mustNotImport: ['forward', 'routing'],
     why: 'who the client is and whether its certificate is revoked do not depend on where the request goes',
