@@ -3,7 +3,8 @@
 // target). Cross-checked against llhttp by test/forward/h1-cross-check.test.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UpstreamConfig } from '../../config/types.js';
-import { upstreamFailure, type ForwardDone, type ForwardOptions, type UpstreamClient } from '../forward-request.js';
+import type { ForwardDone, ForwardOptions, UpstreamClient } from '../forward-request.js';
+import { upstreamFailure } from '../upstream-errors.js';
 import type { ConnectionSettings } from './h1-connection.js';
 import { H1ConnectionPool } from './h1-connection-pool.js';
 import { H1Exchange } from './h1-exchange.js';
@@ -22,8 +23,8 @@ export class H1Client implements UpstreamClient {
       const body = opts.body;
       head = serializeRequestHead(opts.method, opts.path, opts.headers, opts.hasBody, body?.complete ? body.length : undefined);
     } catch (err) {
-      // CERTGATE_BAD_REQUEST_HEAD: the client's head, answered 400 by upstreamFailure.
-      done({ error: upstreamFailure(err as Error & { code?: string }) });
+      // ERR_REQUEST_HEAD_INVALID: the client's head, answered 400 by upstreamFailure.
+      done({ error: upstreamFailure(err) });
       return;
     }
     this.pool.dispatch(new H1Exchange(this.pool, req, res, head, opts.method, opts.hasBody, opts.body, done));
