@@ -2,6 +2,7 @@
 // module sees raw YAML. Durations are milliseconds; files are already read and parsed.
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { CompiledAllow } from '../policy/route-policy.js';
+import type { UpstreamAuth } from './upstream-auth.js';
 
 export type Milliseconds = number;
 
@@ -208,6 +209,8 @@ export interface UpstreamConfig {
   readonly url: URL;
   readonly tls?: UpstreamTlsConfig;
   readonly auth?: { readonly basic?: BasicAuthConfig };
+  /** How the gateway authenticates itself here (from `tls.cert` and `auth`), chosen at load. */
+  readonly authentication: readonly UpstreamAuth[];
   readonly clientCert: ClientCertForwardConfig;
   readonly signature?: SignatureConfig;
   readonly timeouts: {
