@@ -23,7 +23,7 @@ interface ErrorAnswer {
  * Each gateway error code with the HTTP status and body `error` it answers. The certificate rows
  * answer `invalid_client`, as RFC 8705 section 2 has the authorization server answer.
  */
-export const GATEWAY_ERRORS = {
+const GATEWAY_ERRORS = {
   CLIENT_CERT_REQUIRED: { status: 401, error: 'invalid_client' },
   CLIENT_CERT_INVALID: { status: 401, error: 'invalid_client' },
   CLIENT_CERT_REVOKED: { status: 401, error: 'invalid_client' },
