@@ -1,46 +1,76 @@
 // Typed errors with stable codes. Callers branch on `code`, never on message text.
-// The mapping to HTTP status and JSON body lives in src/pipeline/error-response.ts.
+// GATEWAY_ERRORS is the one table of what each gateway code answers (as fastify's createError
+// keeps the status beside the code); src/pipeline/error-response.ts only writes it out.
 
-export type GatewayErrorCode =
-  | 'CLIENT_CERT_REQUIRED'
-  | 'CLIENT_CERT_INVALID'
-  | 'CLIENT_CERT_REVOKED'
-  | 'REVOCATION_UNAVAILABLE'
-  | 'CLIENT_NOT_ALLOWED'
-  | 'TOKEN_BINDING_MISMATCH'
-  | 'NO_ROUTE'
-  | 'BAD_REQUEST'
-  | 'METHOD_NOT_ALLOWED'
-  | 'REQUEST_TIMEOUT'
-  | 'HEADERS_TOO_LARGE'
-  | 'UPSTREAM_BUSY'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_TIMEOUT'
-  | 'INTERNAL_ERROR';
+/** The base of certgate's own errors: a stable `code` that logs, metrics, clients and tests rely on. */
+export class CertgateError<C extends string = string> extends Error {
+  readonly code: C;
 
-export class GatewayError extends Error {
-  readonly code: GatewayErrorCode;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CertgateError';
+    this.code = code;
+  }
+}
+
+interface ErrorAnswer {
+  readonly status: number;
+  /** The body's `error` member. */
+  readonly error: string;
+}
+
+/**
+ * Each gateway error code with the HTTP status and body `error` it answers. The certificate rows
+ * answer `invalid_client`, as RFC 8705 section 2 has the authorization server answer.
+ */
+const GATEWAY_ERRORS = {
+  CLIENT_CERT_REQUIRED: { status: 401, error: 'invalid_client' },
+  CLIENT_CERT_INVALID: { status: 401, error: 'invalid_client' },
+  CLIENT_CERT_REVOKED: { status: 401, error: 'invalid_client' },
+  REVOCATION_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
+  CLIENT_NOT_ALLOWED: { status: 403, error: 'invalid_client' },
+  TOKEN_BINDING_MISMATCH: { status: 401, error: 'invalid_token' },
+  NO_ROUTE: { status: 404, error: 'not_found' },
+  BAD_REQUEST: { status: 400, error: 'invalid_request' },
+  METHOD_NOT_ALLOWED: { status: 405, error: 'invalid_request' },
+  REQUEST_TIMEOUT: { status: 408, error: 'invalid_request' },
+  HEADERS_TOO_LARGE: { status: 431, error: 'invalid_request' },
+  UPSTREAM_BUSY: { status: 503, error: 'temporarily_unavailable' },
+  UPSTREAM_UNAVAILABLE: { status: 502, error: 'bad_gateway' },
+  UPSTREAM_TIMEOUT: { status: 504, error: 'gateway_timeout' },
+  INTERNAL_ERROR: { status: 500, error: 'server_error' },
+} as const satisfies Readonly<Record<string, ErrorAnswer>>;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
+
+/** A request the gateway refuses or cannot complete; answered by its row in GATEWAY_ERRORS. */
+export class GatewayError extends CertgateError<GatewayErrorCode> {
+  /** HTTP status of the answer. */
+  readonly status: number;
+  /** The body's `error` member (an OAuth-style error code). */
+  readonly oauthError: string;
   /** Safe to show to the client. */
   readonly description: string;
   /** `Allow` header value sent with a 405. */
   readonly allow: string | undefined;
 
   constructor(code: GatewayErrorCode, description: string, options?: { cause?: unknown; allow?: string }) {
-    super(`${code}: ${description}`, options);
+    super(code, `${code}: ${description}`, options);
     this.name = 'GatewayError';
-    this.code = code;
+    const answer: ErrorAnswer = GATEWAY_ERRORS[code];
+    this.status = answer.status;
+    this.oauthError = answer.error;
     this.description = description;
     this.allow = options?.allow;
   }
 }
 
 /** A config file problem; `issues` holds every problem found, not just the first. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class ConfigError extends CertgateError<'CONFIG_INVALID'> {
   readonly issues: readonly import('./config/types.js').ConfigIssue[];
 
   constructor(issues: readonly import('./config/types.js').ConfigIssue[]) {
-    super(issues.map(formatConfigIssue).join('\n'));
+    super('CONFIG_INVALID', issues.map(formatConfigIssue).join('\n'));
     this.name = 'ConfigError';
     this.issues = issues;
   }

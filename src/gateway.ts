@@ -12,6 +12,7 @@ import { createRequestPipeline } from './pipeline/request-pipeline.js';
 import { createTlsServer, reloadTrust } from './tls/tls-listener.js';
 import { guardListener } from './tls/listener-guards.js';
 import { createAdminServer } from './admin/admin-server.js';
+import { jwksDocument } from './admin/jwks-document.js';
 import { recordCertificateExpiry } from './observability/certificate-expiry.js';
 import { trackConnections, type ConnectionDrain } from './lifecycle/connection-drain.js';
 
@@ -90,7 +91,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     }
     recordCertificateExpiry(config, metrics);
     if (config.admin && options.admin !== false) {
-      admin = createAdminServer({ config, metrics, ready: () => servers.size === config.listeners.length });
+      const jwks = jwksDocument(config);
+      admin = createAdminServer({
+        ready: () => servers.size === config.listeners.length,
+        metrics: () => metrics.registry.metrics(),
+        metricsContentType: metrics.registry.contentType,
+        jwks: () => jwks,
+      });
       adminAddress = await listen(admin, config.admin.listen);
       logger.info({ event: 'listening', listener: 'admin', address: adminAddress }, 'admin listener started');
     }

@@ -29,8 +29,7 @@ export function estimateAddedHeaderBytes(u: UpstreamConfig, verifyDepth: number)
   else if (chainInline) bytes += chainCerts * (encodedCert + 1) + 512; // XFCC's Chain=, Subject=, URI=, DNS=
   if (cc.infoHeaders) bytes += INFO_HEADERS_BYTES;
   if (u.signature) bytes += SIGNATURE_HEADERS_BYTES;
-  const basic = u.auth?.basic;
-  if (basic) bytes += line(basic.header, basic.headerValue.length);
+  for (const auth of u.authentication) if (auth.header) bytes += line(auth.header[0], auth.header[1].length);
   bytes += FORWARDED_HEADERS_BYTES;
   return { bytes, certificates: 1 + chainCerts };
 }

@@ -4,6 +4,7 @@ import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { CompiledAllow } from '../policy/route-policy.js';
 import type { CertHeaderFormat } from '../wire/header-codecs.js';
 import type { SignatureAlg } from '../wire/signature-algorithms.js';
+import type { UpstreamAuth } from './upstream-auth.js';
 
 export type Milliseconds = number;
 
@@ -211,6 +212,8 @@ export interface UpstreamConfig {
   readonly url: URL;
   readonly tls?: UpstreamTlsConfig;
   readonly auth?: { readonly basic?: BasicAuthConfig };
+  /** How the gateway authenticates itself here (from `tls.cert` and `auth`), chosen at load. */
+  readonly authentication: readonly UpstreamAuth[];
   readonly clientCert: ClientCertForwardConfig;
   readonly signature?: SignatureConfig;
   readonly timeouts: {

@@ -6,6 +6,7 @@ import { NAME_EXPECTED, NAME_PATTERN } from './listener-config.js';
 import { loadSignatureKey } from './signature-key.js';
 import { readPublishKeys } from './publish-keys.js';
 import type { ClientCertForwardConfig, SignatureConfig, UpstreamConfig } from './types.js';
+import { chooseUpstreamAuth } from './upstream-auth.js';
 import { readBasicAuth, readUpstreamTls } from './upstream-credentials.js';
 import { readStripHeaders } from './strip-headers.js';
 import { CERT_HEADER_FORMATS } from '../wire/header-codecs.js';
@@ -47,6 +48,7 @@ function readUpstream(ctx: LoadContext, node: YamlValue, path: string, name: str
     name, url,
     ...(tls ? { tls } : {}),
     ...(auth ? { auth } : {}),
+    authentication: chooseUpstreamAuth(tls, auth),
     clientCert,
     ...(signature ? { signature } : {}),
     timeouts, pool: { connections, queue }, maxHeaderSize, stripHeaders,

@@ -2,7 +2,7 @@
 // has the h1 engine (h1/h1-client.ts) send the request and stream the response back with
 // backpressure; the upstream request is aborted when the client goes away.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../errors.js';
+import type { GatewayError } from '../errors.js';
 import { bufferRequestBody, type BufferedBody } from './request-body.js';
 
 /** How the gateway reaches one upstream. */
@@ -26,23 +26,6 @@ export interface ForwardOptions {
 
 /** `error` may also come after the response head was relayed: the client connection is then destroyed. */
 export type ForwardDone = (result: { upstreamStatus?: number; error?: GatewayError; aborted?: boolean }) => void;
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'CERTGATE_QUEUE_TIMEOUT']);
-
-/** Maps an h1/socket failure to the contract's error. */
-export function upstreamFailure(err: Error & { code?: string }): GatewayError {
-  if (err.code && TIMEOUT_CODES.has(err.code)) {
-    return new GatewayError('UPSTREAM_TIMEOUT', 'the upstream did not answer in time', { cause: err });
-  }
-  if (err.code === 'CERTGATE_UPSTREAM_BUSY') {
-    return new GatewayError('UPSTREAM_BUSY', 'the upstream has too many requests waiting', { cause: err });
-  }
-  if (err.code === 'CERTGATE_BAD_REQUEST_HEAD') {
-    // The client sent something Node accepted but that cannot be written on the wire as is.
-    return new GatewayError('BAD_REQUEST', `the request cannot be forwarded: ${err.message}`, { cause: err });
-  }
-  return new GatewayError('UPSTREAM_UNAVAILABLE', 'the upstream could not be reached', { cause: err });
-}
 
 export function forwardRequest(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions, done: ForwardDone): void {
   if (res.destroyed) {

@@ -1,5 +1,6 @@
 // Everything per upstream that the request path needs, provisioned once at start: the connection
-// client (connection pool), the header sanitiser, the identity-header encoder, the auth header and the signer.
+// client (connection pool), the header sanitiser, the identity-header encoder, the upstream-auth
+// headers and the signer.
 import type { UpstreamConfig } from '../config/types.js';
 import type { ClientIdentity } from '../identity/types.js';
 import { compileSanitizer, type Sanitizer } from '../headers/sanitize-headers.js';
@@ -17,23 +18,27 @@ export interface UpstreamRuntime {
   readonly authority: string;
   readonly sanitizer: Sanitizer;
   readonly identityHeaders: (identity: ClientIdentity) => readonly string[];
-  /** [name, value] of the upstream-auth header, or undefined */
-  readonly authHeader: readonly [string, string] | undefined;
+  /** flat [name, value, ...] the upstream-auth strategies add (src/config/upstream-auth.ts) */
+  readonly authHeaders: readonly string[];
   readonly signer: RequestSigner | undefined;
 }
 
 export function createUpstreamRuntime(config: UpstreamConfig): UpstreamRuntime {
-  const basic = config.auth?.basic;
   const owned = [config.clientCert.header, ...INFO_HEADER_NAMES, ...config.stripHeaders];
   if (config.clientCert.chainHeader) owned.push(config.clientCert.chainHeader);
-  if (basic) owned.push(basic.header);
+  const authHeaders: string[] = [];
+  for (const auth of config.authentication) {
+    if (auth.header === undefined) continue;
+    authHeaders.push(auth.header[0], auth.header[1]);
+    owned.push(auth.header[0]);
+  }
   return {
     config,
     client: createUpstreamClient(config),
     authority: config.url.host,
     sanitizer: compileSanitizer({ ownedHeaders: owned }),
     identityHeaders: compileIdentityHeaders(config.clientCert),
-    authHeader: basic ? [basic.header, basic.headerValue] : undefined,
+    authHeaders,
     signer: config.signature ? createRequestSigner(config.signature) : undefined,
   };
 }

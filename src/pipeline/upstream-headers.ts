@@ -27,7 +27,8 @@ export function buildUpstreamHeaders(
   if (host !== undefined) headers.push('x-forwarded-host', host);
   const added = up.identityHeaders(identity);
   for (let i = 0; i < added.length; i++) headers.push(added[i]!);
-  if (up.authHeader) headers.push(up.authHeader[0], up.authHeader[1]);
+  const auth = up.authHeaders;
+  for (let i = 0; i < auth.length; i++) headers.push(auth[i]!);
   if (up.signer) {
     const method = req.method ?? 'GET';
     const sig = up.signer.sign({ method, authority: up.authority, path, query, added });

@@ -1,6 +1,6 @@
 // The supervisor's own metrics, served after the workers' summed ones. Names follow Prometheus'
 // own reload metrics (prometheus_config_last_reload_successful and friends).
-import { Counter, Gauge, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 
 export interface SupervisorMetrics {
   readonly registry: Registry;
@@ -24,4 +24,10 @@ export function createSupervisorMetrics(): SupervisorMetrics {
     generation: new Gauge({ name: 'certgate_config_generation', help: 'Number of the serving generation (1 at start, +1 per successful reload)', registers }),
     configInfo: new Gauge({ name: 'certgate_config_info', help: 'Always 1; sha256 is the SHA-256 over the serving config file and every file it names', labelNames: ['sha256'] as const, registers }),
   };
+}
+
+/** /metrics under the supervisor: the serving workers' metrics summed, then the supervisor's own. */
+export async function clusterMetricsText(perWorker: readonly unknown[], supervisor: Registry): Promise<string> {
+  const summed = perWorker.length > 0 ? await AggregatorRegistry.aggregate(perWorker as never).metrics() : '';
+  return `${summed}${summed.endsWith('\n') || summed === '' ? '' : '\n'}${await supervisor.metrics()}`;
 }

@@ -9,17 +9,17 @@ import http from 'node:http';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkConfig } from '../config/load-config.js';
-import type { ConfigIssue, GatewayConfig, SignatureConfig } from '../config/types.js';
+import type { ConfigIssue, GatewayConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
-import { publicJwks } from '../signing/public-jwks.js';
+import { createAdminServer, type ReloadOutcome } from '../admin/admin-server.js';
+import { jwksDocument } from '../admin/jwks-document.js';
 import { ConfigWatch } from './config-watch.js';
 import { configDigest, hashFiles, watchedFiles } from './config-digest.js';
 import { Generation } from './generation.js';
 import { ListenSockets } from './listen-sockets.js';
 import { SpareWorkers } from './spare-workers.js';
 import { removePidFile, writePidFile } from './pid-file.js';
-import { createSupervisorAdmin, type ReloadOutcome } from './supervisor-admin.js';
-import { createSupervisorMetrics } from './supervisor-metrics.js';
+import { clusterMetricsText, createSupervisorMetrics } from './supervisor-metrics.js';
 
 export function workerCount(config: GatewayConfig): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -57,9 +57,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
   const serve = (gen: Generation): void => {
     const old = current;
     current = gen;
-    const signatures: SignatureConfig[] = [];
-    for (const u of gen.config.upstreams.values()) if (u.signature) signatures.push(u.signature);
-    jwksText = JSON.stringify(publicJwks(signatures));
+    jwksText = jwksDocument(gen.config);
     metrics.generation.set(gen.id);
     metrics.configInfo.reset();
     metrics.configInfo.set({ sha256: gen.digest }, 1);
@@ -172,10 +170,10 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
   rewatch(firstFiles, firstHashes);
 
   if (initial.admin) {
-    admin = createSupervisorAdmin({
+    admin = createAdminServer({
       ready: () => !shuttingDown && (current?.readyWorkers ?? 0) > 0,
-      workerMetrics: () => current?.collectMetrics() ?? Promise.resolve([]),
-      supervisorMetrics: () => metrics.registry.metrics(),
+      metrics: async () => clusterMetricsText((await current?.collectMetrics()) ?? [], metrics.registry),
+      metricsContentType: metrics.registry.contentType,
       jwks: () => jwksText,
       reload: () => reload('admin'),
     });

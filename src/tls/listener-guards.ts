@@ -13,7 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createRateLimitedLog } from '../observability/log-rate-limit.js';
 import { GatewayError } from '../errors.js';
-import { rawErrorResponse, sendError, statusFor } from '../pipeline/error-response.js';
+import { rawErrorResponse, sendError } from '../pipeline/error-response.js';
 import { takeIdleBody } from '../pipeline/body-idle-timeout.js';
 
 /** A socket whose close was decided by the gateway gets this long to flush its answer. */
@@ -88,7 +88,7 @@ export function guardListener(server: https.Server, listener: ListenerConfig, lo
       socket.destroy();
       return;
     }
-    socket.end(rawErrorResponse(answer, http.STATUS_CODES[statusFor(answer.code)] ?? 'Error'), () => socket.destroy());
+    socket.end(rawErrorResponse(answer), () => socket.destroy());
     setTimeout(() => socket.destroy(), ANSWER_FLUSH_MS).unref();
   };
 

@@ -136,6 +136,9 @@ t.test('a full valid config loads into typed, resolved, frozen values', async (t
     username: 'gateway', password: 'pa:ss', header: 'Authorization',
     headerValue: `Basic ${Buffer.from('gateway:pa:ss').toString('base64')}`,
   });
+  t.same(idp.authentication.map((a) => a.method), ['client-certificate', 'basic'], 'tls.cert and auth.basic both chosen');
+  t.same(idp.authentication[1]!.header, ['Authorization', `Basic ${Buffer.from('gateway:pa:ss').toString('base64')}`]);
+  t.match(idp.authentication[0]!.tls?.key, /PRIVATE KEY/);
   t.same(idp.clientCert, { header: 'X-Client-Cert', format: 'rfc9440', chainHeader: 'Client-Cert-Chain', infoHeaders: true });
   t.equal(idp.signature?.alg, 'ed25519');
   t.equal(idp.signature?.key.asymmetricKeyType, 'ed25519');
@@ -150,6 +153,7 @@ t.test('a full valid config loads into typed, resolved, frozen values', async (t
   t.same(backend.clientCert, { header: 'X-Client-Cert', format: 'pem-urlencoded', infoHeaders: true });
   t.equal(backend.maxHeaderSize, 16384);
   t.equal(backend.tls, undefined);
+  t.same(backend.authentication, [], 'no upstream auth configured');
 
   const [token, api] = c.routes;
   t.equal(token!.upstream, idp, 'route.upstream is the upstream object');

@@ -123,13 +123,13 @@ t.test('connection limit: excess requests wait in a queue', async (t) => {
   t.equal(peak, 2);
 });
 
-t.test('connect timeout: 504 with UND_ERR_CONNECT_TIMEOUT', async (t) => {
+t.test('connect timeout: 504 with ERR_UPSTREAM_CONNECT_TIMEOUT', async (t) => {
   // A TCP server that never completes the TLS handshake: the connection never becomes ready.
   const silent = net.createServer(() => undefined);
   const { front } = await setup(t, silent, { https: true, tls: { rejectUnauthorized: true }, connectTimeout: 150 });
   const r = await get(front.port);
   t.equal(r.status, 504);
-  t.equal(r.headers['x-h1-error'], 'UND_ERR_CONNECT_TIMEOUT');
+  t.equal(r.headers['x-h1-error'], 'ERR_UPSTREAM_CONNECT_TIMEOUT');
   t.equal(front.results[0]!.code, 'UPSTREAM_TIMEOUT');
 });
 
@@ -138,7 +138,7 @@ t.test('response timeout: 504 UPSTREAM_TIMEOUT', async (t) => {
   const { front } = await setup(t, upstream, { responseTimeout: 150 });
   const r = await get(front.port);
   t.equal(r.status, 504);
-  t.equal(r.headers['x-h1-error'], 'UND_ERR_HEADERS_TIMEOUT');
+  t.equal(r.headers['x-h1-error'], 'ERR_UPSTREAM_HEADERS_TIMEOUT');
   t.equal(front.results[0]!.code, 'UPSTREAM_TIMEOUT');
 });
 

@@ -77,7 +77,7 @@ t.test('past pool.queue waiting requests, 503 UPSTREAM_BUSY; the queued ones are
   const queued = [await queuedGet(f, '/2'), await queuedGet(f, '/3')];
   const busy = await get(f.port, '/4').done;
   t.equal(busy.status, 503);
-  t.equal(busy.error, 'CERTGATE_UPSTREAM_BUSY');
+  t.equal(busy.error, 'ERR_UPSTREAM_QUEUE_FULL');
   t.equal(f.results.at(-1)!.code, 'UPSTREAM_BUSY');
   for (let i = 0; i < 3; i++) {
     await up.arrived(i + 1);
@@ -100,7 +100,7 @@ t.test('the response deadline counts from queue time: a request that waited past
   const second = await get(f.port, '/second').done;
   const waited = Date.now() - started;
   t.equal(second.status, 504);
-  t.equal(second.error, 'CERTGATE_QUEUE_TIMEOUT');
+  t.equal(second.error, 'ERR_UPSTREAM_QUEUE_TIMEOUT');
   t.equal(f.results.at(-1)!.code, 'UPSTREAM_TIMEOUT');
   t.ok(waited < 2_000, `answered after ${waited} ms, while the connection was still busy`);
   up.held[0]!.end('done');

@@ -3,7 +3,9 @@
 // target). Cross-checked against llhttp by test/forward/h1-cross-check.test.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UpstreamConfig } from '../../config/types.js';
-import { upstreamFailure, type ForwardDone, type ForwardOptions, type UpstreamClient } from '../forward-request.js';
+import type { ForwardDone, ForwardOptions, UpstreamClient } from '../forward-request.js';
+import { upstreamFailure } from '../upstream-errors.js';
+import { upstreamHost, upstreamTlsOptions } from '../upstream-tls.js';
 import type { ConnectionSettings } from './h1-connection.js';
 import { H1ConnectionPool } from './h1-connection-pool.js';
 import { H1Exchange } from './h1-exchange.js';
@@ -22,8 +24,8 @@ export class H1Client implements UpstreamClient {
       const body = opts.body;
       head = serializeRequestHead(opts.method, opts.path, opts.headers, opts.hasBody, body?.complete ? body.length : undefined);
     } catch (err) {
-      // CERTGATE_BAD_REQUEST_HEAD: the client's head, answered 400 by upstreamFailure.
-      done({ error: upstreamFailure(err as Error & { code?: string }) });
+      // ERR_REQUEST_HEAD_INVALID: the client's head, answered 400 by upstreamFailure.
+      done({ error: upstreamFailure(err) });
       return;
     }
     this.pool.dispatch(new H1Exchange(this.pool, req, res, head, opts.method, opts.hasBody, opts.body, done));
@@ -40,25 +42,15 @@ export class H1Client implements UpstreamClient {
   }
 }
 
-/** Origin, TLS trust and client cert, pool bounds and timeouts of one upstream. */
+/** Origin, TLS options (upstream-tls.ts), pool bounds and timeouts of one upstream. */
 export function connectionSettings(upstream: UpstreamConfig): ConnectionSettings {
   const url = upstream.url;
   const https = url.protocol === 'https:';
-  const t = upstream.tls;
-  // URL keeps IPv6 literals in brackets; net.connect wants them bare.
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return {
     https,
-    host,
+    host: upstreamHost(url),
     port: url.port ? Number(url.port) : https ? 443 : 80,
-    tls: https
-      ? {
-          rejectUnauthorized: true,
-          ...(t?.ca ? { ca: t.ca.pem } : {}),
-          ...(t?.cert && t.keyPem ? { cert: t.cert.pem, key: t.keyPem } : {}),
-          servername: t?.servername ?? (isIp(host) ? undefined : host),
-        }
-      : undefined,
+    tls: upstreamTlsOptions(upstream),
     connections: upstream.pool.connections,
     queue: upstream.pool.queue,
     connectTimeout: upstream.timeouts.connect,
@@ -66,8 +58,4 @@ export function connectionSettings(upstream: UpstreamConfig): ConnectionSettings
     idleTimeout: upstream.timeouts.idle,
     keepAliveTimeout: 4_000,
   };
-}
-
-function isIp(host: string): boolean {
-  return host.includes(':') || /^[0-9.]+$/.test(host);
 }

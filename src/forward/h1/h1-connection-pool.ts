@@ -7,7 +7,7 @@
 // dispatch let one connection's pipelined requests starve everyone for 40 s).
 import { performance } from 'node:perf_hooks';
 import { H1Connection, type ConnectionOwner, type ConnectionSettings } from './h1-connection.js';
-import { H1Error } from './h1-errors.js';
+import { UpstreamError } from '../upstream-errors.js';
 import type { H1Exchange } from './h1-exchange.js';
 
 const SWEEP_INTERVAL = 500;
@@ -28,13 +28,13 @@ export class H1ConnectionPool implements ConnectionOwner {
 
   dispatch(exchange: H1Exchange): void {
     if (this.closed) {
-      exchange.connectionFailed(new H1Error('UND_ERR_CLOSED', 'upstream client is closed'), undefined);
+      exchange.connectionFailed(new UpstreamError('ERR_UPSTREAM_CLIENT_CLOSED', 'upstream client is closed'), undefined);
       return;
     }
     const conn = this.idle.pop();
     if (conn !== undefined) conn.assign(exchange);
     else if (this.all.size < this.settings.connections) this.open(exchange);
-    else if (this.queued >= this.settings.queue) exchange.connectionFailed(new H1Error('CERTGATE_UPSTREAM_BUSY', 'upstream queue is full'), undefined);
+    else if (this.queued >= this.settings.queue) exchange.connectionFailed(new UpstreamError('ERR_UPSTREAM_QUEUE_FULL', 'upstream queue is full'), undefined);
     else this.enqueue(exchange);
   }
 
@@ -44,7 +44,7 @@ export class H1ConnectionPool implements ConnectionOwner {
    * so the connection limit still holds.
    */
   retry(exchange: H1Exchange): void {
-    if (this.closed) exchange.connectionFailed(new H1Error('UND_ERR_CLOSED', 'upstream client is closed'), undefined);
+    if (this.closed) exchange.connectionFailed(new UpstreamError('ERR_UPSTREAM_CLIENT_CLOSED', 'upstream client is closed'), undefined);
     else this.open(exchange);
   }
 
@@ -98,17 +98,17 @@ export class H1ConnectionPool implements ConnectionOwner {
     if (this.expiry !== undefined) clearTimeout(this.expiry);
     this.expiry = undefined;
     for (let ex = this.takeFirst(); ex !== undefined; ex = this.takeFirst()) {
-      if (!ex.finished) ex.connectionFailed(new H1Error('UND_ERR_CLOSED', 'upstream client is closed'), undefined);
+      if (!ex.finished) ex.connectionFailed(new UpstreamError('ERR_UPSTREAM_CLIENT_CLOSED', 'upstream client is closed'), undefined);
     }
     for (const conn of [...this.idle]) conn.destroy(undefined);
     if (this.all.size === 0) return Promise.resolve();
     return new Promise((resolve) => (this.drained = resolve));
   }
 
-  /** Ends every socket at once, in-flight exchanges included (they fail with UND_ERR_CLOSED). */
+  /** Ends every socket at once, in-flight exchanges included (they fail with ERR_UPSTREAM_CLIENT_CLOSED). */
   destroy(): void {
     void this.close();
-    for (const conn of [...this.all]) conn.destroy(new H1Error('UND_ERR_CLOSED', 'upstream client is closed'));
+    for (const conn of [...this.all]) conn.destroy(new UpstreamError('ERR_UPSTREAM_CLIENT_CLOSED', 'upstream client is closed'));
   }
 
   private open(exchange: H1Exchange): void {
@@ -176,6 +176,6 @@ export class H1ConnectionPool implements ConnectionOwner {
   };
 }
 
-function queueTimeout(): H1Error {
-  return new H1Error('CERTGATE_QUEUE_TIMEOUT', 'no upstream connection became free within the response timeout');
+function queueTimeout(): UpstreamError {
+  return new UpstreamError('ERR_UPSTREAM_QUEUE_TIMEOUT', 'no upstream connection became free within the response timeout');
 }

@@ -3,7 +3,7 @@
 // connection, not per request; the current exchange is a field they dispatch to.
 import net from 'node:net';
 import tls from 'node:tls';
-import { H1Error } from './h1-errors.js';
+import { UpstreamError } from '../upstream-errors.js';
 import { ResponseParser } from './response-parser.js';
 import type { H1Exchange } from './h1-exchange.js';
 
@@ -102,7 +102,7 @@ export class H1Connection {
     this.socket.destroy();
     this.owner.connectionGone(this);
     if (ex !== undefined && !ex.finished) {
-      ex.connectionFailed(err ?? new H1Error('UND_ERR_SOCKET', 'upstream connection closed'), this);
+      ex.connectionFailed(err ?? new UpstreamError('ERR_UPSTREAM_CONNECTION_LOST', 'upstream connection closed'), this);
     }
   }
 
@@ -157,7 +157,7 @@ export class H1Connection {
   private readonly onTimeout = (): void => {
     const ex = this.exchange;
     if (!this.connected) {
-      this.destroy(new H1Error('UND_ERR_CONNECT_TIMEOUT', 'connecting to the upstream timed out'));
+      this.destroy(new UpstreamError('ERR_UPSTREAM_CONNECT_TIMEOUT', 'connecting to the upstream timed out'));
     } else if (ex === undefined) {
       this.destroy(undefined); // an idle socket outlived its inactivity limit
     } else {

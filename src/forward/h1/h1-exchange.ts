@@ -5,9 +5,9 @@
 // allocates this object and nothing else of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { upstreamFailure, type ForwardDone } from '../forward-request.js';
+import type { ForwardDone } from '../forward-request.js';
 import { filterRawResponseHeaders } from '../response-headers.js';
-import { H1Error } from './h1-errors.js';
+import { upstreamFailure, UpstreamError } from '../upstream-errors.js';
 import type { H1Connection } from './h1-connection.js';
 import type { H1ConnectionPool } from './h1-connection-pool.js';
 import type { ResponseSink } from './response-parser.js';
@@ -164,10 +164,10 @@ export class H1Exchange implements ResponseSink {
   }
 
   /** The error a socket timeout means at this point of the exchange. */
-  timeoutError(): H1Error {
+  timeoutError(): UpstreamError {
     return this.started
-      ? new H1Error('UND_ERR_BODY_TIMEOUT', 'the upstream stopped sending the response body')
-      : new H1Error('UND_ERR_HEADERS_TIMEOUT', 'the upstream did not answer in time');
+      ? new UpstreamError('ERR_UPSTREAM_BODY_TIMEOUT', 'the upstream stopped sending the response body')
+      : new UpstreamError('ERR_UPSTREAM_HEADERS_TIMEOUT', 'the upstream did not answer in time');
   }
 
   /** The connection under this exchange broke (or could not be made). */
@@ -177,7 +177,7 @@ export class H1Exchange implements ResponseSink {
     const code = (err as Error & { code?: string }).code;
     if (
       conn !== undefined && conn.served > 0 && conn.connected && !conn.parser.received && !this.retried &&
-      this.replayable() && code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_CLOSED'
+      this.replayable() && code !== 'ERR_UPSTREAM_HEADERS_TIMEOUT' && code !== 'ERR_UPSTREAM_CLIENT_CLOSED'
     ) {
       this.retried = true;
       this.pool.retry(this);
@@ -189,10 +189,10 @@ export class H1Exchange implements ResponseSink {
       // The head is gone already: the only honest signal left is a broken connection. The
       // failure is still the upstream's, not a client abort (499), for the access log.
       this.res.destroy(err);
-      this.done({ upstreamStatus: this.upstreamStatus, error: upstreamFailure(err as Error & { code?: string }) });
+      this.done({ upstreamStatus: this.upstreamStatus, error: upstreamFailure(err) });
       return;
     }
-    this.done({ error: upstreamFailure(err as Error & { code?: string }) });
+    this.done({ error: upstreamFailure(err) });
   }
 
   /**

@@ -2,7 +2,7 @@
 // The header list comes from the pipeline: names and values were parsed by Node's strict HTTP
 // parser or set by the gateway itself. The checks below are still made, cheaply, because a CR or LF
 // reaching this point would let one request smuggle a second one to the upstream.
-import { H1Error } from './h1-errors.js';
+import { UpstreamError } from '../upstream-errors.js';
 import { equalsLowerAscii, isToken } from './http-chars.js';
 
 export interface RequestHead {
@@ -18,17 +18,17 @@ export interface RequestHead {
  * already answered 100-continue to the client.
  */
 export function serializeRequestHead(method: string, path: string, headers: readonly string[], hasBody: boolean, bufferedLength?: number): RequestHead {
-  if (!isToken(method)) throw new H1Error('CERTGATE_BAD_REQUEST_HEAD', 'invalid request method');
-  if (path.length === 0 || hasForbiddenPathChar(path)) throw new H1Error('CERTGATE_BAD_REQUEST_HEAD', 'invalid request target');
+  if (!isToken(method)) throw new UpstreamError('ERR_REQUEST_HEAD_INVALID', 'invalid request method');
+  if (path.length === 0 || hasForbiddenPathChar(path)) throw new UpstreamError('ERR_REQUEST_HEAD_INVALID', 'invalid request target');
   let text = method + ' ' + path + ' HTTP/1.1\r\n';
   let hasLength = false;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!;
     const value = headers[i + 1]!;
-    if (!isToken(name)) throw new H1Error('CERTGATE_BAD_REQUEST_HEAD', `invalid header name ${JSON.stringify(name)}`);
+    if (!isToken(name)) throw new UpstreamError('ERR_REQUEST_HEAD_INVALID', `invalid header name ${JSON.stringify(name)}`);
     // indexOf is vectorised by V8; three scans beat a per-character loop on long values (PEM).
     if (value.indexOf('\r') !== -1 || value.indexOf('\n') !== -1 || value.indexOf('\0') !== -1) {
-      throw new H1Error('CERTGATE_BAD_REQUEST_HEAD', `invalid value in header ${name}`);
+      throw new UpstreamError('ERR_REQUEST_HEAD_INVALID', `invalid value in header ${name}`);
     }
     if (name.length === 6 && equalsLowerAscii(name, 'expect')) continue;
     if (name.length === 14 && equalsLowerAscii(name, 'content-length')) hasLength = true;

@@ -1,7 +1,7 @@
 // The parts of a response head that decide how it is read: the status line (RFC 9112 §4) and the
 // framing fields Content-Length, Transfer-Encoding and Connection (RFC 9112 §6, §9.6). Kept apart
 // from the byte-level state machine in response-parser.ts.
-import { badResponse, type H1Error } from './h1-errors.js';
+import { badResponse, type UpstreamError } from '../upstream-errors.js';
 import { FIELD_VALUE } from './http-chars.js';
 
 /** Status line fields, filled in place (one object per parser, not per response). */
@@ -12,7 +12,7 @@ export interface StatusLine {
 }
 
 /** HTTP/1.x SP 3DIGIT [SP reason], bytes [s, e) of b without the CRLF. */
-export function parseStatusLine(b: Buffer, s: number, e: number, out: StatusLine): H1Error | undefined {
+export function parseStatusLine(b: Buffer, s: number, e: number, out: StatusLine): UpstreamError | undefined {
   if (
     e - s < 12 || b[s] !== 0x48 || b[s + 1] !== 0x54 || b[s + 2] !== 0x54 || b[s + 3] !== 0x50 ||
     b[s + 4] !== 0x2f || b[s + 5] !== 0x31 || b[s + 6] !== 0x2e || (b[s + 7] !== 0x31 && b[s + 7] !== 0x30) || b[s + 8] !== 0x20
@@ -55,7 +55,7 @@ export class FramingFields {
   }
 
   /** `lower` is a lower-cased field name of length 10, 14 or 17. */
-  add(lower: string, value: string): H1Error | undefined {
+  add(lower: string, value: string): UpstreamError | undefined {
     if (lower === 'content-length') {
       // Two Content-Length lines, even equal ones, are refused: llhttp refuses them too, and the
       // gateway must never read a response differently from a standard parser.
@@ -81,7 +81,7 @@ export class FramingFields {
   }
 
   /** NO_BODY, BY_LENGTH, CHUNKED or UNTIL_CLOSE for a final (>= 200) response; or an error. */
-  framing(status: number, isHeadRequest: boolean): number | H1Error {
+  framing(status: number, isHeadRequest: boolean): number | UpstreamError {
     const te = this.transferEncoding;
     if (te !== undefined) {
       // Smuggling defence (RFC 9112 §6.1): TE with Content-Length is refused, and so is any coding

@@ -2,7 +2,7 @@
 // ambiguous is an error, not a guess: a proxy that frames a response differently from the next hop
 // is how response splitting and cache poisoning happen. Heads are scanned with indexOf and byte
 // tables over the Buffer; only names, values and body slices are materialised.
-import { badResponse, H1Error } from './h1-errors.js';
+import { badResponse, UpstreamError } from '../upstream-errors.js';
 import { FIELD_VALUE, HEX, TOKEN } from './http-chars.js';
 import { ChunkExtension } from './chunk-extension.js';
 import { BY_LENGTH, CHUNKED, FramingFields, NO_BODY, parseStatusLine, UNTIL_CLOSE, type StatusLine } from './response-head.js';
@@ -77,7 +77,7 @@ export class ResponseParser {
   }
 
   /** Feeds socket bytes. Returns an error for a malformed response or bytes after its end. */
-  execute(buf: Buffer): H1Error | undefined {
+  execute(buf: Buffer): UpstreamError | undefined {
     this.received = true;
     const len = buf.length;
     let pos = 0;
@@ -162,14 +162,14 @@ export class ResponseParser {
   }
 
   /** The upstream closed its side. Completes a read-until-close body; otherwise an error. */
-  endOfStream(): H1Error | undefined {
+  endOfStream(): UpstreamError | undefined {
     if (this.state === BODY_UNTIL_CLOSE) {
       this.state = DONE;
       this.finish();
       return undefined;
     }
     if (this.state === DONE) return undefined;
-    return new H1Error('UND_ERR_SOCKET', 'upstream closed the connection before the response was complete');
+    return new UpstreamError('ERR_UPSTREAM_CONNECTION_LOST', 'upstream closed the connection before the response was complete');
   }
 
   private finish(): void {
@@ -213,19 +213,19 @@ export class ResponseParser {
     this.fields.reset();
   }
 
-  private statusLine(): H1Error | undefined {
+  private statusLine(): UpstreamError | undefined {
     const err = parseStatusLine(this.lineBuf, this.ls, this.le, this.line);
     this.statusSeen = err === undefined;
     return err;
   }
 
-  private headerLine(): H1Error | undefined {
+  private headerLine(): UpstreamError | undefined {
     if (this.ls === this.le) return this.endOfHead();
     return this.fieldLine(true);
   }
 
   /** field-name ":" OWS field-value OWS (RFC 9112 section 5). */
-  private fieldLine(keep: boolean): H1Error | undefined {
+  private fieldLine(keep: boolean): UpstreamError | undefined {
     const b = this.lineBuf;
     const s = this.ls;
     const e = this.le;
@@ -248,7 +248,7 @@ export class ResponseParser {
     return undefined;
   }
 
-  private endOfHead(): H1Error | undefined {
+  private endOfHead(): UpstreamError | undefined {
     const status = this.line.status;
     if (status < 200) {
       // 100 Continue and 103 Early Hints precede the real response; 101 would switch protocols,
@@ -284,7 +284,7 @@ export class ResponseParser {
   }
 
   /** chunk-size [ chunk-ext ] CRLF, 1 to 16 hex digits (RFC 9112 section 7.1). */
-  private chunkSizeLine(): H1Error | undefined {
+  private chunkSizeLine(): UpstreamError | undefined {
     const b = this.lineBuf;
     const e = this.le;
     let i = this.ls;
