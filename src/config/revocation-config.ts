@@ -5,7 +5,7 @@ import { ConfigSection } from './config-section.js';
 import { loadCrlFile } from './crl-files.js';
 import { reportError, type LoadContext, type YamlValue } from './load-context.js';
 import { readEnum, readList } from './yaml-values.js';
-import type { CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSource } from './types.js';
+import type { CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSourceName } from './types.js';
 
 const CHECKS = ['off', 'leaf', 'chain'] as const;
 const SOURCES = ['ocsp', 'crl'] as const;
@@ -50,10 +50,10 @@ export function readRevocation(ctx: LoadContext, node: YamlValue, path: string):
   return { check, sources, failMode, staleGrace, intermediateWithoutSource, ocsp, crl, overrides };
 }
 
-function readSources(ctx: LoadContext, node: YamlValue, path: string): RevocationSource[] | undefined {
+function readSources(ctx: LoadContext, node: YamlValue, path: string): RevocationSourceName[] | undefined {
   const items = readList(ctx, node, path);
   if (!items) return undefined;
-  const out: RevocationSource[] = [];
+  const out: RevocationSourceName[] = [];
   let ok = true;
   for (const item of items) {
     const v = readEnum(ctx, item.node, item.path, SOURCES);

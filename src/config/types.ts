@@ -2,8 +2,12 @@
 // module sees raw YAML. Durations are milliseconds; files are already read and parsed.
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { CompiledAllow } from '../policy/route-policy.js';
+import type { Milliseconds } from './units.js';
+import type { RevocationConfig } from '../revocation/config.js';
 
-export type Milliseconds = number;
+// Module config types live beside their modules; assembled here so importers need only this file.
+export type { Milliseconds } from './units.js';
+export type { CrlConfig, CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSourceName } from '../revocation/config.js';
 
 export interface HostPort {
   readonly host: string;
@@ -61,55 +65,6 @@ export interface ListenerTlsConfig {
   readonly ciphers?: string;
   /** Session ticket / session lifetime in seconds (Node's sessionTimeout). */
   readonly sessionTimeout: number;
-}
-
-export type RevocationCheck = 'off' | 'leaf' | 'chain';
-export type RevocationSource = 'ocsp' | 'crl';
-
-export interface OcspConfig {
-  readonly enabled: boolean;
-  /** Overrides the certificate's AIA OCSP URL. */
-  readonly responder?: string;
-  readonly timeout: Milliseconds;
-  readonly nonce: boolean;
-  /** Cache lifetime of a good answer that carries no nextUpdate. */
-  readonly maxAge: Milliseconds;
-  /** How long a failed lookup is remembered so a dead responder is not hammered. */
-  readonly errorTtl: Milliseconds;
-  /** Allowed clock skew on thisUpdate/nextUpdate. */
-  readonly clockSkew: Milliseconds;
-}
-
-export interface CrlFile {
-  readonly path: string;
-  /** Each CRL in the file as DER (a PEM bundle may hold several). */
-  readonly der: readonly Buffer[];
-}
-
-export interface CrlConfig {
-  readonly files: readonly CrlFile[];
-  readonly distributionPoints: boolean;
-  readonly refresh: Milliseconds;
-  readonly fetchTimeout: Milliseconds;
-}
-
-/** Per trust-anchor override, matched by the CA certificate's x5t#S256 or its subject DN. */
-export interface RevocationOverride {
-  readonly issuer: { readonly thumbprint?: string; readonly subjectDN?: string };
-  readonly sources?: readonly RevocationSource[];
-  readonly check?: RevocationCheck;
-}
-
-export interface RevocationConfig {
-  readonly check: RevocationCheck;
-  readonly sources: readonly RevocationSource[];
-  readonly failMode: 'closed' | 'open';
-  readonly staleGrace: Milliseconds;
-  /** With check: chain, what to do with a CA certificate that names no revocation source. */
-  readonly intermediateWithoutSource: 'skip' | 'unknown';
-  readonly ocsp: OcspConfig;
-  readonly crl: CrlConfig;
-  readonly overrides: readonly RevocationOverride[];
 }
 
 /** `listeners[].limits`; durations in milliseconds, sizes in bytes (defaults in listener-limits.ts). */
