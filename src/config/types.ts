@@ -4,9 +4,11 @@ import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { CompiledAllow } from '../policy/route-policy.js';
 import type { Milliseconds } from './units.js';
 import type { RevocationConfig } from '../revocation/config.js';
+import type { AllowRules } from '../policy/config.js';
 
 // Module config types live beside their modules; assembled here so importers need only this file.
 export type { Milliseconds } from './units.js';
+export type { AllowRules } from '../policy/config.js';
 export type { CrlConfig, CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSourceName } from '../revocation/config.js';
 
 export interface HostPort {
@@ -176,15 +178,6 @@ export interface UpstreamConfig {
   readonly maxHeaderSize: number;
   /** Extra client header names removed before forwarding (`upstreams.<name>.stripHeaders`). */
   readonly stripHeaders: readonly string[];
-}
-
-export interface AllowRules {
-  readonly subjectDN: readonly string[];
-  readonly sanDNS: readonly string[];
-  readonly sanURI: readonly string[];
-  readonly sanEmail: readonly string[];
-  readonly sanIP: readonly string[];
-  readonly thumbprints: readonly string[];
 }
 
 export interface RouteMatch {
