@@ -1,14 +1,18 @@
 // Typed, validated, frozen configuration. Produced once by src/config/load-config.ts; no other
 // module sees raw YAML. Durations are milliseconds; files are already read and parsed.
-import type { KeyObject, X509Certificate } from 'node:crypto';
-import type { CompiledAllow } from '../policy/route-policy.js';
+import type { X509Certificate } from 'node:crypto';
 import type { Milliseconds } from './units.js';
 import type { RevocationConfig } from '../revocation/config.js';
-import type { AllowRules } from '../policy/config.js';
+import type { LoggingConfig } from '../observability/config.js';
+import type { RouteConfig } from '../routing/config.js';
+import type { SignatureConfig } from '../signing/config.js';
 
 // Module config types live beside their modules; assembled here so importers need only this file.
 export type { Milliseconds } from './units.js';
 export type { AllowRules } from '../policy/config.js';
+export type { LogLevel, LoggingConfig } from '../observability/config.js';
+export type { RouteConfig, RouteMatch } from '../routing/config.js';
+export type { PublishedKey, SignatureConfig } from '../signing/config.js';
 export type { CrlConfig, CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSourceName } from '../revocation/config.js';
 
 export interface HostPort {
@@ -25,12 +29,6 @@ export interface CertificateFile {
 
 export interface AdminConfig {
   readonly listen: HostPort;
-}
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-export interface LoggingConfig {
-  readonly level: LogLevel;
 }
 
 export type ClientAuthMode = 'require' | 'optional' | 'optional_no_ca' | 'off';
@@ -132,26 +130,6 @@ export interface BasicAuthConfig {
 
 export type SignatureAlg = 'ed25519' | 'ecdsa-p256-sha256' | 'hmac-sha256';
 
-export interface SignatureConfig {
-  readonly alg: SignatureAlg;
-  readonly keyId: string;
-  /** Private key (asymmetric) or secret key (hmac). */
-  readonly key: KeyObject;
-  readonly keyPath: string;
-  /** Seconds after `created`; absent means no `expires` parameter. */
-  readonly expiresIn?: number;
-  /** `publishKeys`: further public keys in the JWKS, not used to sign (rotation overlap). */
-  readonly publishKeys?: readonly PublishedKey[];
-}
-
-export interface PublishedKey {
-  readonly keyId: string;
-  readonly alg: SignatureAlg;
-  /** Public key. */
-  readonly key: KeyObject;
-  readonly path: string;
-}
-
 export interface UpstreamTlsConfig {
   readonly ca?: CertificateFile;
   readonly cert?: CertificateFile;
@@ -178,25 +156,6 @@ export interface UpstreamConfig {
   readonly maxHeaderSize: number;
   /** Extra client header names removed before forwarding (`upstreams.<name>.stripHeaders`). */
   readonly stripHeaders: readonly string[];
-}
-
-export interface RouteMatch {
-  readonly host?: string;
-  readonly pathPrefix: string;
-  /** Upper-case; absent means every method. */
-  readonly methods?: ReadonlySet<string>;
-}
-
-export interface RouteConfig {
-  readonly name: string;
-  /** Listener names this route applies to; absent means every listener. */
-  readonly listeners?: readonly string[];
-  readonly match: RouteMatch;
-  readonly upstream: UpstreamConfig;
-  readonly clientCert: 'required' | 'optional';
-  readonly allow?: AllowRules;
-  /** `allow` compiled when the config loads (present exactly when allow is). */
-  readonly compiledAllow?: CompiledAllow;
 }
 
 export interface GatewayConfig {

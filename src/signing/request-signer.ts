@@ -2,7 +2,7 @@
 // @query when present, and every header the gateway added. Everything that does not change per
 // request (key, parameter suffix, identifier list per header set) is prepared once, so a request
 // costs one string concatenation and one signature.
-import type { SignatureConfig } from '../config/types.js';
+import type { SignatureConfig } from './config.js';
 import { createSignFn } from './signature-algorithms.js';
 import type { SignFn } from './signature-algorithms.js';
 import { componentIdentifier, serializeParamSuffix, signatureParamsValue, SIGNATURE_LABEL } from './signature-base.js';
