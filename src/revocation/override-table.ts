@@ -16,7 +16,7 @@ export class OverrideTable {
       const { thumbprint, subjectDN } = o.issuer;
       if (thumbprint !== undefined && !this.byThumbprint.has(thumbprint)) this.byThumbprint.set(thumbprint, i);
       if (subjectDN !== undefined) {
-        const key = normalizeDN(subjectDN);
+        const key = compileOverrideSubject(subjectDN);
         if (!this.bySubject.has(key)) this.bySubject.set(key, i);
       }
     });
@@ -35,6 +35,14 @@ export class OverrideTable {
     const i = Math.min(byThumbprint ?? Infinity, bySubject ?? Infinity);
     return i === Infinity ? undefined : this.overrides[i];
   }
+}
+
+/**
+ * The lookup key of an override's subjectDN. Throws on a DN it cannot key; the config loader runs
+ * this on every override (src/config/revocation-config.ts), so `check` and the runtime agree.
+ */
+export function compileOverrideSubject(subjectDN: string): string {
+  return normalizeDN(subjectDN);
 }
 
 function subjectKey(anchor: CertInfo): string | undefined {
