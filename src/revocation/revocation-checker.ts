@@ -1,6 +1,7 @@
-// The revocation stage: policy over the OCSP client and the CRL store. Verdicts are computed once
-// per leaf certificate per cache lifetime (concurrent checks share one computation) and the
-// gateway probes the cache synchronously before awaiting anything.
+// The revocation stage: policy over the revocation sources (revocation-source.ts: OCSP and CRL),
+// asked in the configured order. Verdicts are computed once per leaf certificate per cache
+// lifetime (concurrent checks share one computation) and the gateway probes the cache
+// synchronously before awaiting anything. The trust anchors follow the listener's trust store.
 import type { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';

@@ -27,7 +27,7 @@ export function algForKey(key: KeyObject): SignatureAlg | undefined {
 }
 
 /** RFC 2104 / RFC 7518 section 3.2: an HMAC-SHA-256 key at least as long as the hash. */
-export const MIN_HMAC_KEY_BYTES = 32;
+const MIN_HMAC_KEY_BYTES = 32;
 
 /**
  * Why `key` cannot sign with `alg`, or undefined when it can. The config loader runs this on the
