@@ -107,7 +107,7 @@ const checker = new RevocationChecker({
   check: 'leaf', sources: ['ocsp'], failMode: 'closed', staleGrace: 0, intermediateWithoutSource: 'skip', overrides: [],
   ocsp: { enabled: true, timeout: 2000, nonce: true, maxAge: 300_000, errorTtl: 5000, clockSkew: 60_000 },
   crl: { files: [], distributionPoints: false, refresh: 300_000, fetchTimeout: 2000 },
-}, { logger: pino({ level: 'silent' }), registry: new Registry(), trustAnchors: [ca] });
+}, { logger: pino({ level: 'silent' }), registry: new Registry(), trust: { anchors: [ca], generation: 1 } });
 await checker.start();
 for (let i = 0; i < 20; i++) await checker.check([leaves[i], ca]); // warm-up (JIT, connection)
 const cold = [];

@@ -24,8 +24,8 @@ export const GROUPS = {
     tests: ['test/tls/verify-mode.test.ts'],
   },
   policy: {
-    mutate: ['src/policy/route-policy.ts'],
-    tests: ['test/policy/route-policy.test.ts'],
+    mutate: ['src/policy/route-policy.ts', 'src/policy/allow-entries.ts'],
+    tests: ['test/policy/route-policy.test.ts', 'test/policy/allow-entries.test.ts'],
   },
   signing: {
     mutate: ['src/wire/signature-base.ts', 'src/verify/*.ts'],
@@ -48,11 +48,17 @@ export const GROUPS = {
     tests: ['test/routing/canonical-path.test.ts', 'test/routing/route-table.test.ts', 'test/routing/method-policy.test.ts'],
   },
   revocation: {
-    mutate: ['src/revocation/revocation-checker.ts', 'src/revocation/crl-evaluate.ts', 'src/revocation/ocsp-response.ts'],
+    mutate: [
+      'src/revocation/revocation-checker.ts', 'src/revocation/revocation-source.ts', 'src/revocation/override-table.ts',
+      'src/revocation/crl-evaluate.ts', 'src/revocation/ocsp-response.ts',
+    ],
     // In-memory unit tests only (pkijs-built, EC-signed CRLs and OCSP responses; the checker with
     // an injected clock and fake sources): no openssl process per mutant. The openssl-backed
     // revocation-checker and ocsp-client files stay in `npm test`.
-    tests: ['test/revocation/crl-evaluate.test.ts', 'test/revocation/ocsp-response.test.ts', 'test/revocation/revocation-decision.test.ts'],
+    tests: [
+      'test/revocation/crl-evaluate.test.ts', 'test/revocation/ocsp-response.test.ts', 'test/revocation/revocation-decision.test.ts',
+      'test/revocation/override-matching.test.ts', 'test/revocation/trust-reload.test.ts',
+    ],
   },
 };
 

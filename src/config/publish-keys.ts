@@ -6,7 +6,8 @@ import { isScalar } from 'yaml';
 import { ConfigSection } from './config-section.js';
 import { readConfiguredFile } from './config-files.js';
 import { reportError, type LoadContext, type YamlValue } from './load-context.js';
-import type { PublishedKey, SignatureAlg } from './types.js';
+import type { PublishedKey } from './types.js';
+import { algForKey } from '../wire/signature-algorithms.js';
 
 export function readPublishKeys(s: ConfigSection, signingKeyId: string | undefined): PublishedKey[] {
   const items = s.list('publishKeys');
@@ -58,9 +59,8 @@ function loadPublicKey(ctx: LoadContext, node: YamlValue, key: string, configure
     reportError(ctx, node, key, `published key file ${file.path} holds no usable public key (PEM or JWK)`);
     return undefined;
   }
-  const alg: SignatureAlg | undefined = pub.asymmetricKeyType === 'ed25519'
-    ? 'ed25519'
-    : pub.asymmetricKeyType === 'ec' && pub.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? 'ecdsa-p256-sha256' : undefined;
+  // A public key never reads as hmac-sha256 (algForKey gives that to secret keys only).
+  const alg = algForKey(pub);
   if (!alg) {
     reportError(ctx, node, key, `published key file ${file.path} must hold an Ed25519 or EC P-256 key`);
     return undefined;

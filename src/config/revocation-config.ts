@@ -6,7 +6,8 @@ import { ConfigSection } from './config-section.js';
 import { loadCrlFile } from './crl-files.js';
 import { reportError, type LoadContext, type YamlValue } from './load-context.js';
 import { readEnum, readList } from './yaml-values.js';
-import type { CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSource } from './types.js';
+import { compileOverrideSubject } from '../revocation/override-table.js';
+import type { CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSourceName } from './types.js';
 
 const CHECKS = ['off', 'leaf', 'chain'] as const;
 const SOURCES = ['ocsp', 'crl'] as const;
@@ -51,10 +52,10 @@ export function readRevocation(ctx: LoadContext, node: YamlValue, path: string):
   return { check, sources, failMode, staleGrace, intermediateWithoutSource, ocsp, crl, overrides };
 }
 
-function readSources(ctx: LoadContext, node: YamlValue, path: string): RevocationSource[] | undefined {
+function readSources(ctx: LoadContext, node: YamlValue, path: string): RevocationSourceName[] | undefined {
   const items = readList(ctx, node, path);
   if (!items) return undefined;
-  const out: RevocationSource[] = [];
+  const out: RevocationSourceName[] = [];
   let ok = true;
   for (const item of items) {
     const v = readEnum(ctx, item.node, item.path, SOURCES);
@@ -136,7 +137,7 @@ function readOverrides(parent: ConfigSection): RevocationOverride[] | undefined 
       issuer.error('thumbprint', `expected an x5t#S256 thumbprint (43 base64url characters), got '${thumbprint}'`);
       ok = false;
     }
-    const dnProblem = subjectDN !== undefined ? distinguishedNameProblem(subjectDN) : undefined;
+    const dnProblem = subjectDN !== undefined ? distinguishedNameProblem(subjectDN) ?? overrideSubjectProblem(subjectDN) : undefined;
     if (dnProblem) {
       issuer.error('subjectDN', `expected an RFC 4514 distinguished name: ${dnProblem}`);
       ok = false;
@@ -151,6 +152,16 @@ function readOverrides(parent: ConfigSection): RevocationOverride[] | undefined 
     });
   }
   return ok ? out : undefined;
+}
+
+/** What the checker's own override compiler says of a subjectDN. */
+function overrideSubjectProblem(subjectDN: string): string | undefined {
+  try {
+    compileOverrideSubject(subjectDN);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 export function isHttpUrl(text: string): boolean {

@@ -1,12 +1,11 @@
-// The RFC 9421 signing key. Its type must fit `alg`: signing ed25519 with an EC key, or hmac with
-// a private key read as bytes, would produce signatures no upstream verifies.
+// The RFC 9421 signing key, read and imported once at load. Its type must fit `alg` (signing ed25519
+// with an EC key, or hmac with a private key read as bytes, would produce signatures no upstream
+// verifies); the signer's own signingKeyProblem decides that.
 import { createPrivateKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { looksLikeDer, pemBlocks, readConfiguredFile } from './config-files.js';
 import { reportError, type LoadContext, type YamlValue } from './load-context.js';
 import type { SignatureAlg } from './types.js';
-
-/** RFC 2104 / RFC 7518 section 3.2: an HMAC-SHA-256 key at least as long as the hash. */
-export const MIN_HMAC_KEY_BYTES = 32;
+import { signingKeyProblem } from '../signing/signing-key.js';
 
 export function loadSignatureKey(
   ctx: LoadContext, node: YamlValue, key: string, configured: string, alg: SignatureAlg,
@@ -16,6 +15,11 @@ export function loadSignatureKey(
   const fail = (message: string): undefined => {
     reportError(ctx, node, key, message);
     return undefined;
+  };
+  // The signer's own check (signature-algorithms.ts), so `check` and the runtime judge a key alike.
+  const checked = (k: KeyObject): { key: KeyObject; path: string } | undefined => {
+    const problem = signingKeyProblem(alg, k, file.path);
+    return problem ? fail(problem) : { key: k, path: file.path };
   };
   const text = file.data.toString('utf8');
   const jwk = parseJwk(text);
@@ -29,10 +33,7 @@ export function loadSignatureKey(
     } else {
       secret = secretBytes(file.data);
     }
-    if (secret.length < MIN_HMAC_KEY_BYTES) {
-      return fail(`hmac-sha256 secret in ${file.path} is ${secret.length} bytes; at least ${MIN_HMAC_KEY_BYTES} are needed`);
-    }
-    return { key: createSecretKey(secret), path: file.path };
+    return checked(createSecretKey(secret));
   }
   let k: KeyObject;
   try {
@@ -49,12 +50,7 @@ export function loadSignatureKey(
   } catch {
     return fail(`signature key file ${file.path} holds no usable private key (expected unencrypted PEM PKCS#8 or a private JWK)`);
   }
-  const actual = describeKey(k);
-  const fits = alg === 'ed25519'
-    ? k.asymmetricKeyType === 'ed25519'
-    : k.asymmetricKeyType === 'ec' && k.asymmetricKeyDetails?.namedCurve === 'prime256v1';
-  if (!fits) return fail(`alg ${alg} needs ${alg === 'ed25519' ? 'an Ed25519' : 'an EC P-256'} private key; ${file.path} holds ${actual}`);
-  return { key: k, path: file.path };
+  return checked(k);
 }
 
 function parseJwk(text: string): JsonWebKey | undefined {
@@ -75,10 +71,4 @@ function secretBytes(data: Buffer): Buffer {
     return Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   }
   return data;
-}
-
-function describeKey(k: KeyObject): string {
-  if (k.asymmetricKeyType === 'ec') return `an EC ${k.asymmetricKeyDetails?.namedCurve ?? ''} key`.replace('prime256v1', 'P-256').replace('secp384r1', 'P-384').replace('secp521r1', 'P-521');
-  if (k.asymmetricKeyType === 'rsa') return `an RSA key`;
-  return `an ${k.asymmetricKeyType ?? 'unknown'} key`;
 }

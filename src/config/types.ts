@@ -1,12 +1,21 @@
 // Typed, validated, frozen configuration. Produced once by src/config/load-config.ts; no other
 // module sees raw YAML. Durations are milliseconds; files are already read and parsed.
-import type { KeyObject, X509Certificate } from 'node:crypto';
-import type { CompiledAllow } from '../policy/route-policy.js';
+import type { X509Certificate } from 'node:crypto';
 import type { CertHeaderFormat } from '../wire/header-codecs.js';
-import type { SignatureAlg } from '../wire/signature-algorithms.js';
 import type { UpstreamAuth } from './upstream-auth.js';
+import type { Milliseconds } from './units.js';
+import type { RevocationConfig } from '../revocation/config.js';
+import type { LoggingConfig } from '../observability/config.js';
+import type { RouteConfig } from '../routing/config.js';
+import type { SignatureConfig } from '../signing/config.js';
 
-export type Milliseconds = number;
+// Module config types live beside their modules; assembled here so importers need only this file.
+export type { Milliseconds } from './units.js';
+export type { AllowRules } from '../policy/config.js';
+export type { LogLevel, LoggingConfig } from '../observability/config.js';
+export type { RouteConfig, RouteMatch } from '../routing/config.js';
+export type { PublishedKey, SignatureConfig } from '../signing/config.js';
+export type { CrlConfig, CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSourceName } from '../revocation/config.js';
 
 export interface HostPort {
   readonly host: string;
@@ -22,12 +31,6 @@ export interface CertificateFile {
 
 export interface AdminConfig {
   readonly listen: HostPort;
-}
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-export interface LoggingConfig {
-  readonly level: LogLevel;
 }
 
 export type ClientAuthMode = 'require' | 'optional' | 'optional_no_ca' | 'off';
@@ -64,55 +67,6 @@ export interface ListenerTlsConfig {
   readonly ciphers?: string;
   /** Session ticket / session lifetime in seconds (Node's sessionTimeout). */
   readonly sessionTimeout: number;
-}
-
-export type RevocationCheck = 'off' | 'leaf' | 'chain';
-export type RevocationSource = 'ocsp' | 'crl';
-
-export interface OcspConfig {
-  readonly enabled: boolean;
-  /** Overrides the certificate's AIA OCSP URL. */
-  readonly responder?: string;
-  readonly timeout: Milliseconds;
-  readonly nonce: boolean;
-  /** Cache lifetime of a good answer that carries no nextUpdate. */
-  readonly maxAge: Milliseconds;
-  /** How long a failed lookup is remembered so a dead responder is not hammered. */
-  readonly errorTtl: Milliseconds;
-  /** Allowed clock skew on thisUpdate/nextUpdate. */
-  readonly clockSkew: Milliseconds;
-}
-
-export interface CrlFile {
-  readonly path: string;
-  /** Each CRL in the file as DER (a PEM bundle may hold several). */
-  readonly der: readonly Buffer[];
-}
-
-export interface CrlConfig {
-  readonly files: readonly CrlFile[];
-  readonly distributionPoints: boolean;
-  readonly refresh: Milliseconds;
-  readonly fetchTimeout: Milliseconds;
-}
-
-/** Per trust-anchor override, matched by the CA certificate's x5t#S256 or its subject DN. */
-export interface RevocationOverride {
-  readonly issuer: { readonly thumbprint?: string; readonly subjectDN?: string };
-  readonly sources?: readonly RevocationSource[];
-  readonly check?: RevocationCheck;
-}
-
-export interface RevocationConfig {
-  readonly check: RevocationCheck;
-  readonly sources: readonly RevocationSource[];
-  readonly failMode: 'closed' | 'open';
-  readonly staleGrace: Milliseconds;
-  /** With check: chain, what to do with a CA certificate that names no revocation source. */
-  readonly intermediateWithoutSource: 'skip' | 'unknown';
-  readonly ocsp: OcspConfig;
-  readonly crl: CrlConfig;
-  readonly overrides: readonly RevocationOverride[];
 }
 
 /** `listeners[].limits`; durations in milliseconds, sizes in bytes (defaults in listener-limits.ts). */
@@ -179,26 +133,6 @@ export interface BasicAuthConfig {
 
 export type { SignatureAlg } from '../wire/signature-algorithms.js';
 
-export interface SignatureConfig {
-  readonly alg: SignatureAlg;
-  readonly keyId: string;
-  /** Private key (asymmetric) or secret key (hmac). */
-  readonly key: KeyObject;
-  readonly keyPath: string;
-  /** Seconds after `created`; absent means no `expires` parameter. */
-  readonly expiresIn?: number;
-  /** `publishKeys`: further public keys in the JWKS, not used to sign (rotation overlap). */
-  readonly publishKeys?: readonly PublishedKey[];
-}
-
-export interface PublishedKey {
-  readonly keyId: string;
-  readonly alg: SignatureAlg;
-  /** Public key. */
-  readonly key: KeyObject;
-  readonly path: string;
-}
-
 export interface UpstreamTlsConfig {
   readonly ca?: CertificateFile;
   readonly cert?: CertificateFile;
@@ -227,34 +161,6 @@ export interface UpstreamConfig {
   readonly maxHeaderSize: number;
   /** Extra client header names removed before forwarding (`upstreams.<name>.stripHeaders`). */
   readonly stripHeaders: readonly string[];
-}
-
-export interface AllowRules {
-  readonly subjectDN: readonly string[];
-  readonly sanDNS: readonly string[];
-  readonly sanURI: readonly string[];
-  readonly sanEmail: readonly string[];
-  readonly sanIP: readonly string[];
-  readonly thumbprints: readonly string[];
-}
-
-export interface RouteMatch {
-  readonly host?: string;
-  readonly pathPrefix: string;
-  /** Upper-case; absent means every method. */
-  readonly methods?: ReadonlySet<string>;
-}
-
-export interface RouteConfig {
-  readonly name: string;
-  /** Listener names this route applies to; absent means every listener. */
-  readonly listeners?: readonly string[];
-  readonly match: RouteMatch;
-  readonly upstream: UpstreamConfig;
-  readonly clientCert: 'required' | 'optional';
-  readonly allow?: AllowRules;
-  /** `allow` compiled when the config loads (present exactly when allow is). */
-  readonly compiledAllow?: CompiledAllow;
 }
 
 export interface GatewayConfig {

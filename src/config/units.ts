@@ -1,5 +1,8 @@
 // Durations (`500ms`, `2s`, `5m`, `1h`, `1d`) and sizes (`16kb`) as the config writes them.
 
+/** A duration after parsing: every duration in the typed config is in milliseconds. */
+export type Milliseconds = number;
+
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -1,7 +1,7 @@
 // pino logger. Secrets never reach a log line: the config objects that hold them are never
 // logged whole, and the redact list below covers the header names that carry credentials.
 import { pino, type Logger, type DestinationStream } from 'pino';
-import type { LogLevel } from '../config/types.js';
+import type { LogLevel } from './config.js';
 
 export type { Logger };
 

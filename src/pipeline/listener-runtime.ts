@@ -23,7 +23,7 @@ export function createListenerRuntime(config: ListenerConfig, logger: Logger, re
       : new RevocationChecker(config.revocation, {
           logger: logger.child({ listener: config.name, component: 'revocation' }),
           registry,
-          trustAnchors: trust.anchors,
+          trust,
         });
   return { config, trust, identities: new PeerIdentityResolver(config.clientAuth, trust), revocation };
 }

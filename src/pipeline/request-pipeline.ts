@@ -5,7 +5,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { RouteConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { GatewayError } from '../errors.js';
@@ -13,7 +12,7 @@ import type { RouteTable } from '../routing/route-table.js';
 import { canonicalTarget } from '../routing/canonical-path.js';
 import { isMethodRefused, methodNotAllowed } from '../routing/method-policy.js';
 import { spoofedHeaderLabel } from '../headers/sanitize-headers.js';
-import { checkAllow, type CompiledAllow } from '../policy/route-policy.js';
+import { checkAllow } from '../policy/route-policy.js';
 import { forwardRequest } from '../forward/forward-request.js';
 import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
 import { sendError } from './error-response.js';
@@ -24,12 +23,6 @@ import { buildUpstreamHeaders } from './upstream-headers.js';
 import { writeAccessLog, type RequestRecord } from './access-log.js';
 import { createRequestGuard } from './request-limits.js';
 import { isCurrentRequest, type PipelineQueue } from './connection-queue.js';
-
-interface CompiledRoute {
-  readonly config: RouteConfig;
-  readonly upstream: UpstreamRuntime;
-  readonly allow: CompiledAllow | undefined;
-}
 
 export interface PipelineDeps {
   readonly listener: ListenerRuntime;
@@ -42,15 +35,6 @@ export interface PipelineDeps {
 let requestCounter = 0;
 
 export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const compiled = new Map<RouteConfig, CompiledRoute>();
-  const compile = (route: RouteConfig): CompiledRoute => {
-    let c = compiled.get(route);
-    if (!c) {
-      c = { config: route, upstream: deps.upstreams.get(route.upstream.name)!, allow: route.compiledAllow };
-      compiled.set(route, c);
-    }
-    return c;
-  };
   const { listener, logger, metrics } = deps;
   const listenerName = listener.config.name;
   const allowPathParameters = listener.config.paths.parameters === 'allow';
@@ -89,7 +73,6 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     const route = deps.routes.match(listenerName, host, path, method);
     if (isMethodRefused(method, route?.match.methods)) return reject(res, rec, methodNotAllowed(method));
     if (route === undefined) return reject(res, rec, new GatewayError('NO_ROUTE', `no route for ${method} ${path}`));
-    const r = compile(route);
     rec.route = route.name;
 
     // policy
@@ -98,14 +81,15 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     if (route.clientCert === 'required' && identity.certificate === undefined) {
       return reject(res, rec, new GatewayError('CLIENT_CERT_REQUIRED', `route ${route.name} requires a client certificate`));
     }
-    if (r.allow) {
-      const verdict = checkAllow(identity, r.allow);
+    // Compiled when the config loaded (route-config.ts): nothing is compiled here.
+    if (route.compiledAllow) {
+      const verdict = checkAllow(identity, route.compiledAllow);
       if (!verdict.ok) return reject(res, rec, new GatewayError('CLIENT_NOT_ALLOWED', verdict.reason));
     }
 
     // headers + sign
     rec.stage = 'headers';
-    const up = r.upstream;
+    const up = deps.upstreams.get(route.upstream.name)!;
     const built = buildUpstreamHeaders(req, up, identity, ctx.remoteAddress, host, path, target.query);
     if (built.stripped) {
       for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: spoofedHeaderLabel(name) });

@@ -2,7 +2,7 @@
 // entry passes. Entries are normalized once at config time (compileAllow) so the per-request
 // check (checkAllow) is a few Set lookups.
 import { domainToASCII } from 'node:url';
-import type { AllowRules } from '../config/types.js';
+import type { AllowRules } from './config.js';
 import type { ClientCertificate, ClientIdentity } from '../identity/types.js';
 import { normalizeDN } from '../x509/distinguished-name.js';
 import { canonicalIp } from '../x509/ip-address.js';
@@ -26,7 +26,7 @@ type AllowRuleKey = keyof AllowRules;
 
 /**
  * How one entry of each kind is normalised for matching. Throws on an entry that cannot be;
- * the config loader runs this very function on every entry (src/config/allow-rules.ts), so an
+ * the config loader runs this very function on every entry (allowEntryProblem in allow-entries.ts), so an
  * entry `check` accepts can never fail here at runtime.
  */
 export function compileAllowEntry(key: AllowRuleKey, entry: string): string {
@@ -59,27 +59,6 @@ export function compileAllow(rules: AllowRules): CompiledAllow {
     sanIP: set('sanIP'),
     thumbprints: set('thumbprints'),
   });
-}
-
-/** Config-time findings, one per bad entry, keyed like `subjectDN[0]`. Empty when compileAllow will succeed. */
-export function allowRuleProblems(rules: AllowRules): Array<{ key: string; message: string }> {
-  const problems: Array<{ key: string; message: string }> = [];
-  rules.subjectDN.forEach((dn, i) => {
-    try {
-      normalizeDN(dn);
-    } catch (err) {
-      problems.push({ key: `subjectDN[${i}]`, message: (err as Error).message });
-    }
-  });
-  rules.sanIP.forEach((ip, i) => {
-    if (canonicalIp(ip) === undefined) problems.push({ key: `sanIP[${i}]`, message: `expected an IPv4 or IPv6 address, got "${ip}"` });
-  });
-  rules.thumbprints.forEach((t, i) => {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(t)) {
-      problems.push({ key: `thumbprints[${i}]`, message: 'expected an x5t#S256 value: 43 base64url characters, no padding' });
-    }
-  });
-  return problems;
 }
 
 /**

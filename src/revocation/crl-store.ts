@@ -5,7 +5,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
-import type { CrlConfig } from '../config/types.js';
+import type { CrlConfig } from './config.js';
 import type { CertInfo } from '../x509/certificate-info.js';
 import { evaluateCrls, recordOf, type CrlOutcome, type CrlRecord } from './crl-evaluate.js';
 import { crlsFromFile, parseCrl } from '../x509/crl-parser.js';
@@ -26,7 +26,8 @@ export interface CrlStoreDeps {
   readonly logger: Logger;
   readonly metrics: RevocationMetrics;
   readonly now: () => number;
-  readonly trustAnchors: readonly CertInfo[];
+  /** The current trust anchors: CRLs they sign are verified when read. */
+  readonly trustAnchors: () => readonly CertInfo[];
   readonly clockSkew: number;
 }
 
@@ -109,7 +110,7 @@ export class CrlStore {
       const rec = recordOf(parseCrl(der), origin);
       // CRLs signed by a trust anchor are verified up front so a bad one is reported at load time;
       // CRLs of intermediates are verified when a chain first presents the intermediate.
-      for (const a of this.deps.trustAnchors) {
+      for (const a of this.deps.trustAnchors()) {
         if (!a.subjectDer.equals(rec.crl.issuerDer)) continue;
         const ok = (!a.keyUsage || a.keyUsage.cRLSign) && verifySignature(rec.crl.signatureAlgorithm, rec.crl.tbs, rec.crl.signature, a.x509.publicKey);
         rec.verified.set(a.thumbprint, ok);

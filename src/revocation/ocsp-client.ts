@@ -2,7 +2,7 @@
 // until nextUpdate (or maxAge without one); failures for errorTtl so a dead responder is not
 // hammered; concurrent lookups of one certificate share a single request.
 import type { Logger } from 'pino';
-import type { OcspConfig } from '../config/types.js';
+import type { OcspConfig } from './config.js';
 import type { CertInfo } from '../x509/certificate-info.js';
 import { createAgent, fetchBytes } from './http-fetch.js';
 import { Coalescer, TtlCache } from './ocsp-cache.js';

@@ -1,24 +1,40 @@
-// The revocation stage: policy over the OCSP client and the CRL store. Verdicts are computed once
-// per leaf certificate per cache lifetime (concurrent checks share one computation) and the
-// gateway probes the cache synchronously before awaiting anything.
+// The revocation stage: policy over the revocation sources (revocation-source.ts: OCSP and CRL),
+// asked in the configured order. Verdicts are computed once per leaf certificate per cache
+// lifetime (concurrent checks share one computation) and the gateway probes the cache
+// synchronously before awaiting anything. The trust anchors follow the listener's trust store.
 import type { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { RevocationCheck, RevocationConfig, RevocationOverride, RevocationSource } from '../config/types.js';
+import type { RevocationCheck, RevocationConfig, RevocationOverride, RevocationSourceName } from './config.js';
 import { certInfo, type CertInfo } from '../x509/certificate-info.js';
-import { decodeName, formatName } from '../x509/der-name.js';
-import { normalizeDN } from '../x509/distinguished-name.js';
+import { formatName } from '../x509/der-name.js';
 import { CrlStore } from './crl-store.js';
 import { Coalescer, TtlCache } from './ocsp-cache.js';
 import { OcspClient } from './ocsp-client.js';
+import { OverrideTable } from './override-table.js';
 import { createRevocationMetrics, type RevocationMetrics } from './revocation-metrics.js';
+import { crlSource, ocspSource, type RevocationSource } from './revocation-source.js';
 import type { CertStatus, RevocationVerdict } from './types.js';
 
 export interface RevocationCheckerDeps {
   readonly logger: Logger;
   readonly registry: Registry;
-  readonly trustAnchors: readonly X509Certificate[];
+  /** The listener's trust anchors, read again whenever their generation changes (src/tls/trust-store.ts). */
+  readonly trust: TrustAnchors;
   readonly now?: () => number;
+}
+
+export interface TrustAnchors {
+  readonly anchors: readonly X509Certificate[];
+  /** Changes whenever the anchors do (replaceTrust). */
+  readonly generation: number;
+}
+
+/** The trust anchors of one generation, parsed once, with the override each one selects. */
+interface AnchorSet {
+  readonly generation: number;
+  readonly anchors: readonly CertInfo[];
+  readonly overrides: ReadonlyMap<string, RevocationOverride | undefined>;
 }
 
 const OFF: RevocationVerdict = Object.freeze({
@@ -31,13 +47,17 @@ export class RevocationChecker {
   private readonly metrics: RevocationMetrics;
   private readonly now: () => number;
   private readonly logger: Logger;
-  private readonly anchors: readonly CertInfo[];
+  private readonly trust: TrustAnchors;
+  private anchorSet: AnchorSet;
   private readonly verdicts: TtlCache<RevocationVerdict>;
   /** Last good verdict per leaf, kept staleGrace past its expiry for bounded soft-fail. */
   private readonly lastGood: TtlCache<RevocationVerdict>;
   private readonly inflight = new Coalescer<RevocationVerdict>();
-  /** Overrides with their issuer DN normalised once, when the checker is provisioned. */
-  private readonly overrides: ReadonlyArray<{ readonly override: RevocationOverride; readonly subjectKey: string | undefined }>;
+  private readonly overrides: OverrideTable;
+  /** The sources by config name, and in the configured order (an override may name its own). */
+  private readonly sourcesByName: ReadonlyMap<RevocationSourceName, RevocationSource>;
+  private readonly sources: readonly RevocationSource[];
+  private readonly overrideSources: ReadonlyMap<RevocationOverride, readonly RevocationSource[]>;
 
   constructor(
     private readonly config: RevocationConfig,
@@ -46,17 +66,18 @@ export class RevocationChecker {
     this.now = deps.now ?? Date.now;
     this.logger = deps.logger.child({ component: 'revocation' });
     this.metrics = createRevocationMetrics(deps.registry);
-    this.anchors = deps.trustAnchors.map(certInfo);
-    this.overrides = config.overrides.map((override) => ({
-      override,
-      subjectKey: override.issuer.subjectDN === undefined ? undefined : normalizeDN(override.issuer.subjectDN),
-    }));
+    this.trust = deps.trust;
+    this.overrides = new OverrideTable(config.overrides);
+    this.anchorSet = this.anchorsOf(deps.trust);
     this.verdicts = new TtlCache(100_000, this.now);
     this.lastGood = new TtlCache(100_000, this.now);
     this.ocsp = new OcspClient(config.ocsp, { logger: this.logger, metrics: this.metrics, now: this.now });
     this.crl = new CrlStore(config.crl, {
-      logger: this.logger, metrics: this.metrics, now: this.now, trustAnchors: this.anchors, clockSkew: config.ocsp.clockSkew,
+      logger: this.logger, metrics: this.metrics, now: this.now, trustAnchors: () => this.currentAnchors().anchors, clockSkew: config.ocsp.clockSkew,
     });
+    this.sourcesByName = new Map([['ocsp', ocspSource(this.ocsp, config.ocsp.enabled)], ['crl', crlSource(this.crl, config.crl.refresh)]]);
+    this.sources = this.sourcesNamed(config.sources);
+    this.overrideSources = new Map(config.overrides.flatMap((o) => (o.sources ? [[o, this.sourcesNamed(o.sources)] as const] : [])));
   }
 
   async start(): Promise<void> {
@@ -89,13 +110,13 @@ export class RevocationChecker {
     const leaf = certs[0]!;
     if (certs.length === 1) {
       // The gateway normally passes the anchor; if not, find the leaf's issuer among the anchors.
-      const anchor = this.anchors.find((a) => leaf.x509.checkIssued(a.x509));
+      const anchor = this.currentAnchors().anchors.find((a) => leaf.x509.checkIssued(a.x509));
       if (anchor) certs.push(anchor);
     }
     const anchor = certs[certs.length - 1]!;
     const override = this.overrideFor(anchor);
     const check: RevocationCheck = override?.check ?? this.config.check;
-    const sources = override?.sources ?? this.config.sources;
+    const sources = (override && this.overrideSources.get(override)) ?? this.sources;
     if (check === 'off') return { ...OFF, detail: `revocation checking is off for ${formatName(anchor.subjectDer)}` };
 
     const targets: number[] = [];
@@ -154,26 +175,15 @@ export class RevocationChecker {
     const notes: string[] = [];
     let tried = false;
     let authoritativeUnknown = false;
-    for (const s of sources) {
-      if (s === 'ocsp' && this.config.ocsp.enabled) {
-        const o = await this.ocsp.query(cert, issuer);
-        if (o.kind === 'no-source') continue;
-        tried = true;
-        if (o.kind === 'answer' && o.status !== 'unknown') {
-          return { status: o.status, source: 'ocsp', detail: o.detail, expiresAt: o.expiresAt, revokedAt: o.revokedAt, reason: o.reason, unreachable: false };
-        }
-        if (o.kind === 'answer') authoritativeUnknown = true;
-        notes.push(o.detail);
-      } else if (s === 'crl') {
-        const c = await this.crl.lookup(cert, issuer);
-        if (c.kind === 'no-source') continue;
-        tried = true;
-        if (c.kind === 'answer') {
-          const cap = now + this.config.crl.refresh;
-          return { status: c.status, source: 'crl', detail: c.detail, expiresAt: Math.min(c.validUntil ?? cap, cap), revokedAt: c.revokedAt, reason: c.reason, unreachable: false };
-        }
-        notes.push(c.detail);
+    for (const source of sources) {
+      const a = await source.status(cert, issuer, now);
+      if (a.kind === 'no-source') continue;
+      tried = true;
+      if (a.kind === 'answer' && a.status !== 'unknown') {
+        return { status: a.status, source: source.name, detail: a.detail, expiresAt: a.expiresAt, revokedAt: a.revokedAt, reason: a.reason, unreachable: false };
       }
+      if (a.kind === 'answer') authoritativeUnknown = true;
+      notes.push(a.detail);
     }
     const expiresAt = now + this.config.ocsp.errorTtl;
     if (!tried) {
@@ -184,31 +194,28 @@ export class RevocationChecker {
       }
       return { status: 'unknown', source: 'none', detail: `no revocation source for ${subject}`, expiresAt, unreachable: false };
     }
-    return { status: 'unknown', source: sources[0] ?? 'none', detail: notes.join('; '), expiresAt, unreachable: !authoritativeUnknown };
+    return { status: 'unknown', source: sources[0]?.name ?? 'none', detail: notes.join('; '), expiresAt, unreachable: !authoritativeUnknown };
   }
 
-  private overrideFor(anchor: CertInfo): RevocationConfig['overrides'][number] | undefined {
-    if (this.overrides.length === 0) return undefined;
-    const dn = anchorSubjectKey(anchor);
-    return this.overrides.find((o) =>
-      (o.override.issuer.thumbprint !== undefined && o.override.issuer.thumbprint === anchor.thumbprint)
-      || (o.subjectKey !== undefined && o.subjectKey === dn))?.override;
+  private sourcesNamed(names: readonly RevocationSourceName[]): readonly RevocationSource[] {
+    return names.map((n) => this.sourcesByName.get(n)!);
+  }
+
+  /** The anchors as of the trust store's current generation: parsed again only after replaceTrust. */
+  private currentAnchors(): AnchorSet {
+    if (this.anchorSet.generation !== this.trust.generation) this.anchorSet = this.anchorsOf(this.trust);
+    return this.anchorSet;
+  }
+
+  private anchorsOf(trust: TrustAnchors): AnchorSet {
+    const anchors = trust.anchors.map(certInfo);
+    return { generation: trust.generation, anchors, overrides: new Map(anchors.map((a) => [a.thumbprint, this.overrides.match(a)])) };
+  }
+
+  /** Precomputed for the trust anchors; a chain that ends elsewhere is matched on the spot. */
+  private overrideFor(anchor: CertInfo): RevocationOverride | undefined {
+    if (this.overrides.size === 0) return undefined;
+    const known = this.currentAnchors().overrides;
+    return known.has(anchor.thumbprint) ? known.get(anchor.thumbprint) : this.overrides.match(anchor);
   }
 }
-
-// The anchor's subject as the one DN normaliser (x509/distinguished-name.ts) sees it (RFC 4517
-// distinguishedNameMatch: escaping, case, spacing and string types all handled), once per anchor.
-const anchorKeys = new WeakMap<CertInfo, string | undefined>();
-function anchorSubjectKey(anchor: CertInfo): string | undefined {
-  if (anchorKeys.has(anchor)) return anchorKeys.get(anchor);
-  let key: string | undefined;
-  try {
-    key = normalizeDN(decodeName(anchor.subjectDer));
-  } catch {
-    key = undefined;
-  }
-  anchorKeys.set(anchor, key);
-  return key;
-}
-
-

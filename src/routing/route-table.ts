@@ -18,7 +18,7 @@
 //   wins; if the longest prefix does not allow it, the next-longest that does, else none.
 //   No implicit HEAD-for-GET.
 // - ties (same prefix length and both allow the method): the earlier route in the config.
-import type { RouteConfig } from '../config/types.js';
+import type { RouteConfig } from './config.js';
 
 export interface RouteTable {
   match(listenerName: string, host: string | undefined, path: string, method: string): RouteConfig | undefined;

@@ -2,7 +2,7 @@
 // `/.well-known/certgate-keys`. Upstreams load it into `certgate/verify` with importJwks().
 import { createPublicKey } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
-import type { SignatureConfig } from '../config/types.js';
+import type { SignatureConfig } from './config.js';
 import { JWA_ALG } from '../wire/signature-algorithms.js';
 
 export interface PublicJwk extends JsonWebKey {

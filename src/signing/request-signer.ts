@@ -2,7 +2,7 @@
 // @query when present, and every header the gateway added. Everything that does not change per
 // request (key, parameter suffix, identifier list per header set) is prepared once, so a request
 // costs one string concatenation and one signature.
-import type { SignatureConfig } from '../config/types.js';
+import type { SignatureConfig } from './config.js';
 import { createSignFn } from './signing-key.js';
 import type { SignFn } from './signing-key.js';
 import { componentIdentifier, serializeParamSuffix, signatureParamsValue, SIGNATURE_LABEL } from '../wire/signature-base.js';

@@ -362,7 +362,7 @@ const rows: Record<string, Row> = {
     yaml: LISTENER() + UPSTREAM('    auth:\n      basic: { username: gw, password: pw, header: Content-Length }\n') + ROUTE(), at: 'Content-Length', key: 'upstreams.echo.auth.basic.header',
     message: "'Content-Length' is a hop-by-hop or framing header and cannot carry gateway data",
   },
-  // allow-rules.ts:38 (one row per rule kind) and :44
+  // allow-entries.ts (one row per rule kind) and allow-rules.ts (an empty allow block)
   'allow: a subjectDN that is not a distinguished name': {
     yaml: LISTENER() + UPSTREAM() + ROUTE('    allow:\n      subjectDN: [not-a-dn]\n'), at: 'not-a-dn', key: 'routes[0].allow.subjectDN[0]',
     message: "expected an RFC 4514 distinguished name such as 'CN=client,O=Example,C=JP': ",

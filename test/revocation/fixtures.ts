@@ -1,7 +1,9 @@
-// Shared test fixtures: a RevocationConfig with test-friendly defaults and a pino logger whose
-// lines the test can read.
+// Shared test fixtures: a RevocationConfig with test-friendly defaults, fixed trust anchors and a
+// pino logger whose lines the test can read.
+import type { X509Certificate } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { RevocationConfig } from '../../src/config/types.js';
+import type { TrustAnchors } from '../../src/revocation/revocation-checker.js';
 
 export function revocationConfig(over: Partial<Omit<RevocationConfig, 'ocsp' | 'crl'>> & {
   ocsp?: Partial<RevocationConfig['ocsp']>;
@@ -31,4 +33,9 @@ export function captureLogger(): CapturedLogger {
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s)); } });
   return { logger, lines, events: (name) => lines.filter((l) => l.event === name) };
+}
+
+/** Trust anchors that never change (one generation). */
+export function fixedTrust(anchors: readonly X509Certificate[]): TrustAnchors {
+  return { anchors, generation: 1 };
 }

@@ -7,7 +7,7 @@ import { certInfo } from '../../src/x509/certificate-info.js';
 import { RevocationChecker } from '../../src/revocation/revocation-checker.js';
 import { OpensslCa } from '../helpers/openssl-ca.js';
 import { TestOcspResponder, type ResponderMode } from '../helpers/ocsp-responder.js';
-import { captureLogger, revocationConfig } from './fixtures.js';
+import { captureLogger, fixedTrust, revocationConfig } from './fixtures.js';
 
 t.test('faulty responders are rejected', async (t) => {
   const ca = new OpensslCa({ name: 'OCSP Fault CA', keyAlg: 'ec' });
@@ -25,7 +25,7 @@ t.test('faulty responders are rejected', async (t) => {
     const url = await responder.start();
     const log = captureLogger();
     const checker = new RevocationChecker(revocationConfig({ sources: ['ocsp'], ...extra, ocsp: { responder: url, timeout: 500, ...(extra as any).ocsp } }),
-      { logger: log.logger, registry: new Registry(), trustAnchors: [ca.cert] });
+      { logger: log.logger, registry: new Registry(), trust: fixedTrust([ca.cert]) });
     await checker.start();
     const v = await checker.check(chain);
     await checker.close();
@@ -65,7 +65,7 @@ t.test('cache proof: 1,000 checks in 10 concurrent groups cause one OCSP request
   const url = await responder.start();
   t.teardown(() => responder.stop());
   const registry = new Registry();
-  const checker = new RevocationChecker(revocationConfig({ ocsp: { responder: url } }), { logger: captureLogger().logger, registry, trustAnchors: [ca.cert] });
+  const checker = new RevocationChecker(revocationConfig({ ocsp: { responder: url } }), { logger: captureLogger().logger, registry, trust: fixedTrust([ca.cert]) });
   await checker.start();
   t.teardown(() => checker.close());
   const chain = [leaf.x509, ca.cert];
@@ -96,7 +96,7 @@ t.test('revoked via responder carries time and reason; errors are cached for err
   const url = await responder.start();
   t.teardown(() => responder.stop());
   let now = Date.now();
-  const checker = new RevocationChecker(revocationConfig({ ocsp: { responder: url, errorTtl: 5000 } }), { logger: captureLogger().logger, registry: new Registry(), trustAnchors: [ca.cert], now: () => now });
+  const checker = new RevocationChecker(revocationConfig({ ocsp: { responder: url, errorTtl: 5000 } }), { logger: captureLogger().logger, registry: new Registry(), trust: fixedTrust([ca.cert]), now: () => now });
   t.teardown(() => checker.close());
   const v = await checker.check([leaf.x509, ca.cert]);
   t.equal(v.status, 'revoked');

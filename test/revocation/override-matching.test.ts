@@ -11,7 +11,7 @@ import { RevocationChecker } from '../../src/revocation/revocation-checker.js';
 import { captureLogger } from '../helpers/gateway-harness.js';
 import { makeTestPki } from '../helpers/pki.js';
 import { attribute, buildRawCertificate, nameOf, rawElement } from '../helpers/raw-certificate.js';
-import { revocationConfig } from './fixtures.js';
+import { fixedTrust, revocationConfig } from './fixtures.js';
 
 const pki = await makeTestPki();
 const bmp = (text: string): asn1js.AsnType => rawElement(30, Buffer.from(text, 'utf16le').swap16());
@@ -26,7 +26,7 @@ function verdictWith(subjectDN: string) {
   // CRL only, with no CRL: without the override the verdict is "unknown" and, failMode closed, refused.
   const checker = new RevocationChecker(
     revocationConfig({ check: 'leaf', sources: ['crl'], overrides: [{ issuer: { subjectDN }, check: 'off' }] }),
-    { logger: log.logger, registry: new Registry(), trustAnchors: [anchor] },
+    { logger: log.logger, registry: new Registry(), trust: fixedTrust([anchor]) },
   );
   t.teardown(() => checker.close());
   return checker.check([leaf, anchor]);

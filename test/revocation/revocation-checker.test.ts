@@ -9,12 +9,12 @@ import { Registry } from 'prom-client';
 import { RevocationChecker } from '../../src/revocation/revocation-checker.js';
 import type { RevocationConfig } from '../../src/config/types.js';
 import { OpensslCa } from '../helpers/openssl-ca.js';
-import { captureLogger, revocationConfig } from './fixtures.js';
+import { captureLogger, fixedTrust, revocationConfig } from './fixtures.js';
 
 function makeChecker(t: Tap.Test, config: RevocationConfig, ca: OpensslCa, now?: () => number) {
   const log = captureLogger();
   const registry = new Registry();
-  const checker = new RevocationChecker(config, { logger: log.logger, registry, trustAnchors: [ca.cert], ...(now ? { now } : {}) });
+  const checker = new RevocationChecker(config, { logger: log.logger, registry, trust: fixedTrust([ca.cert]), ...(now ? { now } : {}) });
   t.teardown(() => checker.close());
   return { checker, log, registry };
 }

@@ -11,7 +11,7 @@ import { certInfo, type CertInfo } from '../../src/x509/certificate-info.js';
 import type { CrlOutcome } from '../../src/revocation/crl-evaluate.js';
 import type { OcspOutcome } from '../../src/revocation/ocsp-client.js';
 import { RevocationChecker } from '../../src/revocation/revocation-checker.js';
-import { captureLogger, revocationConfig } from './fixtures.js';
+import { captureLogger, fixedTrust, revocationConfig } from './fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 const MIN = 60_000;
@@ -38,7 +38,7 @@ function setup(t: Test, over: Parameters<typeof revocationConfig>[0] = {}, ancho
   let now = T0;
   const log = captureLogger();
   const registry = new Registry();
-  const checker = new RevocationChecker(revocationConfig({ ocsp: { errorTtl: 5000 }, crl: { refresh: 10 * MIN }, ...over }), { logger: log.logger, registry, trustAnchors: anchors, now: () => now });
+  const checker = new RevocationChecker(revocationConfig({ ocsp: { errorTtl: 5000 }, crl: { refresh: 10 * MIN }, ...over }), { logger: log.logger, registry, trust: fixedTrust(anchors), now: () => now });
   t.teardown(() => checker.close());
   const ocsp = new Map<string, OcspOutcome>();
   const crl = new Map<string, CrlOutcome>();

@@ -1,7 +1,7 @@
 // The signer: RFC 9421 fields in certgate's shape, the same base the general builder makes, every
 // algorithm round-tripping through certgate/verify, and wrong keys refused at provisioning.
 import t from 'tap';
-import { generateKeyPairSync } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { parseDictionary, serializeInnerList } from 'structured-headers';
 import type { InnerList } from 'structured-headers';
 import { createRequestSigner } from '../../src/signing/request-signer.js';
@@ -106,6 +106,22 @@ t.test('a key that does not fit the alg is refused when the signer is built', as
   t.throws(() => createRequestSigner({ ...base, alg: 'hmac-sha256', key: ed.privateKey }), /secret key/);
   t.equal(signingKeyProblem('ed25519', ed.privateKey), undefined);
   t.match(signingKeyProblem('hmac-sha256', signatureConfig('hmac-sha256').key), undefined);
+});
+
+t.test('signingKeyProblem: the messages `certgate check` shows, naming the key file', async (t) => {
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const ed = generateKeyPairSync('ed25519');
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  t.equal(signingKeyProblem('ed25519', ec.privateKey, 'k.pem'), 'alg ed25519 needs an Ed25519 private key; k.pem holds an EC P-256 key');
+  t.equal(signingKeyProblem('ecdsa-p256-sha256', p384.privateKey, 'k.pem'), 'alg ecdsa-p256-sha256 needs an EC P-256 private key; k.pem holds an EC P-384 key');
+  t.equal(signingKeyProblem('ecdsa-p256-sha256', rsa.privateKey, 'k.pem'), 'alg ecdsa-p256-sha256 needs an EC P-256 private key; k.pem holds an RSA key');
+  t.equal(signingKeyProblem('ecdsa-p256-sha256', ed.privateKey, 'k.jwk'), 'alg ecdsa-p256-sha256 needs an EC P-256 private key; k.jwk holds an ed25519 key');
+  t.equal(signingKeyProblem('hmac-sha256', ed.privateKey, 'k.pem'), 'alg hmac-sha256 needs a secret key; k.pem holds an ed25519 key');
+  t.equal(signingKeyProblem('ed25519', createSecretKey(Buffer.alloc(32)), 'k.key'), 'alg ed25519 needs an Ed25519 private key; k.key holds a secret key');
+  t.equal(signingKeyProblem('ed25519', ed.publicKey, 'k.pem'), 'alg ed25519 needs a private key to sign');
+  t.equal(signingKeyProblem('hmac-sha256', createSecretKey(Buffer.alloc(31)), 'k.key'), 'hmac-sha256 secret in k.key is 31 bytes; at least 32 are needed');
+  t.equal(signingKeyProblem('hmac-sha256', createSecretKey(Buffer.alloc(32)), 'k.key'), undefined, '32 bytes are enough');
 });
 
 t.test('added must be name/value pairs', async (t) => {
