@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, checkConfig, formatCheckReport } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
-import { writeDevPki, hasDevPki } from '../pki/dev-pki.js';
 import { publicJwks } from '../signing/public-jwks.js';
 import { sendReload } from './reload-command.js';
 import type { GatewayConfig, SignatureConfig } from '../config/types.js';
@@ -84,6 +83,8 @@ export const COMMANDS = {
     help: HELP.pki,
     async run(flags) {
       const out = path.resolve(String(flags.out ?? 'certs'));
+      // Loaded on demand: the dev PKI brings @peculiar/x509 and a global Reflect shim that `start` must not carry.
+      const { writeDevPki, hasDevPki } = await import('../pki/dev-pki.js');
       if (!flags.force && (await hasDevPki(out))) {
         process.stdout.write(`certgate pki: ${out} already holds a PKI (use --force to overwrite)\n`);
         return 0;
