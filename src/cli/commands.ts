@@ -55,7 +55,7 @@ export const COMMANDS = {
   start: {
     options: { config: { type: 'string', short: 'c' } },
     help: HELP.start,
-    async run(flags) {
+    run(flags) {
       return runGateway(path.resolve(String(flags.config ?? DEFAULT_CONFIG)));
     },
   },
@@ -74,8 +74,8 @@ export const COMMANDS = {
   reload: {
     options: { config: { type: 'string', short: 'c' }, pid: { type: 'string' } },
     help: HELP.reload,
-    async run(flags) {
-      return sendReload(typeof flags.config === 'string' ? path.resolve(flags.config) : undefined, typeof flags.pid === 'string' ? flags.pid : undefined);
+    run(flags) {
+      return Promise.resolve(sendReload(typeof flags.config === 'string' ? path.resolve(flags.config) : undefined, typeof flags.pid === 'string' ? flags.pid : undefined));
     },
   },
   pki: {
