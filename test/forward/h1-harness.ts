@@ -57,7 +57,7 @@ export async function startFront(client: UpstreamClient, bodyBuffer = 64 * 1024)
       results.push({ upstreamStatus: r.upstreamStatus, code: r.error?.code, aborted: r.aborted });
       for (const w of waiters) if (results.length >= w.n) w.resolve();
       if (r.error && !res.headersSent) {
-        res.writeHead(ERROR_STATUS[r.error.code] ?? 502, { 'x-h1-error': String((r.error.cause as { code?: string })?.code ?? r.error.code) });
+        res.writeHead(ERROR_STATUS[r.error.code] ?? 502, { 'x-h1-error': (r.error.cause as { code?: string } | undefined)?.code ?? r.error.code });
         res.end();
       }
     });

@@ -55,7 +55,9 @@ export async function startTestGateway(dir: string, yaml: string, env: NodeJS.Pr
     gateway,
     logs,
     port: (listener) => gateway.addresses.get(listener ?? config.listeners[0]!.name)!.port,
-    close: async () => void (await gateway.close()),
+    close: async () => {
+      await gateway.close();
+    },
   };
 }
 
@@ -140,7 +142,7 @@ export function mtlsRequest(opts: ClientOptions): Promise<ClientResponse> {
         agent: opts.agent ?? false,
       },
       (res) => {
-        const sessionReused = (res.socket as import('node:tls').TLSSocket | null)?.isSessionReused?.() ?? false;
+        const sessionReused = (res.socket as import('node:tls').TLSSocket | null)?.isSessionReused() ?? false;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {

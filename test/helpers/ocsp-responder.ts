@@ -148,7 +148,7 @@ export class TestOcspResponder {
       responses: [single],
       ...(extensions ? { responseExtensions: extensions } : {}),
     });
-    const tbs = Buffer.from(rd.toSchema(true).toBER(false));
+    const tbs = Buffer.from((rd.toSchema(true) as asn1js.Sequence).toBER(false));
     rd.tbsView = new Uint8Array(tbs);
     const sig = sign('sha256', tbs, signer.key.asymmetricKeyType === 'ec' ? { key: signer.key, dsaEncoding: 'der' } : signer.key);
     const basic = new pkijs.BasicOCSPResponse({

@@ -158,8 +158,8 @@ export class OpensslCa {
           resolve(Number(m[1]));
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
       child.once('exit', () => { clearTimeout(timer); reject(new Error(`openssl ocsp exited: ${output}`)); });
     });
     child.removeAllListeners('exit');

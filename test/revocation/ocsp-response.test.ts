@@ -101,7 +101,7 @@ function build(b: Build = {}): Buffer {
     responses: [...(b.before ?? []), single(b)],
     ...(extensions.length ? { responseExtensions: extensions } : {}),
   });
-  const tbs = Buffer.from(rd.toSchema(true).toBER(false));
+  const tbs = Buffer.from((rd.toSchema(true) as asn1js.Sequence).toBER(false));
   rd.tbsView = new Uint8Array(tbs);
   const key = b.signer ?? keyOf(ca);
   const sig = sign('sha256', tbs, { key, dsaEncoding: 'der' });
