@@ -13,7 +13,7 @@ import { HELP } from './usage.js';
 type Flags = Record<string, string | boolean | undefined>;
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
-export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const DEFAULT_CONFIG = path.join(PACKAGE_ROOT, 'config', 'gateway.yaml');
 
 async function loadOrReport(file: string): Promise<GatewayConfig | undefined> {

@@ -6,7 +6,7 @@ import { forwardRequest, type UpstreamClient } from '../../src/forward/forward-r
 import { H1Client } from '../../src/forward/h1/h1-client.js';
 import type { ConnectionSettings } from '../../src/forward/h1/h1-connection.js';
 
-export function h1Settings(port: number, over: Partial<ConnectionSettings> = {}): ConnectionSettings {
+function h1Settings(port: number, over: Partial<ConnectionSettings> = {}): ConnectionSettings {
   return {
     https: false,
     host: '127.0.0.1',

@@ -163,15 +163,6 @@ export function mtlsRequest(opts: ClientOptions): Promise<ClientResponse> {
   });
 }
 
-/** Indents a YAML block so test configs can be assembled from pieces. */
-export function indent(text: string, spaces: number): string {
-  const pad = ' '.repeat(spaces);
-  return text
-    .split('\n')
-    .map((l) => (l ? pad + l : l))
-    .join('\n');
-}
-
 /** Writes PEM (or any text) files into `dir`. */
 export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
   await Promise.all(Object.entries(files).map(([name, text]) => fs.writeFile(path.join(dir, name), text)));
