@@ -276,7 +276,7 @@ function loadgen(argv, cpu = CLIENT_CPU, watch = {}) {
           r[`${k}_cpu_us_per_req`] = r.requests_total ? Math.round((used * 1e6) / r.requests_total) : null;
         }
         resolveP(r);
-      } catch (e) {
+      } catch {
         reject(new Error(`mtls-load output: ${out} ${err}`));
       }
     });

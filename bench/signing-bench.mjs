@@ -49,7 +49,10 @@ const mid = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
  * alternate so both see the same machine load (a shared CI box is noisy).
  */
 function paired(a, b) {
-  for (let i = 0; i < BATCH * 2; i++) (a(), b()); // warm-up
+  for (let i = 0; i < BATCH * 2; i++) {
+    a();
+    b();
+  } // warm-up
   const as = [];
   const bs = [];
   const ds = [];

@@ -71,7 +71,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const cut = results.reduce((n, r) => n + r.cut, 0);
     if (drains.size > 0) logger.info({ event: 'drained', cut }, cut > 0 ? `drain deadline cut ${cut} connection(s)` : 'all connections drained');
     if (admin) await closeServer(admin);
-    await Promise.all([...listeners.values()].map((l) => l.revocation?.close()));
+    await Promise.all([...listeners.values()].map(async (l) => l.revocation?.close()));
     await Promise.all([...upstreams.values()].map((u) => u.client.close().catch(() => undefined)));
     return { cut };
   };
@@ -143,6 +143,6 @@ function listen(server: HttpServer | https.Server, at: HostPort, handle?: object
 function closeServer(server: HttpServer | https.Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeAllConnections?.();
+    server.closeAllConnections();
   });
 }

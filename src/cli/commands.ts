@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, checkConfig, formatCheckReport } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
-import { writeDevPki, hasDevPki } from '../pki/dev-pki.js';
 import { publicJwks } from '../signing/public-jwks.js';
 import { sendReload } from './reload-command.js';
 import type { GatewayConfig, SignatureConfig } from '../config/types.js';
@@ -14,7 +13,7 @@ import { HELP } from './usage.js';
 type Flags = Record<string, string | boolean | undefined>;
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
-export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const DEFAULT_CONFIG = path.join(PACKAGE_ROOT, 'config', 'gateway.yaml');
 
 async function loadOrReport(file: string): Promise<GatewayConfig | undefined> {
@@ -56,7 +55,7 @@ export const COMMANDS = {
   start: {
     options: { config: { type: 'string', short: 'c' } },
     help: HELP.start,
-    async run(flags) {
+    run(flags) {
       return runGateway(path.resolve(String(flags.config ?? DEFAULT_CONFIG)));
     },
   },
@@ -75,8 +74,8 @@ export const COMMANDS = {
   reload: {
     options: { config: { type: 'string', short: 'c' }, pid: { type: 'string' } },
     help: HELP.reload,
-    async run(flags) {
-      return sendReload(typeof flags.config === 'string' ? path.resolve(flags.config) : undefined, typeof flags.pid === 'string' ? flags.pid : undefined);
+    run(flags) {
+      return Promise.resolve(sendReload(typeof flags.config === 'string' ? path.resolve(flags.config) : undefined, typeof flags.pid === 'string' ? flags.pid : undefined));
     },
   },
   pki: {
@@ -84,6 +83,8 @@ export const COMMANDS = {
     help: HELP.pki,
     async run(flags) {
       const out = path.resolve(String(flags.out ?? 'certs'));
+      // Loaded on demand: the dev PKI brings @peculiar/x509 and a global Reflect shim that `start` must not carry.
+      const { writeDevPki, hasDevPki } = await import('../pki/dev-pki.js');
       if (!flags.force && (await hasDevPki(out))) {
         process.stdout.write(`certgate pki: ${out} already holds a PKI (use --force to overwrite)\n`);
         return 0;

@@ -41,7 +41,7 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`certgate: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`certgate: ${(err as Error | null | undefined)?.stack ?? String(err)}\n`);
     process.exitCode = 2;
   },
 );

@@ -82,7 +82,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 }
 
 /** The template with its certificate paths in `dir`, the chosen ports and the echo upstream's real port. */
-export function demoConfigText(template: string, opts: DemoOptions, echoPort: number): string {
+function demoConfigText(template: string, opts: DemoOptions, echoPort: number): string {
   const doc = parseDocument(template);
   visit(doc, {
     Scalar(_key, node) {

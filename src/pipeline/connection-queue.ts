@@ -17,6 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called as socketResume.call(socket)
 const socketResume = Socket.prototype.resume;
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -83,7 +84,7 @@ function onTurn(this: ServerResponse, sock: Socket): void {
 
 function resumeUnlessQueueFull(this: HttpSocket): HttpSocket {
   if (this[kQueue]!.paused) return this;
-  return socketResume.call(this) as HttpSocket;
+  return socketResume.call(this);
 }
 
 function onConnectionClose(this: HttpSocket): void {

@@ -142,6 +142,7 @@ async function extensionsFor(options: CertificateOptions, keys: CryptoKeyPair, i
   const isCA = options.isCA ?? false;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(isCA, isCA ? options.pathLength : undefined, true),
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- KeyUsageFlags is a bit set: an OR of flags is no single member
     new x509.KeyUsagesExtension(keyUsageFlags(options, keys), true),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     // AKI lets OpenSSL pick the right issuer when two CAs share a name.

@@ -70,7 +70,7 @@ async function crlFresh(path: string, now: Date): Promise<boolean> {
 }
 
 /** The dev PKI as file name -> contents, without touching the disk. */
-export async function generateDevPki(): Promise<Record<string, string>> {
+async function generateDevPki(): Promise<Record<string, string>> {
   const ca = await createCA({ subject: 'CN=certgate Dev Root CA,O=certgate dev' });
   const intermediate = await issueCertificate(ca, {
     subject: 'CN=certgate Dev Intermediate CA,O=certgate dev',

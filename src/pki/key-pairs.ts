@@ -18,7 +18,7 @@ const GENERATE: Record<KeyAlgorithm, webcrypto.EcKeyGenParams | webcrypto.RsaHas
 
 export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
   // Extractable so the private key can be written as PKCS#8 PEM for Node's tls module.
-  return (await webcrypto.subtle.generateKey(GENERATE[algorithm], true, ['sign', 'verify'])) as CryptoKeyPair;
+  return webcrypto.subtle.generateKey(GENERATE[algorithm], true, ['sign', 'verify']);
 }
 
 /** The algorithm a given private key signs certificates and CRLs with (always SHA-256). */

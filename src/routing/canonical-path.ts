@@ -143,7 +143,7 @@ function isUnreserved(b: number): boolean {
 }
 
 function escape(b: number): string {
-  return '%' + HEX[b >> 4] + HEX[b & 15];
+  return '%' + HEX.charAt(b >> 4) + HEX.charAt(b & 15);
 }
 
 /** Length of a UTF-8 sequence from its lead byte, and the range of its second byte (RFC 3629 section 4). */
@@ -221,7 +221,7 @@ function canonicalisePath(url: string, end: number, allowParameters: boolean): s
     } else if (c === 0x20 || c === HASH || c > 0x7f) {
       return REJECTIONS.invalid_char;
     }
-    out += url[i];
+    out += url.charAt(i);
     i++;
   }
   // `%25` then two hex digits (possibly produced by decoding `%34%31`): a second decode changes it.

@@ -9,7 +9,7 @@ import { GatewayError } from '../errors.js';
  * `Allow` for such a 405 (RFC 9110 section 15.5.6). The route table only returns a route that
  * lists the method or lists none, so a refused request's route allows every other method.
  */
-export const ALLOW_WITHOUT_EXPLICIT = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+const ALLOW_WITHOUT_EXPLICIT = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 /** True when `method` is refused on a route with these `methods` (undefined: no route, or every method). */
 export function isMethodRefused(method: string, routeMethods: ReadonlySet<string> | undefined): boolean {

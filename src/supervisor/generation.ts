@@ -75,7 +75,7 @@ export class Generation {
   }
 
   get pids(): number[] {
-    return [...this.slots.values()].map((s) => s.worker.process.pid!).filter((p) => p !== undefined);
+    return [...this.slots.values()].map((s) => s.worker.process.pid).filter((p): p is number => p !== undefined);
   }
 
   /** Every worker's metrics as prom-client JSON (for AggregatorRegistry.aggregate). */

@@ -80,7 +80,7 @@ async function bind(at: HostPort): Promise<Bound> {
   }
   const name: Record<string, unknown> = {};
   handle.getsockname(name);
-  return { handle, address: { host: String(name.address ?? ip), port: Number(name.port ?? at.port) } };
+  return { handle, address: { host: typeof name.address === 'string' ? name.address : ip, port: Number(name.port ?? at.port) } };
 }
 
 function probeFree(ip: string, at: HostPort): Promise<void> {

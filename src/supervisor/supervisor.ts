@@ -21,12 +21,12 @@ import { SpareWorkers } from './spare-workers.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { clusterMetricsText, createSupervisorMetrics } from './supervisor-metrics.js';
 
-export function workerCount(config: GatewayConfig): number {
+function workerCount(config: GatewayConfig): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return config.workers === 'auto' ? cores : config.workers;
 }
 
-export function issueText(i: ConfigIssue): string {
+function issueText(i: ConfigIssue): string {
   return `${i.file}${i.line !== undefined ? `:${i.line}${i.column !== undefined ? `:${i.column}` : ''}` : ''} ${i.key}: ${i.message}`;
 }
 

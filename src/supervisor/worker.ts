@@ -43,7 +43,7 @@ export async function runWorker(configPath: string): Promise<number> {
       if (!isSupervisorMessage(msg)) return;
       switch (msg.cg) {
         case 'handle':
-          if (handle) handles.set(msg.listener, handle as object);
+          if (handle) handles.set(msg.listener, handle);
           return;
         case 'start':
           return resolve(msg.generation);

@@ -18,7 +18,7 @@ export function limitServerOptions(limits: ListenerLimits): https.ServerOptions 
     // deadline would be overshot by up to that much. A tenth of the shorter deadline, 50 ms to 1 s:
     // one pass over the connection list per second at most.
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 10))),
-  } as https.ServerOptions;
+  };
 }
 
 /** Settings that are server properties rather than constructor options. */

@@ -13,7 +13,7 @@ import { limitServerOptions, applyServerLimits } from './server-limits.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function tlsOptions(listener: ListenerConfig, trust: TrustStore): https.ServerOptions & SecureContextOptions {
+function tlsOptions(listener: ListenerConfig, trust: TrustStore): https.ServerOptions & SecureContextOptions {
   const { clientAuth, tls } = listener;
   const requestCert = clientAuth.mode !== 'off';
   return {

@@ -30,7 +30,7 @@ export interface CertOptions {
 }
 
 /** Writes `${name}.pem` (and `${name}-key.pem` unless opts.keyFile) into dir; returns the cert. */
-export function makeCert(dir: string, name: string, subject: string, opts: CertOptions = {}): X509Certificate {
+function makeCert(dir: string, name: string, subject: string, opts: CertOptions = {}): X509Certificate {
   const keyPath = opts.keyFile ? join(dir, opts.keyFile) : write(dir, `${name}-key.pem`, ecKeyPem());
   const certPath = join(dir, `${name}.pem`);
   const args = ['req', '-x509', '-new', '-key', keyPath, '-subj', subject, '-days', '30', '-out', certPath];
@@ -43,7 +43,7 @@ export function makeCert(dir: string, name: string, subject: string, opts: CertO
 }
 
 /** A CRL (PEM) issued by the CA `name` in dir, via `openssl ca -gencrl`. */
-export function makeCrlPem(dir: string, name: string): string {
+function makeCrlPem(dir: string, name: string): string {
   const db = mkdtempSync(join(dir, `crl-${name}-`));
   writeFileSync(join(db, 'index.txt'), '');
   writeFileSync(join(db, 'crlnumber'), '01\n');

@@ -138,7 +138,7 @@ t.test('rejectAtHandshake: an untrusted certificate fails the TLS handshake itse
       socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
     });
     socket.on('data', () => resolve('answered'));
-    socket.on('error', (err) => resolve(`error:${(err as NodeJS.ErrnoException).code ?? err.message}`));
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(`error:${err.code ?? err.message}`));
     socket.on('close', () => resolve('closed'));
   });
   t.not(outcome, 'answered', `the connection was not served (${outcome})`);

@@ -107,7 +107,7 @@ t.test('default policy: secp256k1 and brainpoolP256r1 never get an answer from t
   // asserted in test/tls/key-policy.test.ts.
   const before = upstream.received.length;
   for (const [name, cert] of [['secp256k1', secp256k1], ['brainpoolP256r1', brainpool]] as const) {
-    const answer: Answer & { error?: string } = await present(gw.port('require'), cert, TLS12).then((a) => a, (e: Error) => ({ status: 0, error: e.message }));
+    const answer: Answer & { error?: string } = await present(gw.port('require'), cert, TLS12).then((a) => a, (e: unknown) => ({ status: 0, error: (e as Error).message }));
     t.ok(answer.status === 0 || (answer.status === 401 && answer.code === 'CLIENT_CERT_INVALID'), `${name}: refused (${JSON.stringify(answer)})`);
   }
   t.equal(upstream.received.length, before, 'nothing forwarded');

@@ -52,7 +52,7 @@ for (const format of formats) {
     t.equal(res.status, 200);
     const value = String(last().headers[headerFor[format].toLowerCase()]);
     t.ok(decodeCertHeader(format, value).equals(leaf.der), 'leaf DER round-trips');
-    const chainValue = chainFor[format] ? String(last().headers[chainFor[format]!.toLowerCase()]) : value;
+    const chainValue = chainFor[format] ? String(last().headers[chainFor[format].toLowerCase()]) : value;
     const chain = decodeChainHeader(format, chainValue);
     t.same(
       chain.map((d) => d.toString('base64')),

@@ -63,7 +63,7 @@ t.test('in-flight requests finish with Connection: close; idle keep-alive connec
 t.test('at the deadline the rest is cut and counted', async (t) => {
   const gw = await startTestGateway(await listenerDir(pki), yaml);
   const port = gw.port();
-  const stuck = mtlsRequest({ ...client(port), path: '/stuck' }).then((r) => r.status, (e: NodeJS.ErrnoException) => e.code ?? e.message);
+  const stuck = mtlsRequest({ ...client(port), path: '/stuck' }).then((r) => r.status, (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message);
   await probeUntil(() => upstream.received.some((r) => r.url === '/stuck'), (v) => v, { what: 'the stuck request at the upstream' });
   const { cut } = await gw.gateway.close(300);
   t.equal(cut, 1, 'one connection cut');

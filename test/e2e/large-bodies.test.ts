@@ -87,7 +87,7 @@ t.test('50 MB request and 50 MB response stream with gateway RSS growth under 64
   const down = await request('/download');
   const peak = gw.peakRssBytes();
   t.equal(up.status, 200);
-  t.equal(JSON.parse(up.text).bodyBytes, SIZE, 'the upstream received every request byte');
+  t.equal((JSON.parse(up.text) as { bodyBytes: number }).bodyBytes, SIZE, 'the upstream received every request byte');
   t.equal(down.status, 200);
   t.equal(down.bytes, SIZE, 'the client received every response byte');
   const growthMb = (peak - before) / MB;

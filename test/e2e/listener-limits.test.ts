@@ -55,14 +55,14 @@ const client = { cert: pki.client.certPem, key: pki.client.keyPem };
 const metrics = gw.gateway.metrics;
 const main = gw.port('main');
 
-async function count(counter: Counter<string>, labels: Record<string, string>): Promise<number> {
+async function count(counter: Counter, labels: Record<string, string>): Promise<number> {
   const m = await counter.get();
   const v = m.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
   return v?.value ?? 0;
 }
 
 /** Polls a counter until it reaches `want`, for at most 5 s; returns the last value. */
-async function countReaches(counter: Counter<string>, labels: Record<string, string>, want: number): Promise<number> {
+async function countReaches(counter: Counter, labels: Record<string, string>, want: number): Promise<number> {
   const end = Date.now() + 5000;
   for (;;) {
     const v = await count(counter, labels);

@@ -7,11 +7,20 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 // oidc-provider 9 ships no type declarations (and @types/oidc-provider is not a dependency).
 // @ts-expect-error untyped module
-import Provider from 'oidc-provider';
+import UntypedProvider from 'oidc-provider';
 import * as client from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { CertgateVerifyError, verifyForwardedRequest } from 'certgate/verify';
 import type { ForwardedIdentity, VerifyOptions } from 'certgate/verify';
+
+/** The part of oidc-provider's API these helpers use. */
+interface OidcProvider {
+  proxy: boolean;
+  use(middleware: (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>): void;
+  callback(): (req: IncomingMessage, res: import('node:http').ServerResponse) => void;
+  listen(port: number, host: string): import('node:http').Server;
+}
+const Provider = UntypedProvider as new (issuer: string, configuration: object) => OidcProvider;
 
 /** The part of oidc-provider's Koa context the hooks below read. */
 interface KoaContextWithOIDC {
@@ -38,8 +47,8 @@ export interface OidcProviderOptions {
 }
 
 export interface RunningProvider {
-  /** The oidc-provider instance (untyped: the package ships no declarations). */
-  readonly provider: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The oidc-provider instance. */
+  readonly provider: OidcProvider;
   /** http://127.0.0.1:<port>: the upstream URL for certgate's config. */
   readonly url: string;
   /** Every refusal of the verifier, in order: lets a test prove *why* a request failed. */
@@ -229,5 +238,5 @@ export async function clientCredentials(c: MtlsClient, scope = 'api'): Promise<c
 
 /** The access token's claims (the test trusts the AS; it only reads cnf). */
 export function jwtClaims(token: string): Record<string, unknown> & { cnf?: { 'x5t#S256'?: string } } {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown> & { cnf?: { 'x5t#S256'?: string } };
 }

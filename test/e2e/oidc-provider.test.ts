@@ -183,7 +183,7 @@ t.test('a signature certgate made, replayed with another certificate header, can
   const captured = lastToken.headers!;
   const signed: Record<string, string> = {};
   for (const h of ['host', 'client-cert', 'client-cert-chain', 'x-client-verify', 'x-client-subject-dn', 'x-client-cert-thumbprint', 'signature-input', 'signature']) {
-    if (typeof captured[h] === 'string') signed[h] = captured[h] as string;
+    if (typeof captured[h] === 'string') signed[h] = captured[h];
   }
   // ... whose certificate header an attacker inside the DMZ swaps for pki.client's.
   const before = as.refusals.length;

@@ -66,7 +66,7 @@ t.teardown(async () => {
 });
 
 const jwks = (await (await fetch(`http://127.0.0.1:${gw.gateway.adminAddress!.port}/.well-known/certgate-keys`)).json()) as { keys: Array<Record<string, unknown>> };
-const published = importJwks(jwks as never);
+const published = importJwks(jwks);
 
 interface Case {
   readonly name: 'ed' | 'ec' | 'hmac';
@@ -156,8 +156,7 @@ for (const c of cases) {
     t.equal(refused({ headers: { ...r.headers, 'x-client-subject-dn': CLIENT_SUBJECT } }), 'ERR_BAD_SIGNATURE', 'the subject DN');
     const swapped = { ...r.headers, [c.certHeader]: encodeCertHeader(c.opts.format!, pki.client.der) };
     t.equal(refused({ headers: swapped }), 'ERR_BAD_SIGNATURE', 'the certificate header swapped for another certificate');
-    const removed = { ...r.headers };
-    delete removed[c.certHeader];
+    const removed = Object.fromEntries(Object.entries(r.headers).filter(([name]) => name !== c.certHeader));
     t.equal(refused({ headers: removed }), 'ERR_BAD_SIGNATURE', 'certificate header removed');
     t.equal(refused({}, { ...c.opts, now: Date.now() + 120_000 }), 'ERR_SIGNATURE_EXPIRED', 'replayed after maxAge');
     t.equal(refused({}, { ...c.opts, keys: {} }), 'ERR_UNKNOWN_KEYID', 'unknown keyid');

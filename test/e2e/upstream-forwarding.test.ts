@@ -166,7 +166,7 @@ t.test('curl -d @file with Expect: 100-continue uploads through the gateway', as
   ]);
   const [json, code] = stdout.trim().split('\n');
   t.equal(code, '200');
-  t.equal(JSON.parse(json!).bodyBytes, body.length, 'every byte arrived');
+  t.equal((JSON.parse(json!) as { bodyBytes: number }).bodyBytes, body.length, 'every byte arrived');
   const got = plain.received[plain.received.length - 1]!;
   t.equal(got.headers.expect, undefined, 'Expect is not passed on');
 });

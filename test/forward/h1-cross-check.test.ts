@@ -157,13 +157,7 @@ async function startRawServer(cases: Case[]): Promise<{ port: number; close(): P
     socket.on('error', () => undefined);
     let head = '';
     let answered = false;
-    socket.on('data', async (d) => {
-      if (answered) return;
-      head += d.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      answered = true;
-      const c = cases[Number(/^GET \/c\/(\d+) /.exec(head)?.[1] ?? -1)];
-      if (c === undefined) return void socket.destroy();
+    const answer = async (c: Case): Promise<void> => {
       let prev = 0;
       for (const at of [...c.splits, c.bytes.length]) {
         if (socket.destroyed) return;
@@ -172,6 +166,15 @@ async function startRawServer(cases: Case[]): Promise<{ port: number; close(): P
         await new Promise((r) => setImmediate(r));
       }
       socket.end();
+    };
+    socket.on('data', (d: Buffer) => {
+      if (answered) return;
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      answered = true;
+      const c = cases[Number(/^GET \/c\/(\d+) /.exec(head)?.[1] ?? -1)];
+      if (c === undefined) return void socket.destroy();
+      answer(c).catch(() => socket.destroy());
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -258,7 +261,7 @@ t.test(`${VALID} random valid responses read identically through h1 and llhttp (
   await runAll(cases, (c, direct, viaH1) => {
     const a = describe(direct, 'direct');
     const b = describe(viaH1, 'via-h1');
-    if (direct.kind !== 'ok' || a !== b || (direct.kind === 'ok' && viaH1.kind === 'ok' && !direct.body.equals(viaH1.body))) {
+    if (direct.kind !== 'ok' || a !== b || (viaH1.kind === 'ok' && !direct.body.equals(viaH1.body))) {
       mismatches.push(`${c.label}: llhttp ${a} / h1 ${b}\n  ${JSON.stringify(c.bytes.subarray(0, 300).toString('latin1'))}`);
     }
   });

@@ -6,7 +6,7 @@ import { forwardRequest, type UpstreamClient } from '../../src/forward/forward-r
 import { H1Client } from '../../src/forward/h1/h1-client.js';
 import type { ConnectionSettings } from '../../src/forward/h1/h1-connection.js';
 
-export function h1Settings(port: number, over: Partial<ConnectionSettings> = {}): ConnectionSettings {
+function h1Settings(port: number, over: Partial<ConnectionSettings> = {}): ConnectionSettings {
   return {
     https: false,
     host: '127.0.0.1',
@@ -57,7 +57,7 @@ export async function startFront(client: UpstreamClient, bodyBuffer = 64 * 1024)
       results.push({ upstreamStatus: r.upstreamStatus, code: r.error?.code, aborted: r.aborted });
       for (const w of waiters) if (results.length >= w.n) w.resolve();
       if (r.error && !res.headersSent) {
-        res.writeHead(ERROR_STATUS[r.error.code] ?? 502, { 'x-h1-error': String((r.error.cause as { code?: string })?.code ?? r.error.code) });
+        res.writeHead(ERROR_STATUS[r.error.code] ?? 502, { 'x-h1-error': (r.error.cause as { code?: string } | undefined)?.code ?? r.error.code });
         res.end();
       }
     });

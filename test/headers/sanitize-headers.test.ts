@@ -159,7 +159,7 @@ const normal = (name: string): string => name.toLowerCase().replaceAll('_', '-')
 /** A random case and `-`/`_` variant of `name`. */
 const variantOf = (name: string) =>
   fc.array(fc.tuple(fc.boolean(), fc.boolean()), { minLength: name.length, maxLength: name.length }).map((flips) =>
-    [...name].map((ch, i) => {
+    Array.from(name).map((ch, i) => {
       const [upper, underscore] = flips[i]!;
       if (ch === '-') return underscore ? '_' : '-';
       return upper ? ch.toUpperCase() : ch;

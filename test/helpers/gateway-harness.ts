@@ -55,7 +55,9 @@ export async function startTestGateway(dir: string, yaml: string, env: NodeJS.Pr
     gateway,
     logs,
     port: (listener) => gateway.addresses.get(listener ?? config.listeners[0]!.name)!.port,
-    close: async () => void (await gateway.close()),
+    close: async () => {
+      await gateway.close();
+    },
   };
 }
 
@@ -140,7 +142,7 @@ export function mtlsRequest(opts: ClientOptions): Promise<ClientResponse> {
         agent: opts.agent ?? false,
       },
       (res) => {
-        const sessionReused = (res.socket as import('node:tls').TLSSocket | null)?.isSessionReused?.() ?? false;
+        const sessionReused = (res.socket as import('node:tls').TLSSocket | null)?.isSessionReused() ?? false;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -159,15 +161,6 @@ export function mtlsRequest(opts: ClientOptions): Promise<ClientResponse> {
     req.on('error', reject);
     req.end(opts.body);
   });
-}
-
-/** Indents a YAML block so test configs can be assembled from pieces. */
-export function indent(text: string, spaces: number): string {
-  const pad = ' '.repeat(spaces);
-  return text
-    .split('\n')
-    .map((l) => (l ? pad + l : l))
-    .join('\n');
 }
 
 /** Writes PEM (or any text) files into `dir`. */

@@ -23,16 +23,16 @@ function statusField(pid: number, field: string): number {
 }
 
 /** Starts `certgate start --config dir/gateway.yaml` and waits for its first listener's port. */
-export async function startGatewayProcess(dir: string, yaml: string): Promise<GatewayProcess> {
+export async function startGatewayProcess(dir: string, yaml: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayProcess> {
   const file = path.join(dir, 'gateway.yaml');
   // info level is needed to read the bound port from the "listener started" line.
   await writeFile(file, yaml.replace(/^logging:.*$/m, 'logging: { level: info }'));
-  const child = spawn(process.execPath, [CLI, 'start', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 20_000);
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /"event":"listening","listener":"[^"]+","address":\{"host":"[^"]+","port":(\d+)\}/.exec(out);
       if (m) {

@@ -102,7 +102,7 @@ export class TestOcspResponder {
     let respCertId = certId;
     if (mode === 'wrong-certid') {
       const serial = Buffer.from(certId.serialNumber.valueBlock.valueHexView);
-      serial[serial.length - 1] ^= 1;
+      serial.writeUInt8(serial.readUInt8(serial.length - 1) ^ 1, serial.length - 1);
       respCertId = new pkijs.CertID({
         hashAlgorithm: certId.hashAlgorithm, issuerNameHash: certId.issuerNameHash, issuerKeyHash: certId.issuerKeyHash,
         serialNumber: new asn1js.Integer({ valueHex: serial }),
@@ -148,7 +148,7 @@ export class TestOcspResponder {
       responses: [single],
       ...(extensions ? { responseExtensions: extensions } : {}),
     });
-    const tbs = Buffer.from(rd.toSchema(true).toBER(false));
+    const tbs = Buffer.from((rd.toSchema(true) as asn1js.Sequence).toBER(false));
     rd.tbsView = new Uint8Array(tbs);
     const sig = sign('sha256', tbs, signer.key.asymmetricKeyType === 'ec' ? { key: signer.key, dsaEncoding: 'der' } : signer.key);
     const basic = new pkijs.BasicOCSPResponse({

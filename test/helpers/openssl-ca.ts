@@ -119,7 +119,7 @@ export class OpensslCa {
     });
   }
 
-  revoke(cert: IssuedCert, reason: 'keyCompromise' | 'superseded' | 'certificateHold' | 'unspecified' = 'keyCompromise'): void {
+  revoke(cert: IssuedCert, reason: 'keyCompromise' | 'cACompromise' | 'superseded' | 'certificateHold' | 'unspecified' = 'keyCompromise'): void {
     const args = ['ca', '-config', join(this.dir, 'ca.cnf'), '-revoke', cert.certPath];
     if (reason === 'certificateHold') args.push('-crl_hold', 'holdInstructionReject');
     else args.push('-crl_reason', reason);
@@ -158,8 +158,8 @@ export class OpensslCa {
           resolve(Number(m[1]));
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
       child.once('exit', () => { clearTimeout(timer); reject(new Error(`openssl ocsp exited: ${output}`)); });
     });
     child.removeAllListeners('exit');

@@ -40,7 +40,7 @@ export interface RawCertificate {
 const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 const OID_SHA256_RSA = '1.2.840.113549.1.1.11';
 const OID_ED25519 = '1.3.101.112';
-export const OID_EXT_KEY_USAGE = '2.5.29.37';
+const OID_EXT_KEY_USAGE = '2.5.29.37';
 export const OID_SUBJECT_ALT_NAME = '2.5.29.17';
 const OID_KP_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
@@ -184,14 +184,3 @@ function issuerSubjectDer(x509: X509Certificate): Uint8Array {
   const offset = fields[0]!.idBlock.tagClass === 3 ? 1 : 0;
   return new Uint8Array(fields[offset + 4]!.valueBeforeDecodeView);
 }
-
-/** Parse check used by tests: does node:crypto (OpenSSL) accept this DER as a certificate at all? */
-export function opensslAccepts(der: Uint8Array): boolean {
-  try {
-    new X509Certificate(der);
-    return true;
-  } catch {
-    return false;
-  }
-}
-

@@ -45,8 +45,8 @@ export async function startSupervised(configFile: string, env: NodeJS.ProcessEnv
       }
     }
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', onData);
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let gone = false;
   void exited.then(() => (gone = true));

@@ -56,7 +56,7 @@ async function withServer<T>(opts: ServerOptions, body: (connect: Connect) => Pr
       }
       seen = {
         authorized: socket.authorized,
-        ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
+        ...((socket.authorizationError as Error | null) ? { authorizationError: String(socket.authorizationError) } : {}),
         ...(leaf ? { leaf } : {}),
         linked,
         reused: socket.isSessionReused(),
@@ -83,8 +83,9 @@ async function withServer<T>(opts: ServerOptions, body: (connect: Connect) => Pr
       socket.on('close', () => resolve());
       socket.on('error', reject);
     });
-    if (!seen) throw new Error('server saw no connection');
-    return { server: seen, ...(session ? { session } : {}) };
+    const view = seen as ServerView | undefined; // set by the server callback while awaiting
+    if (!view) throw new Error('server saw no connection');
+    return { server: view, ...(session ? { session } : {}) };
   };
   try {
     return await body(connect);

@@ -71,8 +71,8 @@ t.test('self-signed leaf and key reuse', async (t) => {
   const b = await createSelfSigned({ subject: 'CN=me again', keys: a.keys });
   t.ok(b.x509.publicKey.equals(a.x509.publicKey), 'same key certified twice');
   t.not(b.x509.serialNumber, a.x509.serialNumber, 'random serials differ');
-  t.rejects(createCA({ subject: 'CN=x', serialNumber: 'xyz' }), /serialNumber must be hex/);
-  t.rejects(createCA({ subject: 'CN=x', san: { ip: ['nope'] } }), /not an IP address/);
+  await t.rejects(createCA({ subject: 'CN=x', serialNumber: 'xyz' }), /serialNumber must be hex/);
+  await t.rejects(createCA({ subject: 'CN=x', san: { ip: ['nope'] } }), /not an IP address/);
 });
 
 t.test('makeTestPki: the documented set', async (t) => {

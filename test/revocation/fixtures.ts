@@ -31,7 +31,7 @@ export interface CapturedLogger {
 
 export function captureLogger(): CapturedLogger {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s)); } });
+  const logger = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } });
   return { logger, lines, events: (name) => lines.filter((l) => l.event === name) };
 }
 

@@ -24,7 +24,7 @@ t.test('faulty responders are rejected', async (t) => {
     const responder = new TestOcspResponder({ issuer: ca.cert, signer, mode });
     const url = await responder.start();
     const log = captureLogger();
-    const checker = new RevocationChecker(revocationConfig({ sources: ['ocsp'], ...extra, ocsp: { responder: url, timeout: 500, ...(extra as any).ocsp } }),
+    const checker = new RevocationChecker(revocationConfig({ sources: ['ocsp'], ...extra, ocsp: { responder: url, timeout: 500, ...extra.ocsp } }),
       { logger: log.logger, registry: new Registry(), trust: fixedTrust([ca.cert]) });
     await checker.start();
     const v = await checker.check(chain);
@@ -54,7 +54,7 @@ t.test('faulty responders are rejected', async (t) => {
   const hung = await run({ key: caKey }, 'hang', { status: 'unknown' });
   t.match(hung.detail, /timed out after 500 ms/, 'a responder that never answers times out');
   // Without a nonce in the request, a response without one is fine.
-  await run({ key: caKey }, 'no-nonce', { status: 'good' }, { ocsp: { nonce: false } } as any);
+  await run({ key: caKey }, 'no-nonce', { status: 'good' }, { ocsp: { nonce: false } });
 });
 
 t.test('cache proof: 1,000 checks in 10 concurrent groups cause one OCSP request', async (t) => {

@@ -101,7 +101,7 @@ function build(b: Build = {}): Buffer {
     responses: [...(b.before ?? []), single(b)],
     ...(extensions.length ? { responseExtensions: extensions } : {}),
   });
-  const tbs = Buffer.from(rd.toSchema(true).toBER(false));
+  const tbs = Buffer.from((rd.toSchema(true) as asn1js.Sequence).toBER(false));
   rd.tbsView = new Uint8Array(tbs);
   const key = b.signer ?? keyOf(ca);
   const sig = sign('sha256', tbs, { key, dsaEncoding: 'der' });
@@ -203,7 +203,7 @@ t.test('a CA-named certificate with the issuer\'s name but another key is not th
 
 t.test('a responder certificate with the CA\'s name and key id but a broken CA signature is refused', async (t) => {
   const tampered = Buffer.from(responder.der);
-  tampered[tampered.length - 1] ^= 0x01; // last byte of the CA's ECDSA signature value
+  tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 0x01, tampered.length - 1); // last byte of the CA's ECDSA signature value
   t.same(v({ signer: keyOf(responder), certs: [{ der: tampered } as IssuedCertificate] }),
     { ok: false, code: 'unauthorized-signer', detail: 'response signed by a certificate not authorized for OCSP: CN=Responder\nO=Certgate Test is not issued by the certificate\'s issuer'.replace('CN=Responder\nO=Certgate Test', responder.x509.subject) });
 });

@@ -1,7 +1,7 @@
 // End to end against a real `openssl ocsp` responder and CRLs from `openssl ca -gencrl`.
 // One CA keeps RSA (the OCSP one); the others are EC: quicker to make, and this file reruns for
 // every revocation mutant under `npm run mutation`.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer, type Server } from 'node:http';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,14 +11,13 @@ import type { RevocationConfig } from '../../src/config/types.js';
 import { OpensslCa } from '../helpers/openssl-ca.js';
 import { captureLogger, fixedTrust, revocationConfig } from './fixtures.js';
 
-function makeChecker(t: Tap.Test, config: RevocationConfig, ca: OpensslCa, now?: () => number) {
+function makeChecker(t: Test, config: RevocationConfig, ca: OpensslCa, now?: () => number) {
   const log = captureLogger();
   const registry = new Registry();
   const checker = new RevocationChecker(config, { logger: log.logger, registry, trust: fixedTrust([ca.cert]), ...(now ? { now } : {}) });
   t.teardown(() => checker.close());
   return { checker, log, registry };
 }
-declare global { namespace Tap { type Test = any } } // eslint-disable-line
 
 t.test('openssl ocsp: good, revoked, unknown, responder down, staleGrace', async (t) => {
   const ca = new OpensslCa({ name: 'OCSP E2E CA' });

@@ -25,7 +25,7 @@ t.test('public members, kid, alg, use; hmac never published', async (t) => {
 t.test('JWKS round-trip: export, JSON, import, verify', async (t) => {
   for (const alg of ['ed25519', 'ecdsa-p256-sha256'] as const) {
     const sig = signatureConfig(alg, `kid-${alg}`);
-    const imported = importJwks(JSON.parse(JSON.stringify(publicJwks([sig]))));
+    const imported = importJwks(JSON.parse(JSON.stringify(publicJwks([sig]))) as Parameters<typeof importJwks>[0]);
     t.same(Object.keys(imported), [sig.keyId]);
     const pub = createPublicKey({ key: imported[sig.keyId]!, format: 'jwk' });
     t.ok(pub.equals(sig.publicKey), `${alg} public key survives`);

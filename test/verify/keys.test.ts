@@ -13,7 +13,7 @@ const octJwk: Jwk = { kty: 'oct', k: secret.toString('base64url'), kid: 'h-1' };
 
 t.test('importJwks: refusals and skips', async (t) => {
   for (const bad of [undefined, null, {}, { keys: 'x' }]) {
-    t.throws(() => importJwks(bad as never), new TypeError('a JWKS has a "keys" array'), JSON.stringify(bad) ?? 'undefined');
+    t.throws(() => importJwks(bad as never), new TypeError('a JWKS has a "keys" array'), bad === undefined ? 'undefined' : JSON.stringify(bad));
   }
   t.throws(() => importJwks({ keys: [{ ...edJwk, kid: '' }] }), new TypeError('every JWK needs a "kid"'));
   t.throws(() => importJwks({ keys: [{ ...edJwk, kid: undefined }] }), new TypeError('every JWK needs a "kid"'));

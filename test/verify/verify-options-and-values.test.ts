@@ -23,7 +23,7 @@ t.test('options: keys and a maxAge in seconds are required (TypeError, not a ref
     { keys: opts.keys, maxAge: Number.NaN },
   ];
   for (const o of bad) {
-    t.throws(() => verifyForwardedRequest(req, o as VerifyOptions), new TypeError('verifyForwardedRequest needs keys and a maxAge in seconds'), JSON.stringify(o) ?? 'undefined');
+    t.throws(() => verifyForwardedRequest(req, o as VerifyOptions), new TypeError('verifyForwardedRequest needs keys and a maxAge in seconds'), o === undefined ? 'undefined' : JSON.stringify(o));
   }
   // maxAge 0 is a valid (strict) setting: the 2 s old signature is then a refusal, not a TypeError
   const err = (() => {

@@ -1,7 +1,7 @@
 // The purpose-built CRL walker: cross-checked against pkijs on every CRL made here (openssl
 // -gencrl and the DER builder), fast on large CRLs, and fuzzed: truncations and bit flips never
 // crash it and never yield a CRL whose signature verifies.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
@@ -14,7 +14,7 @@ import { verifySignature } from '../../src/x509/signature.js';
 import { OpensslCa } from '../helpers/openssl-ca.js';
 
 /** Parses with pkijs (asn1js maxNodes raised: its default 10,000 stops at ~2,000 entries) and compares. */
-function crossCheck(tt: Tap.Test, der: Buffer, mine: ParsedCrl): void {
+function crossCheck(tt: Test, der: Buffer, mine: ParsedCrl): void {
   const asn1 = asn1js.fromBER(der, { maxNodes: 10_000_000 });
   tt.equal(asn1.offset, der.length, 'asn1js parsed the whole CRL');
   const ref = new pkijs.CertificateRevocationList({ schema: asn1.result });
@@ -34,8 +34,6 @@ function crossCheck(tt: Tap.Test, der: Buffer, mine: ParsedCrl): void {
   tt.ok(Buffer.from(ref.tbsView).equals(mine.tbs), 'same TBS bytes');
 }
 
-// tap's types are global via the Tap namespace only in some setups; keep the helper loosely typed.
-declare global { namespace Tap { type Test = any } } // eslint-disable-line
 
 t.test('openssl -gencrl CRLs parse and match pkijs', async (t) => {
   const ca = new OpensslCa({ name: 'Parser CA' });

@@ -68,7 +68,7 @@ async function settledHeap(gc: () => void): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
-async function count(counter: Counter<string>, labels: Record<string, string>): Promise<number> {
+async function count(counter: Counter, labels: Record<string, string>): Promise<number> {
   const m = await counter.get();
   return m.values.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value ?? 0;
 }
@@ -116,7 +116,7 @@ routes:
   t.teardown(() => {
     child.kill();
   });
-  const events = createInterface({ input: child.stdout! });
+  const events = createInterface({ input: child.stdout });
   const next = (event: string, boundMs: number): Promise<Record<string, number>> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no '${event}' from the idle clients within ${boundMs} ms`)), boundMs);

@@ -48,7 +48,7 @@ export function rawRequest(opts: RawRequestOptions): Promise<RawResponse> {
 export function jsonCode(res: RawResponse): { code: string; description: string } {
   try {
     const body = JSON.parse(res.body) as { code?: unknown; error_description?: unknown };
-    return { code: String(body.code ?? ''), description: String(body.error_description ?? '') };
+    return { code: typeof body.code === 'string' ? body.code : '', description: typeof body.error_description === 'string' ? body.error_description : '' };
   } catch {
     return { code: '', description: '' };
   }
