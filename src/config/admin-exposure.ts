@@ -6,7 +6,7 @@ import type { ConfigSection } from './config-section.js';
 import { reportWarning } from './load-context.js';
 import type { HostPort } from './types.js';
 
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) return host === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(host);

@@ -29,14 +29,14 @@ export function loadCertificateFile(
       return undefined;
     }
     let ok = true;
-    certBlocks.forEach((b, i) => {
+    for (const [i, b] of certBlocks.entries()) {
       try {
         certificates.push(new X509Certificate(b.der));
       } catch (err) {
         ok = false;
         reportError(ctx, node, key, `certificate #${i + 1} in ${file.path} cannot be parsed: ${reason(err)}`);
       }
-    });
+    }
     if (!ok) return undefined;
   }
   // Re-armour the parsed certificates: whatever else the file held (a key, comments) stays out.

@@ -20,13 +20,13 @@ export function loadCrlFile(ctx: LoadContext, node: YamlValue, key: string, conf
     return undefined;
   }
   let ok = true;
-  ders.forEach((der, i) => {
+  for (const [i, der] of ders.entries()) {
     const problem = crlProblem(der);
     if (problem) {
       ok = false;
       reportError(ctx, node, key, `CRL #${i + 1} in ${file.path} ${problem}`);
     }
-  });
+  }
   return ok ? { path: file.path, der: ders } : undefined;
 }
 

@@ -24,7 +24,7 @@ export function deepFreeze<T>(value: T, seen = new WeakSet<object>()): T {
   }
   // Plain data only: Buffers cannot be frozen, and X509Certificate, KeyObject and URL keep their
   // state in internal slots that freezing would not protect anyway.
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
   for (const v of Object.values(value)) deepFreeze(v, seen);
   return Object.freeze(value);

@@ -33,7 +33,7 @@ export function interpolateEnv(text: string, env: NodeJS.ProcessEnv): Interpolat
       i = end + 1;
       continue;
     }
-    out += text[i];
+    out += text.charAt(i);
     i += 1;
   }
   if (missing.length > 0) {

@@ -4,7 +4,7 @@
 import type { UpstreamConfig } from './types.js';
 import { CERT_HEADER_CODECS } from '../wire/header-codecs.js';
 
-export const TYPICAL_CERT_DER_BYTES = 2048;
+const TYPICAL_CERT_DER_BYTES = 2048;
 
 const INFO_HEADERS_BYTES = 512; // X-Client-Verify, X-Client-Subject-DN (long DNs), X-Client-Cert-Thumbprint
 const SIGNATURE_HEADERS_BYTES = 640; // Signature-Input listing every added header, plus Signature

@@ -3,7 +3,7 @@
 import type { ConfigSection } from './config-section.js';
 import type { ListenerLimits } from './types.js';
 
-export const DEFAULT_LIMITS: ListenerLimits = Object.freeze({
+const DEFAULT_LIMITS: ListenerLimits = Object.freeze({
   handshakeTimeout: 10_000,
   headerTimeout: 10_000,
   bodyIdleTimeout: 30_000,

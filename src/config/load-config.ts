@@ -31,7 +31,7 @@ export interface CheckResult {
   readonly warnings: readonly ConfigIssue[];
 }
 
-export const EMBEDDED_SOURCE = '<embedded>';
+const EMBEDDED_SOURCE = '<embedded>';
 
 const TOP_LEVEL_KEYS = ['workers', 'admin', 'logging', 'listeners', 'upstreams', 'routes', ...OPERATIONS_KEYS];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
@@ -42,6 +42,7 @@ export async function loadConfig(path: string, opts: LoadConfigOptions = {}): Pr
 }
 
 /** Load config text (e.g. the embedded demo default); throws ConfigError listing every issue. */
+// eslint-disable-next-line @typescript-eslint/require-await -- public API (src/index.ts) that returns a promise like loadConfig, and rejects rather than throws
 export async function loadConfigFromString(text: string, sourcePath: string, opts: LoadConfigOptions = {}): Promise<GatewayConfig> {
   return configOrThrow(checkConfigText(text, sourcePath, opts));
 }
@@ -59,7 +60,7 @@ export async function checkConfig(path: string, opts: LoadConfigOptions = {}): P
   return checkConfigText(text, path, opts);
 }
 
-export function checkConfigText(text: string, sourcePath: string, opts: LoadConfigOptions = {}): CheckResult {
+function checkConfigText(text: string, sourcePath: string, opts: LoadConfigOptions = {}): CheckResult {
   const r = evaluate(text, sourcePath, opts);
   return { ...r, errors: inFileOrder(r.errors), warnings: inFileOrder(r.warnings) };
 }

@@ -20,7 +20,7 @@ export interface LoadContext {
 /** A YAML value as found in the document; absent keys are `undefined`. */
 export type YamlValue = Node | null | undefined;
 
-export function issueAt(ctx: LoadContext, node: YamlValue, key: string, message: string): ConfigIssue {
+function issueAt(ctx: LoadContext, node: YamlValue, key: string, message: string): ConfigIssue {
   const offset = node?.range?.[0];
   if (offset === undefined) return { file: ctx.file, key, message };
   const { line, col } = ctx.lineCounter.linePos(offset);

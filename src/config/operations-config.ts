@@ -7,8 +7,8 @@ import type { ReloadConfig, ShutdownConfig } from './types.js';
 
 export const OPERATIONS_KEYS = ['pidFile', 'reload', 'shutdown'] as const;
 
-export const DEFAULT_RELOAD: ReloadConfig = Object.freeze({ watch: true, debounce: 200 });
-export const DEFAULT_SHUTDOWN: ShutdownConfig = Object.freeze({ delay: 0, drainTimeout: 30_000 });
+const DEFAULT_RELOAD: ReloadConfig = Object.freeze({ watch: true, debounce: 200 });
+const DEFAULT_SHUTDOWN: ShutdownConfig = Object.freeze({ delay: 0, drainTimeout: 30_000 });
 
 export interface OperationsConfig {
   readonly pidFile?: string;

@@ -6,7 +6,7 @@ const PARAMETERS = ['reject', 'allow'] as const satisfies readonly PathParameter
 
 // `;` parameters are refused by default: Tomcat, Jetty and Spring drop them before routing, so
 // `/admin;x/y` would reach `/admin/y` past a prefix route that guards `/admin/`.
-export const DEFAULT_PATH_RULES: PathRules = Object.freeze({ parameters: 'reject' });
+const DEFAULT_PATH_RULES: PathRules = Object.freeze({ parameters: 'reject' });
 
 export function readPathRules(parent: ConfigSection): PathRules | undefined {
   if (!parent.has('paths')) return DEFAULT_PATH_RULES;

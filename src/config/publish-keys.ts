@@ -69,7 +69,7 @@ function loadPublicKey(ctx: LoadContext, node: YamlValue, key: string, configure
 }
 
 /** RFC 7638 JWK thumbprint (SHA-256, base64url): the default keyId of a published key. */
-export function jwkThumbprint(key: KeyObject): string {
+function jwkThumbprint(key: KeyObject): string {
   const { kty, crv, x, y } = key.export({ format: 'jwk' });
   const members = kty === 'EC' ? { crv, kty, x, y } : { crv, kty, x };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');

@@ -12,7 +12,7 @@ import type { CrlFile, OcspConfig, RevocationCheck, RevocationConfig, Revocation
 const CHECKS = ['off', 'leaf', 'chain'] as const;
 const SOURCES = ['ocsp', 'crl'] as const;
 
-export const DEFAULT_OCSP: OcspConfig = {
+const DEFAULT_OCSP: OcspConfig = {
   enabled: true, timeout: 2_000, nonce: true, maxAge: 3_600_000, errorTtl: 30_000, clockSkew: 300_000,
 };
 
@@ -164,7 +164,7 @@ function overrideSubjectProblem(subjectDN: string): string | undefined {
   }
 }
 
-export function isHttpUrl(text: string): boolean {
+function isHttpUrl(text: string): boolean {
   try {
     const u = new URL(text);
     return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';

@@ -12,24 +12,31 @@ export function loadSignatureKey(
 ): { key: KeyObject; path: string } | undefined {
   const file = readConfiguredFile(ctx, node, key, configured, 'signature key file');
   if (!file) return undefined;
-  const fail = (message: string): undefined => {
+  const fail = (message: string): void => {
     reportError(ctx, node, key, message);
-    return undefined;
   };
   // The signer's own check (signature-algorithms.ts), so `check` and the runtime judge a key alike.
   const checked = (k: KeyObject): { key: KeyObject; path: string } | undefined => {
     const problem = signingKeyProblem(alg, k, file.path);
-    return problem ? fail(problem) : { key: k, path: file.path };
+    if (problem) {
+      fail(problem);
+      return undefined;
+    }
+    return { key: k, path: file.path };
   };
   const text = file.data.toString('utf8');
   const jwk = parseJwk(text);
   if (alg === 'hmac-sha256') {
     let secret: Buffer;
     if (jwk) {
-      if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') return fail(`alg hmac-sha256 needs a secret key; ${file.path} holds a JWK of kty '${String(jwk.kty)}'`);
+      if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') {
+        fail(`alg hmac-sha256 needs a secret key; ${file.path} holds a JWK of kty '${String(jwk.kty)}'`);
+        return undefined;
+      }
       secret = Buffer.from(jwk.k, 'base64url');
     } else if (pemBlocks(text).length > 0) {
-      return fail(`alg hmac-sha256 needs a secret key; ${file.path} holds a PEM ${pemBlocks(text)[0]!.label}`);
+      fail(`alg hmac-sha256 needs a secret key; ${file.path} holds a PEM ${pemBlocks(text)[0]!.label}`);
+      return undefined;
     } else {
       secret = secretBytes(file.data);
     }
@@ -38,17 +45,22 @@ export function loadSignatureKey(
   let k: KeyObject;
   try {
     if (jwk) {
-      if (jwk.kty === 'oct') return fail(`alg ${alg} needs a private key; ${file.path} holds a secret (kty 'oct') JWK`);
+      if (jwk.kty === 'oct') {
+        fail(`alg ${alg} needs a private key; ${file.path} holds a secret (kty 'oct') JWK`);
+        return undefined;
+      }
       k = createPrivateKey({ key: jwk, format: 'jwk' });
     } else if (looksLikeDer(file.data)) {
       k = createPrivateKey({ key: file.data, format: 'der', type: 'pkcs8' });
     } else if (pemBlocks(text).length > 0) {
       k = createPrivateKey(text);
     } else {
-      return fail(`alg ${alg} needs a private key (PEM PKCS#8 or JWK); ${file.path} holds neither`);
+      fail(`alg ${alg} needs a private key (PEM PKCS#8 or JWK); ${file.path} holds neither`);
+      return undefined;
     }
   } catch {
-    return fail(`signature key file ${file.path} holds no usable private key (expected unencrypted PEM PKCS#8 or a private JWK)`);
+    fail(`signature key file ${file.path} holds no usable private key (expected unencrypted PEM PKCS#8 or a private JWK)`);
+    return undefined;
   }
   return checked(k);
 }

@@ -15,7 +15,7 @@ export type { AllowRules } from '../policy/config.js';
 export type { LogLevel, LoggingConfig } from '../observability/config.js';
 export type { RouteConfig, RouteMatch } from '../routing/config.js';
 export type { PublishedKey, SignatureConfig } from '../signing/config.js';
-export type { CrlConfig, CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSourceName } from '../revocation/config.js';
+export type { CrlFile, OcspConfig, RevocationCheck, RevocationConfig, RevocationOverride, RevocationSourceName } from '../revocation/config.js';
 
 export interface HostPort {
   readonly host: string;

@@ -12,7 +12,7 @@ import { readStripHeaders } from './strip-headers.js';
 import { CERT_HEADER_FORMATS } from '../wire/header-codecs.js';
 import { SIGNATURE_ALGS } from '../wire/signature-algorithms.js';
 
-export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
 
 export function readUpstreams(ctx: LoadContext, node: YamlValue, path: string): Map<string, UpstreamConfig> | undefined {
   const out = new Map<string, UpstreamConfig>();

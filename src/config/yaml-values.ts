@@ -18,7 +18,7 @@ type Plain =
   | { readonly kind: 'structure'; readonly description: string };
 
 /** Quote a user value for a message, shortened; secrets are never shown. */
-export function quote(text: string, opts: ReadOptions = {}): string {
+function quote(text: string, opts: ReadOptions = {}): string {
   if (opts.secret) return 'a (hidden) value';
   const short = text.length > 60 ? `${text.slice(0, 57)}...` : text;
   return `'${short}'`;
@@ -57,16 +57,21 @@ function plain(ctx: LoadContext, node: YamlValue, path: string): Plain | undefin
   return { kind: 'structure', description: 'an unsupported YAML value' };
 }
 
-function expected(ctx: LoadContext, node: YamlValue, path: string, what: string, got: Plain, opts: ReadOptions = {}): undefined {
+function expected(ctx: LoadContext, node: YamlValue, path: string, what: string, got: Plain, opts: ReadOptions = {}): void {
   reportError(ctx, node, path, `expected ${what}, got ${describe(got, opts)}`);
-  return undefined;
 }
 
 export function readString(ctx: LoadContext, node: YamlValue, path: string, opts: ReadOptions = {}): string | undefined {
   const p = plain(ctx, node, path);
   if (!p) return undefined;
-  if (p.kind !== 'string') return expected(ctx, node, path, 'a string', p, opts);
-  if (p.text.trim() === '') return expected(ctx, node, path, 'a non-empty string', p, { secret: false });
+  if (p.kind !== 'string') {
+    expected(ctx, node, path, 'a string', p, opts);
+    return undefined;
+  }
+  if (p.text.trim() === '') {
+    expected(ctx, node, path, 'a non-empty string', p, { secret: false });
+    return undefined;
+  }
   return p.text;
 }
 
@@ -75,7 +80,8 @@ export function readEnum<T extends string>(ctx: LoadContext, node: YamlValue, pa
   if (!p) return undefined;
   const text = p.kind === 'string' ? p.text : p.kind === 'number' || p.kind === 'boolean' ? String(p.value) : undefined;
   if (text !== undefined && (values as readonly string[]).includes(text)) return text as T;
-  return expected(ctx, node, path, `one of ${values.join(' | ')}`, p);
+  expected(ctx, node, path, `one of ${values.join(' | ')}`, p);
+  return undefined;
 }
 
 export function readBoolean(ctx: LoadContext, node: YamlValue, path: string): boolean | undefined {
@@ -83,7 +89,8 @@ export function readBoolean(ctx: LoadContext, node: YamlValue, path: string): bo
   if (!p) return undefined;
   if (p.kind === 'boolean') return p.value;
   if (p.kind === 'string' && (p.text === 'true' || p.text === 'false')) return p.text === 'true';
-  return expected(ctx, node, path, 'true or false', p);
+  expected(ctx, node, path, 'true or false', p);
+  return undefined;
 }
 
 export interface IntegerRange {
@@ -103,7 +110,8 @@ export function readInteger(ctx: LoadContext, node: YamlValue, path: string, ran
   if (!p) return undefined;
   const n = p.kind === 'number' ? p.value : p.kind === 'string' && /^-?\d+$/.test(p.text.trim()) ? Number(p.text) : NaN;
   if (!Number.isSafeInteger(n) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
-    return expected(ctx, node, path, `an integer${rangeText(range)}`, p);
+    expected(ctx, node, path, `an integer${rangeText(range)}`, p);
+    return undefined;
   }
   return n;
 }
@@ -112,9 +120,15 @@ export function readDuration(ctx: LoadContext, node: YamlValue, path: string, op
   const p = plain(ctx, node, path);
   if (!p) return undefined;
   const ms = p.kind === 'string' ? parseDuration(p.text) : p.kind === 'number' && p.value === 0 ? 0 : undefined;
-  if (ms === undefined) return expected(ctx, node, path, DURATION_EXPECTED, p);
+  if (ms === undefined) {
+    expected(ctx, node, path, DURATION_EXPECTED, p);
+    return undefined;
+  }
   const min = opts.min ?? 1;
-  if (ms < min) return expected(ctx, node, path, min === 1 ? `${DURATION_EXPECTED}, greater than zero` : `a duration of at least ${min}ms`, p);
+  if (ms < min) {
+    expected(ctx, node, path, min === 1 ? `${DURATION_EXPECTED}, greater than zero` : `a duration of at least ${min}ms`, p);
+    return undefined;
+  }
   return ms;
 }
 
@@ -122,7 +136,10 @@ export function readSize(ctx: LoadContext, node: YamlValue, path: string, opts: 
   const p = plain(ctx, node, path);
   if (!p) return undefined;
   const bytes = p.kind === 'number' && Number.isSafeInteger(p.value) ? p.value : p.kind === 'string' ? parseSize(p.text) : undefined;
-  if (bytes === undefined || bytes < (opts.min ?? 1)) return expected(ctx, node, path, SIZE_EXPECTED, p);
+  if (bytes === undefined || bytes < (opts.min ?? 1)) {
+    expected(ctx, node, path, SIZE_EXPECTED, p);
+    return undefined;
+  }
   return bytes;
 }
 
@@ -136,7 +153,8 @@ export function readList(ctx: LoadContext, node: YamlValue, path: string): ListI
   if (isSeq(node)) return node.items.map((item, i) => ({ node: item as YamlValue, path: indexKey(path, i) }));
   const p = plain(ctx, node, path);
   if (!p) return undefined;
-  return expected(ctx, node, path, 'a list', p);
+  expected(ctx, node, path, 'a list', p);
+  return undefined;
 }
 
 export interface StringItem extends ListItem {

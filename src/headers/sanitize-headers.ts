@@ -4,7 +4,7 @@
 import { INFO_HEADER_NAMES } from '../wire/info-headers.js';
 
 /** Headers the gateway always owns, whatever the upstream's config (ARCHITECTURE.md). */
-export const ALWAYS_OWNED_HEADERS: readonly string[] = Object.freeze([
+const ALWAYS_OWNED_HEADERS: readonly string[] = Object.freeze([
   'client-cert',
   'client-cert-chain',
   'x-forwarded-client-cert',
@@ -55,7 +55,7 @@ export const ALWAYS_OWNED_HEADERS: readonly string[] = Object.freeze([
  * (Keycloak's chain headers), `SSL-Client-Cert-Chain-N`, and AWS ALB's
  * `X-Amzn-Mtls-Clientcert-Subject`, `-Issuer`, `-Serial-Number`, `-Validity`, ...
  */
-export const ALWAYS_OWNED_PREFIXES: readonly string[] = Object.freeze([
+const ALWAYS_OWNED_PREFIXES: readonly string[] = Object.freeze([
   'x-ssl-cert-chain-',
   'ssl-client-cert-chain-',
   'x-amzn-mtls-clientcert-',
@@ -66,7 +66,7 @@ export const ALWAYS_OWNED_PREFIXES: readonly string[] = Object.freeze([
  * `proxy-authorization` is addressed to the gateway, `expect` is answered by the gateway
  * (undici refuses to send it), `proxy-connection` is the pre-standard `connection`.
  */
-export const HOP_BY_HOP_HEADERS: readonly string[] = Object.freeze([
+const HOP_BY_HOP_HEADERS: readonly string[] = Object.freeze([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -123,7 +123,7 @@ const BENIGN_CONNECTION_TOKENS: ReadonlySet<string> = new Set(['close', 'keep-al
 const CONNECTION_PROTECTED: ReadonlySet<string> = new Set(['content-length']);
 
 /** Lower-case and read `_` as `-`, the spelling CGI-style upstreams treat as identical. */
-export function normaliseHeaderName(name: string): string {
+function normaliseHeaderName(name: string): string {
   const lower = name.toLowerCase();
   return lower.indexOf('_') === -1 ? lower : lower.replaceAll('_', '-');
 }

@@ -57,6 +57,7 @@ export class CrlStore {
     this.agent = createAgent(config.fetchTimeout);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- start/close are the async lifecycle RevocationChecker.start awaits; a throw here must reach it as a rejection
   async start(): Promise<void> {
     for (const f of this.config.files) {
       this.fileRecords.set(f.path, f.der.map((der) => this.parse(der, f.path)).filter((r): r is CrlRecord => r !== undefined));
@@ -229,7 +230,7 @@ export class CrlStore {
     for (const e of this.dp.values()) delay = Math.min(delay, Math.max(0, e.dueAt - now));
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.refresh().catch((e) => this.deps.logger.error({ event: 'crl_refresh_failed' }, String(e))).finally(() => this.schedule());
+      this.refresh().catch((e: unknown) => this.deps.logger.error({ event: 'crl_refresh_failed' }, String(e))).finally(() => this.schedule());
     }, Math.max(MIN_TICK, delay));
     this.timer.unref();
   }
@@ -238,10 +239,10 @@ export class CrlStore {
     try {
       // Watch the directory: tools replace CRL files by rename, which ends a watch on the file itself.
       const w = watch(dirname(path), { persistent: false }, (_ev, name) => {
-        if (name !== null && name.toString() !== basename(path)) return;
+        if (name !== null && name !== basename(path)) return;
         clearTimeout(this.reloadDebounce);
         this.reloadDebounce = setTimeout(() => {
-          this.reloadFiles().catch((e) => this.deps.logger.error({ event: 'crl_reload_failed' }, String(e)));
+          this.reloadFiles().catch((e: unknown) => this.deps.logger.error({ event: 'crl_reload_failed' }, String(e)));
         }, 100);
         this.reloadDebounce.unref();
       });

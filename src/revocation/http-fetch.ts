@@ -3,7 +3,7 @@
 // can neither hang a connection's check nor fill memory.
 import { Agent, request } from 'undici';
 
-export class FetchError extends Error {
+class FetchError extends Error {
   readonly code = 'ERR_REVOCATION_FETCH';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

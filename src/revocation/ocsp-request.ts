@@ -6,7 +6,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { CertInfo } from '../x509/certificate-info.js';
 
-export const OID_SHA1 = '1.3.14.3.2.26';
+const OID_SHA1 = '1.3.14.3.2.26';
 export const OID_OCSP_NONCE = '1.3.6.1.5.5.7.48.1.2';
 
 const HASH_NAMES: Record<string, string> = {

@@ -57,7 +57,7 @@ export function validateOcspResponse(body: Uint8Array, o: ValidateOptions): Ocsp
     return reject('malformed', `undecodable response: ${(e as Error).message}`);
   }
   const tbs = basic.tbsResponseData.tbsView;
-  if (!tbs || tbs.byteLength === 0) return reject('malformed', 'no tbsResponseData bytes');
+  if (!tbs || tbs.byteLength === 0) return reject('malformed', 'no tbsResponseData bytes'); // eslint-disable-line @typescript-eslint/no-unnecessary-condition -- defensive: pkijs sets tbsView whenever fromBER succeeds (docs/mutation-testing.md, ocsp-response.ts:60)
   if (basic.signature.valueBlock.unusedBits !== 0) return reject('bad-signature', 'signature has unused bits');
   const sigAlg = Buffer.from(basic.signatureAlgorithm.toSchema().toBER(false));
   const signature = basic.signature.valueBlock.valueHexView;
@@ -112,11 +112,11 @@ export function validateOcspResponse(body: Uint8Array, o: ValidateOptions): Ocsp
 
 function revokedInfo(st: asn1js.BaseBlock): { revokedAt?: Date; reason?: string } {
   // RevokedInfo ::= SEQUENCE { revocationTime GeneralizedTime, revocationReason [0] EXPLICIT CRLReason OPTIONAL }
-  const kids = (st as asn1js.Constructed).valueBlock?.value ?? [];
+  const kids = (st as asn1js.Constructed).valueBlock?.value ?? []; // eslint-disable-line @typescript-eslint/no-unnecessary-condition -- defensive: pkijs' SingleResponse schema admits only this shape (docs/mutation-testing.md, ocsp-response.ts:115)
   const out: { revokedAt?: Date; reason?: string } = {};
   const t = kids[0];
   if (t instanceof asn1js.GeneralizedTime) out.revokedAt = t.toDate();
-  const r = (kids[1] as asn1js.Constructed | undefined)?.valueBlock?.value?.[0];
+  const r = (kids[1] as asn1js.Constructed | undefined)?.valueBlock?.value?.[0]; // eslint-disable-line @typescript-eslint/no-unnecessary-condition -- defensive: pkijs' SingleResponse schema admits only this shape (docs/mutation-testing.md, ocsp-response.ts:119)
   if (r instanceof asn1js.Enumerated) out.reason = REASONS[r.valueBlock.valueDec] ?? `reason${r.valueBlock.valueDec}`;
   return out;
 }

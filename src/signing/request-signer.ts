@@ -7,8 +7,6 @@ import { createSignFn } from './signing-key.js';
 import type { SignFn } from './signing-key.js';
 import { componentIdentifier, serializeParamSuffix, signatureParamsValue, SIGNATURE_LABEL } from '../wire/signature-base.js';
 
-export { SIGNATURE_LABEL };
-
 export interface SignInput {
   readonly method: string;
   /** Host[:port] the upstream receives, without a default port. */

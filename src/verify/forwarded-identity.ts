@@ -30,7 +30,7 @@ export interface CertHeaderOptions {
 }
 
 /** The info headers, lower-cased as RequestView's field names are. */
-export const INFO_HEADERS = {
+const INFO_HEADERS = {
   verify: INFO_HEADER.verify.toLowerCase(),
   subjectDN: INFO_HEADER.subjectDN.toLowerCase(),
   thumbprint: INFO_HEADER.thumbprint.toLowerCase(),

@@ -55,6 +55,7 @@ export interface ForwardedIdentity extends ForwardedClient {
  * (oidc-provider's `features.mTLS.getCertificate`).
  */
 export function verifyForwardedRequest(req: RequestInput, opts: VerifyOptions): ForwardedIdentity {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- public API: JavaScript callers may omit opts
   if (!opts || typeof opts.keys !== 'object' || !(opts.maxAge >= 0)) {
     throw new TypeError('verifyForwardedRequest needs keys and a maxAge in seconds');
   }

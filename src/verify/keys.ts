@@ -35,7 +35,10 @@ export interface ResolvedKey {
 
 /** `{ keys: [...] }` to a key map by `kid`, ready for verifyForwardedRequest's `keys`. */
 export function importJwks(jwks: { keys: readonly Jwk[] }): Record<string, Jwk> {
-  if (!jwks || !Array.isArray(jwks.keys)) throw new TypeError('a JWKS has a "keys" array');
+  // Read as unknown: Array.isArray would narrow a readonly Jwk[] to any[].
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- public API: JavaScript callers may pass no JWKS at all
+  const keys: unknown = jwks ? jwks.keys : undefined;
+  if (!Array.isArray(keys)) throw new TypeError('a JWKS has a "keys" array');
   const out: Record<string, Jwk> = {};
   for (const jwk of jwks.keys) {
     if (typeof jwk.kid !== 'string' || jwk.kid === '') throw new TypeError('every JWK needs a "kid"');

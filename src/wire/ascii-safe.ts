@@ -24,7 +24,7 @@ function escapeBytes(s: string, allowSpace: boolean, prefix: string): string {
       out += ch;
       continue;
     }
-    for (const byte of Buffer.from(ch, 'utf8')) out += prefix + HEX[byte >> 4] + HEX[byte & 15];
+    for (const byte of Buffer.from(ch, 'utf8')) out += prefix + HEX.charAt(byte >> 4) + HEX.charAt(byte & 15);
   }
   return out;
 }

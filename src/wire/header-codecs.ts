@@ -28,7 +28,7 @@ export function nginxEscapeUriComponent(input: string): string {
   let out = '';
   for (const byte of Buffer.from(input, 'utf8')) {
     if (NGX_URI_COMPONENT[byte >> 5]! & (1 << (byte & 0x1f))) {
-      out += '%' + HEX[byte >> 4] + HEX[byte & 15];
+      out += '%' + HEX.charAt(byte >> 4) + HEX.charAt(byte & 15);
     } else {
       out += String.fromCharCode(byte);
     }

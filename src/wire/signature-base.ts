@@ -1,7 +1,7 @@
 // RFC 9421 signature base construction, shared by the signer and the verifier. Pure functions:
 // no I/O and no gateway runtime, so `certgate/verify` can import this file on its own.
 import { serializeInnerList, serializeItem, serializeParameters } from 'structured-headers';
-import type { BareItem, InnerList, Item, Parameters } from 'structured-headers';
+import type { BareItem, InnerList, Item } from 'structured-headers';
 
 /** The dictionary label of certgate's entry in Signature-Input and Signature. */
 export const SIGNATURE_LABEL = 'certgate';
@@ -35,8 +35,8 @@ const identifiers = new Map<string, string>();
  * the signature parameters, exactly as it appears after `label=` in `Signature-Input`.
  */
 export function signatureParamsValue(covered: readonly string[], params: SignatureParams): string {
-  const items: Item[] = covered.map((id) => [id, new Map()]);
-  const inner: InnerList = [items, new Map(params) as Parameters];
+  const items: Item[] = covered.map((id) => [id, new Map<string, BareItem>()]);
+  const inner: InnerList = [items, new Map(params)];
   return serializeInnerList(inner);
 }
 
@@ -67,5 +67,5 @@ function trimOws(s: string): string {
 
 /** `;keyid="...";alg="..."`: a parameter list suffix, serialized once at provisioning time. */
 export function serializeParamSuffix(params: SignatureParams): string {
-  return serializeParameters(new Map(params) as Parameters);
+  return serializeParameters(new Map(params));
 }

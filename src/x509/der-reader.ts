@@ -57,7 +57,7 @@ export function readTlv(buf: Uint8Array, pos: number, limit: number): Tlv {
   return { tag, start: pos, contentStart: p, end };
 }
 
-export function expectTag(t: Tlv, tag: number, what: string): Tlv {
+function expectTag(t: Tlv, tag: number, what: string): Tlv {
   if (t.tag !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${t.tag.toString(16)} at ${t.start}`);
   return t;
 }

@@ -239,7 +239,7 @@ const MAPPED_TO_NOTHING = /[\u00AD\u034F\u180B-\u180D\u200B\uFE00-\uFE0F\uFFFC\u
 const MAPPED_TO_SPACE = /[\u0009-\u000D\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/g;
 
 /** Map, case-fold, NFKC, then insignificant space handling (trim, collapse inner runs). */
-export function prepareCaseIgnore(text: string): string {
+function prepareCaseIgnore(text: string): string {
   return text
     .replace(MAPPED_TO_NOTHING, '')
     .replace(MAPPED_TO_SPACE, ' ')

@@ -40,7 +40,7 @@ const KEY_TYPES: Record<Scheme['kind'], readonly string[]> = {
 };
 
 /** Parses an AlgorithmIdentifier (the whole SEQUENCE bytes) into a verification scheme, or undefined. */
-export function schemeOf(algId: Uint8Array): Scheme | undefined {
+function schemeOf(algId: Uint8Array): Scheme | undefined {
   try {
     const seq = readTlv(algId, 0, algId.length);
     if (seq.tag !== TAG.SEQUENCE || seq.end !== algId.length) return undefined;

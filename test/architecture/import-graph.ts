@@ -43,7 +43,7 @@ export function importSpecifiers(source: string): string[] {
   return ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
 }
 
-export function folderOf(srcDir: string, path: string): string {
+function folderOf(srcDir: string, path: string): string {
   const rel = relative(srcDir, path);
   if (rel.startsWith('..')) return '(outside)';
   const parts = rel.split(sep);

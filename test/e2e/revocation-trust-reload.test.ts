@@ -3,6 +3,7 @@
 // the CA was not yet trusted) revokes one of its clients: that client must be refused as revoked,
 // with the CRL's reason, and neither admitted nor refused as an unknown issuer.
 import t from 'tap';
+import { x509 } from '../../src/pki/x509-library.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTestPki } from '../helpers/pki.js';
@@ -13,7 +14,7 @@ import { listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway } fr
 const pki = await makeTestPki();
 // unknownCa is trusted by nobody at start; clientUnknownCa is its client, revoked by its CRL.
 const newCaGood = await issueCertificate(pki.unknownCa, { subject: 'CN=good.new-ca.example.org,O=Elsewhere', extendedKeyUsage: ['clientAuth'] });
-const newCaCrl = await createCrl(pki.unknownCa, { revoked: [{ serialNumber: pki.clientUnknownCa.x509.serialNumber, reason: 1 /* keyCompromise */ }] });
+const newCaCrl = await createCrl(pki.unknownCa, { revoked: [{ serialNumber: pki.clientUnknownCa.x509.serialNumber, reason: x509.X509CrlReason.keyCompromise }] });
 const dir = await listenerDir(pki, { 'root.crl': pki.crl.pem, 'new-ca.crl': newCaCrl.pem });
 await writeFile(join(dir, 'new-ca.pem'), pki.unknownCa.certPem);
 

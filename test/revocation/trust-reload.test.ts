@@ -3,6 +3,7 @@
 // decides. Before, the checker kept the anchors it was built with, and the client of the new CA
 // was refused as "issuer unknown" instead of as revoked.
 import t from 'tap';
+import { x509 } from '../../src/pki/x509-library.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { captureLogger, revocationConfig } from './fixtures.js';
 const pki = await makeTestPki();
 const newCa = pki.unknownCa;
 const goodClient = await issueCertificate(newCa, { subject: 'CN=good.new-ca.example.org,O=Elsewhere', extendedKeyUsage: ['clientAuth'] });
-const crl = await createCrl(newCa, { revoked: [{ serialNumber: pki.clientUnknownCa.x509.serialNumber, reason: 1 /* keyCompromise */ }] });
+const crl = await createCrl(newCa, { revoked: [{ serialNumber: pki.clientUnknownCa.x509.serialNumber, reason: x509.X509CrlReason.keyCompromise }] });
 const dir = await mkdtemp(join(tmpdir(), 'certgate-trust-reload-'));
 const crlPath = join(dir, 'new-ca.crl');
 await writeFile(crlPath, crl.der);

@@ -35,7 +35,7 @@ export function serializeRequestHead(method: string, path: string, headers: read
     text += name + ': ' + value + '\r\n';
   }
   if (bufferedLength !== undefined && !hasLength) {
-    text += 'content-length: ' + bufferedLength + '\r\n';
+    text += `content-length: ${bufferedLength}\r\n`;
     return { text: text + '\r\n', chunked: false };
   }
   const chunked = hasBody && !hasLength;
