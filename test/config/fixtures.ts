@@ -84,7 +84,9 @@ export function makeTestPki(): TestPki {
   write(dir, 'ed25519.jwk', JSON.stringify(ed.privateKey.export({ format: 'jwk' })));
   write(dir, 'p256.pem', ecKeyPem());
   write(dir, 'p384.pem', generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  write(dir, 'hmac.key', `${randomBytes(32).toString('base64')}\n`);
+  // First byte fixed: random base64 starting with '0' (0x30, a DER SEQUENCE tag) would be read as
+  // DER by the private-key loader, 1 run in 64, and give another (also correct) refusal message.
+  write(dir, 'hmac.key', `${Buffer.concat([Buffer.from([0x01]), randomBytes(31)]).toString('base64')}\n`);
   write(dir, 'hmac-raw.key', Buffer.concat([Buffer.from([0xff, 0x00]), randomBytes(40)]));
   write(dir, 'short-hmac.key', randomBytes(16).toString('base64'));
   write(dir, 'password.txt', 's3cret-from-file\n');
