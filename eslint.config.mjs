@@ -22,7 +22,20 @@ const disableNeedsReason = {
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/', '.tap/', '.stryker-tmp/', '.mutation-build/', 'bench/results/', 'bench/loadgen/', 'test/fixtures/', 'certs/', '**/*.d.mts'],
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'reports/',
+      'coverage/',
+      '.tap/',
+      '.stryker-tmp/',
+      '.mutation-build/',
+      'bench/results/',
+      'bench/loadgen/',
+      'test/fixtures/',
+      'certs/',
+      '**/*.d.mts',
+    ],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },

@@ -9,15 +9,19 @@
 
 // The sandbox is compiled once (buildCommand, tsconfig.mutation.json) and the tests run as plain JS
 // from .mutation-build/: no ts-node loader in each mutant's test process.
-const testFiles = (process.env.STRYKER_TEST_FILES?.split(',').map((f) => f.trim()).filter(Boolean) ?? [
-  'test/headers/sanitize-headers.test.ts',
-  'test/routing/*.test.ts',
-  'test/tls/verify-mode.test.ts',
-  'test/revocation/*.test.ts',
-  'test/policy/*.test.ts',
-  'test/signing/*.test.ts',
-  'test/verify/*.test.ts',
-]).map((f) => f.replace(/^test\//, '.mutation-build/test/').replace(/\.ts$/, '.js'));
+const testFiles = (
+  process.env.STRYKER_TEST_FILES?.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean) ?? [
+    'test/headers/sanitize-headers.test.ts',
+    'test/routing/*.test.ts',
+    'test/tls/verify-mode.test.ts',
+    'test/revocation/*.test.ts',
+    'test/policy/*.test.ts',
+    'test/signing/*.test.ts',
+    'test/verify/*.test.ts',
+  ]
+).map((f) => f.replace(/^test\//, '.mutation-build/test/').replace(/\.ts$/, '.js'));
 
 // Property tests rerun for every mutant: fewer fast-check runs there (the test processes inherit
 // this); the literal tables do the killing, the properties still run every mutant.

@@ -24,7 +24,9 @@ const clientCert = await issueCertificate(ca, { subject: 'CN=bench client', exte
 writeFileSync(path.join(dir, 'ca.pem'), ca.certPem);
 const upstream = http.createServer((_q, r) => r.end('ok\n'));
 await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
-writeFileSync(path.join(dir, 'gateway.yaml'), `workers: ${values.workers}
+writeFileSync(
+  path.join(dir, 'gateway.yaml'),
+  `workers: ${values.workers}
 admin: { listen: 127.0.0.1:0 }
 reload: { watch: false }
 logging: { level: info }
@@ -37,7 +39,8 @@ upstreams:
   app: { url: http://127.0.0.1:${upstream.address().port} }
 routes:
   - { name: all, match: { pathPrefix: / }, upstream: app }
-`);
+`,
+);
 const caPem = ca.certPem;
 const client = { cert: clientCert.certPem, key: clientCert.keyPem };
 // Two server certificates to alternate, so "served by the new generation" is observable.
@@ -75,21 +78,24 @@ const waitLine = async (pred, from = 0) => {
 await waitLine((l) => l.event === 'listening' && l.listener === 'admin');
 const port = (await waitLine((l) => l.event === 'listening' && l.listener === 'main')).address.port;
 
-const presented = () => new Promise((resolve, reject) => {
-  const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: caPem, ...client }, () => {
-    const fp = s.getPeerCertificate().fingerprint256;
-    s.end();
-    resolve(fp);
+const presented = () =>
+  new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: caPem, ...client }, () => {
+      const fp = s.getPeerCertificate().fingerprint256;
+      s.end();
+      resolve(fp);
+    });
+    s.on('error', reject);
   });
-  s.on('error', reject);
-});
 const treeRss = () => {
   let total = 0;
   const pids = [child.pid, ...childrenOf(child.pid)];
   for (const pid of pids) {
     try {
       total += Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return total;
 };
@@ -140,4 +146,3 @@ console.log(`signal -> new generation serving (median of ${RUNS}): ${median(serv
 console.log(`signal -> new connection gets the new certificate:   ${median(newCert).toFixed(0)} ms  [${newCert.map((x) => x.toFixed(0)).join(', ')}]`);
 console.log(`RSS of the process tree, idle before reload (median):  ${mb(median(idle))}`);
 console.log(`peak RSS during the overlap (median):                  ${mb(median(peak))}`);
-

@@ -7,8 +7,16 @@ import { sign } from 'node:crypto';
 export function tlv(tag, ...parts) {
   const content = Buffer.concat(parts);
   const n = content.length;
-  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff]
-    : n < 0x1000000 ? [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff] : [0x84, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
+  const len =
+    n < 0x80
+      ? [n]
+      : n < 0x100
+        ? [0x81, n]
+        : n < 0x10000
+          ? [0x82, n >> 8, n & 0xff]
+          : n < 0x1000000
+            ? [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff]
+            : [0x84, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
   return Buffer.concat([Buffer.from([tag, ...len]), content]);
 }
 
@@ -51,7 +59,7 @@ export function buildCrl(opts) {
   const ec = opts.key.asymmetricKeyType === 'ec';
   const alg = tlv(0x30, hex(ec ? OIDS.ecdsaWithSHA256 : OIDS.sha256WithRSA), ...(ec ? [] : [hex('0500')]));
   const thisUpdate = opts.thisUpdate ?? new Date(Date.now() - 60_000);
-  const nextUpdate = opts.nextUpdate === null ? undefined : opts.nextUpdate ?? new Date(Date.now() + 3_600_000);
+  const nextUpdate = opts.nextUpdate === null ? undefined : (opts.nextUpdate ?? new Date(Date.now() + 3_600_000));
   const revDefault = time(thisUpdate);
   const entries = (opts.entries ?? []).map((e) => {
     const parts = [integer(e.serial), e.date ? time(e.date) : revDefault];
@@ -64,10 +72,16 @@ export function buildCrl(opts) {
   if (opts.deltaBase !== undefined) exts.push(ext(OIDS.deltaCrl, true, integer(opts.deltaBase)));
   if (opts.idp) exts.push(ext(OIDS.idp, true, opts.idp));
   exts.push(...(opts.extraExtensions ?? []));
-  const tbs = tlv(0x30,
-    integer(1n), alg, opts.issuerName, time(thisUpdate), ...(nextUpdate ? [time(nextUpdate)] : []),
+  const tbs = tlv(
+    0x30,
+    integer(1n),
+    alg,
+    opts.issuerName,
+    time(thisUpdate),
+    ...(nextUpdate ? [time(nextUpdate)] : []),
     ...(entries.length ? [tlv(0x30, ...entries)] : []),
-    tlv(0xa0, tlv(0x30, ...exts)));
+    tlv(0xa0, tlv(0x30, ...exts)),
+  );
   let sig = sign(ec ? 'sha256' : 'sha256', tbs, ec ? { key: opts.key, dsaEncoding: 'der' } : opts.key);
   if (opts.tamper === 'signature') sig = Buffer.from(sig.map((b, i) => (i === 5 ? b ^ 1 : b)));
   return tlv(0x30, tbs, alg, tlv(0x03, Buffer.from([0]), sig));

@@ -42,21 +42,37 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.stdout.write(
+    readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//')))
+      .map((l) => l.replace(/^\/\/ ?/, ''))
+      .join('\n') + '\n',
+  );
   process.exit(0);
 }
 const RUNS = Number(args.runs);
-const MODES = args.modes.split(',').map((m) => m.trim()).filter(Boolean);
+const MODES = args.modes
+  .split(',')
+  .map((m) => m.trim())
+  .filter(Boolean);
 if (!existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
 execFileSync('make', ['-s', '-C', join(BENCH, 'loadgen'), 'mtls-load'], { stdio: 'inherit' });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 function freePort() {
   return new Promise((res, rej) => {
     const s = net.createServer();
     s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
   });
 }
 
@@ -67,15 +83,55 @@ const ports = { upstream: await freePort(), gateway: await freePort(), admin: aw
 writeFileSync(join(dir, 'index.txt'), '');
 writeFileSync(join(dir, 'serial'), '1000\n');
 writeFileSync(join(dir, 'crlnumber'), '01\n');
-writeFileSync(join(dir, 'ca.cnf'), [
-  '[ca]', 'default_ca = CA_default', '[CA_default]', `dir = ${dir}`, 'database = $dir/index.txt', 'new_certs_dir = $dir',
-  'serial = $dir/serial', 'crlnumber = $dir/crlnumber', 'certificate = $dir/ca.pem', 'private_key = $dir/ca-key.pem',
-  'default_md = sha256', 'default_days = 30', 'policy = policy_any', 'unique_subject = no', 'copy_extensions = none',
-  '[policy_any]', 'commonName = supplied', '[req]', 'distinguished_name = dn', '[dn]', '',
-].join('\n'));
+writeFileSync(
+  join(dir, 'ca.cnf'),
+  [
+    '[ca]',
+    'default_ca = CA_default',
+    '[CA_default]',
+    `dir = ${dir}`,
+    'database = $dir/index.txt',
+    'new_certs_dir = $dir',
+    'serial = $dir/serial',
+    'crlnumber = $dir/crlnumber',
+    'certificate = $dir/ca.pem',
+    'private_key = $dir/ca-key.pem',
+    'default_md = sha256',
+    'default_days = 30',
+    'policy = policy_any',
+    'unique_subject = no',
+    'copy_extensions = none',
+    '[policy_any]',
+    'commonName = supplied',
+    '[req]',
+    'distinguished_name = dn',
+    '[dn]',
+    '',
+  ].join('\n'),
+);
 const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-openssl('req', '-x509', '-new', ...ec, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-subj', '/CN=certgate revocation bench CA', '-days', '30',
-  '-config', 'ca.cnf', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-addext', 'subjectKeyIdentifier=hash');
+openssl(
+  'req',
+  '-x509',
+  '-new',
+  ...ec,
+  '-keyout',
+  'ca-key.pem',
+  '-out',
+  'ca.pem',
+  '-subj',
+  '/CN=certgate revocation bench CA',
+  '-days',
+  '30',
+  '-config',
+  'ca.cnf',
+  '-addext',
+  'basicConstraints=critical,CA:TRUE',
+  '-addext',
+  'keyUsage=critical,keyCertSign,cRLSign',
+  '-addext',
+  'subjectKeyIdentifier=hash',
+);
 function issue(name, extLines) {
   writeFileSync(join(dir, `${name}.ext`), ['[v3]', 'basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature', ...extLines].join('\n') + '\n');
   openssl('req', '-new', ...ec, '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${name}`, '-config', 'ca.cnf');
@@ -106,7 +162,10 @@ async function waitReady(p, ms = 20000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (p.exitCode !== null) throw new Error(`${p.benchName} exited:\n${p.output}`);
-    const ok = await fetch(`http://127.0.0.1:${ports.admin}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${ports.admin}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(100);
   }
@@ -116,7 +175,9 @@ function cpuSeconds(pid) {
   let ticks = 0;
   for (const p of procTree(pid)) {
     try {
-      const f = readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
       ticks += Number(f[11]) + Number(f[12]);
     } catch {}
   }
@@ -126,16 +187,24 @@ function cpuSeconds(pid) {
 // nginx upstream, one worker on core 1.
 const ngx = join(dir, 'nginx');
 mkdirSync(ngx);
-writeFileSync(join(ngx, 'nginx.conf'), `worker_processes 1; daemon off; pid ${ngx}/nginx.pid; error_log ${ngx}/error.log warn;
+writeFileSync(
+  join(ngx, 'nginx.conf'),
+  `worker_processes 1; daemon off; pid ${ngx}/nginx.pid; error_log ${ngx}/error.log warn;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 100000000; keepalive_timeout 300s;
 ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${ngx}/${t};`).join('\n')}
   server { listen 127.0.0.1:${ports.upstream}; default_type text/plain; location / { return 200 "ok\\n"; } } }
-`);
+`,
+);
 const upstream = start('nginx', CLIENT_CPU, 'nginx', ['-c', join(ngx, 'nginx.conf'), '-p', ngx]);
 // The OCSP responder (also on core 1; it answers once per gateway start). nextUpdate in an hour.
-const responder = start('openssl ocsp', CLIENT_CPU, 'openssl', ['ocsp', '-port', String(ports.ocsp), '-index', 'index.txt', '-CA', 'ca.pem',
-  '-rsigner', 'ca.pem', '-rkey', 'ca-key.pem', '-nmin', '60', '-ignore_err'], { cwd: dir });
+const responder = start(
+  'openssl ocsp',
+  CLIENT_CPU,
+  'openssl',
+  ['ocsp', '-port', String(ports.ocsp), '-index', 'index.txt', '-CA', 'ca.pem', '-rsigner', 'ca.pem', '-rkey', 'ca-key.pem', '-nmin', '60', '-ignore_err'],
+  { cwd: dir },
+);
 // Wait for ACCEPT, never probe: a bare TCP probe wedges the single-connection responder.
 await waitFor(responder, (o) => o.includes('ACCEPT') || o.includes('waiting for OCSP client'));
 await sleep(300);
@@ -147,7 +216,9 @@ const REVOCATION = {
 };
 function configFor(mode) {
   const file = join(dir, `gateway-${mode}.yaml`);
-  writeFileSync(file, `workers: 1
+  writeFileSync(
+    file,
+    `workers: 1
 logging: { level: warn }
 admin: { listen: 127.0.0.1:${ports.admin} }
 listeners:
@@ -161,26 +232,55 @@ ${REVOCATION[mode]}upstreams:
     clientCert: { header: X-Client-Cert, format: pem-urlencoded }
 routes:
   - { name: all, match: { pathPrefix: / }, upstream: backend, clientCert: required }
-`);
+`,
+  );
   return file;
 }
 
 function loadgen() {
   return new Promise((res, rej) => {
-    const p = spawn('taskset', ['-c', CLIENT_CPU, LOADGEN, '--url', `https://127.0.0.1:${ports.gateway}/`, '--cert', join(dir, 'client.pem'),
-      '--key', join(dir, 'client-key.pem'), '--cacert', join(dir, 'ca.pem'), '--conns', args.conns, '--duration', args.duration, '--warmup', args.warmup],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(
+      'taskset',
+      [
+        '-c',
+        CLIENT_CPU,
+        LOADGEN,
+        '--url',
+        `https://127.0.0.1:${ports.gateway}/`,
+        '--cert',
+        join(dir, 'client.pem'),
+        '--key',
+        join(dir, 'client-key.pem'),
+        '--cacert',
+        join(dir, 'ca.pem'),
+        '--conns',
+        args.conns,
+        '--duration',
+        args.duration,
+        '--warmup',
+        args.warmup,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.stderr.on('data', (d) => {
+      err += d;
+    });
     p.on('exit', (code) => (code === 0 ? res(JSON.parse(out)) : rej(new Error(`mtls-load exited ${code}: ${err}`))));
   });
 }
 
 async function gatewayMetrics() {
   const text = await (await fetch(`http://127.0.0.1:${ports.admin}/metrics`)).text();
-  const sum = (re) => text.split('\n').filter((l) => re.test(l)).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const sum = (re) =>
+    text
+      .split('\n')
+      .filter((l) => re.test(l))
+      .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   return {
     checks: sum(/^certgate_revocation_checks_total\{/),
     checksGood: sum(/^certgate_revocation_checks_total\{.*result="good"/),
@@ -199,8 +299,16 @@ async function measure(mode) {
     const cpu = cpuSeconds(gw.pid) - cpu0;
     const m = await gatewayMetrics();
     if (r.errors || r.non2xx) throw new Error(`${mode}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-    return { mode, rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, requests: r.requests_total,
-      gw_cpu_us_per_req: r.requests_total ? Math.round((cpu * 1e6) / r.requests_total * 10) / 10 : null, loadavg_before: load, ...m };
+    return {
+      mode,
+      rps: r.rps,
+      p50_ms: r.p50_ms,
+      p99_ms: r.p99_ms,
+      requests: r.requests_total,
+      gw_cpu_us_per_req: r.requests_total ? Math.round(((cpu * 1e6) / r.requests_total) * 10) / 10 : null,
+      loadavg_before: load,
+      ...m,
+    };
   } finally {
     await stop(gw);
   }
@@ -216,7 +324,9 @@ for (let run = 0; run < RUNS; run++) {
     const r = await measure(mode);
     r.run = run + 1;
     results.push(r);
-    console.log(`  run ${run + 1} ${mode.padEnd(4)} ${Math.round(r.rps)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  certgate ${r.gw_cpu_us_per_req} µs/req  checks ${r.checks}  ocsp requests ${r.ocspRequests}  (load ${r.loadavg_before})`);
+    console.log(
+      `  run ${run + 1} ${mode.padEnd(4)} ${Math.round(r.rps)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  certgate ${r.gw_cpu_us_per_req} µs/req  checks ${r.checks}  ocsp requests ${r.ocspRequests}  (load ${r.loadavg_before})`,
+    );
   }
 }
 await stop(upstream);
@@ -225,16 +335,24 @@ await stop(responder);
 const summary = {};
 for (const mode of MODES) {
   const rs = results.filter((r) => r.mode === mode);
-  summary[mode] = { rps: median(rs.map((r) => r.rps)), p50_ms: median(rs.map((r) => r.p50_ms)), p99_ms: median(rs.map((r) => r.p99_ms)),
+  summary[mode] = {
+    rps: median(rs.map((r) => r.rps)),
+    p50_ms: median(rs.map((r) => r.p50_ms)),
+    p99_ms: median(rs.map((r) => r.p99_ms)),
     gw_cpu_us_per_req: median(rs.map((r) => r.gw_cpu_us_per_req)),
     // Paired with `off` of the same run: less sensitive to load that comes and goes between runs.
-    paired_ratio: median(rs.map((r) => r.rps / (results.find((o) => o.mode === 'off' && o.run === r.run)?.rps ?? NaN))), checks: rs.map((r) => r.checks), ocspRequests: rs.map((r) => r.ocspRequests) };
+    paired_ratio: median(rs.map((r) => r.rps / (results.find((o) => o.mode === 'off' && o.run === r.run)?.rps ?? NaN))),
+    checks: rs.map((r) => r.checks),
+    ocspRequests: rs.map((r) => r.ocspRequests),
+  };
 }
 console.log('\nmedians:');
 console.log('mode  req/s    vs off   paired  p50 ms  p99 ms  certgate µs/req  revocation checks / OCSP requests per run');
 for (const [mode, s] of Object.entries(summary)) {
   const ratio = summary.off ? `${((s.rps / summary.off.rps) * 100).toFixed(1)} %` : '-';
-  console.log(`${mode.padEnd(5)} ${String(Math.round(s.rps)).padEnd(8)} ${ratio.padEnd(8)} ${(Number.isNaN(s.paired_ratio) ? '-' : `${(s.paired_ratio * 100).toFixed(1)} %`).padEnd(7)} ${String(s.p50_ms).padEnd(7)} ${String(s.p99_ms).padEnd(7)} ${String(s.gw_cpu_us_per_req).padEnd(16)} ${s.checks.join('/')} / ${s.ocspRequests.join('/')}`);
+  console.log(
+    `${mode.padEnd(5)} ${String(Math.round(s.rps)).padEnd(8)} ${ratio.padEnd(8)} ${(Number.isNaN(s.paired_ratio) ? '-' : `${(s.paired_ratio * 100).toFixed(1)} %`).padEnd(7)} ${String(s.p50_ms).padEnd(7)} ${String(s.p99_ms).padEnd(7)} ${String(s.gw_cpu_us_per_req).padEnd(16)} ${s.checks.join('/')} / ${s.ocspRequests.join('/')}`,
+  );
 }
 const out = join(BENCH, 'results', `revocation-throughput-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 mkdirSync(dirname(out), { recursive: true });

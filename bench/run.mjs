@@ -70,7 +70,14 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.stdout.write(
+    readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//')))
+      .map((l) => l.replace(/^\/\/ ?/, ''))
+      .join('\n') + '\n',
+  );
   process.exit(0);
 }
 const DURATION = Number(args.duration);
@@ -86,7 +93,12 @@ const NODES = (args.node ?? [process.execPath]).map((p) => {
   const version = execFileSync(p, ['-p', 'process.version + " " + process.versions.openssl'], { encoding: 'utf8' }).trim().split(' ');
   return { path: p, version: version[0], openssl: version[1], tag: version[0].split('.')[0] };
 });
-const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : null;
+const only = args.only
+  ? args.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : null;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => process.stderr.write(a.join(' ') + '\n');
@@ -122,13 +134,45 @@ function makePki() {
   ext('server.ext', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n');
   ext('client.ext', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nsubjectAltName=DNS:bench-client.example\n');
   openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca-key.pem');
-  openssl('req', '-x509', '-new', '-key', 'ca-key.pem', '-subj', '/CN=certgate bench CA', '-days', '3650', '-sha256', '-out', 'ca.pem',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl(
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    'ca-key.pem',
+    '-subj',
+    '/CN=certgate bench CA',
+    '-days',
+    '3650',
+    '-sha256',
+    '-out',
+    'ca.pem',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   const issue = (name, keyArgs, subj, extFile) => {
     openssl('genpkey', ...keyArgs, '-out', `${name}-key.pem`);
     openssl('req', '-new', '-key', `${name}-key.pem`, '-subj', subj, '-out', `${name}.csr`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '825',
-      '-sha256', '-extfile', extFile, '-out', `${name}.pem`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-days',
+      '825',
+      '-sha256',
+      '-extfile',
+      extFile,
+      '-out',
+      `${name}.pem`,
+    );
   };
   const ec = ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
   issue('server', ec, '/CN=localhost', 'server.ext');
@@ -208,7 +252,10 @@ async function waitPort(port, p, ms = 15000) {
     if (p && p.exitCode !== null) throw new Error(`${p.benchName} exited (${p.exitCode}):\n${p.output}`);
     const ok = await new Promise((r) => {
       const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); r(true); });
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
       s.once('error', () => r(false));
     });
     if (ok) return;
@@ -228,7 +275,9 @@ function peakRssMB(pid) {
   return Math.round(kb / 102.4) / 10;
 }
 function cpuTimes() {
-  const lines = readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d/.test(l));
+  const lines = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((l) => /^cpu\d/.test(l));
   return lines.map((l) => {
     const f = l.trim().split(/\s+/).slice(1).map(Number);
     const idle = f[3] + (f[4] || 0);
@@ -245,7 +294,9 @@ function treeCpuSeconds(pid) {
   let ticks = 0;
   for (const p of procTree(pid)) {
     try {
-      const f = readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
       ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
     } catch {}
   }
@@ -261,8 +312,12 @@ function loadgen(argv, cpu = CLIENT_CPU, watch = {}) {
     track(p);
     let out = '';
     let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.stderr.on('data', (d) => {
+      err += d;
+    });
     p.on('exit', (code) => {
       const busy = cpuBusy(before, cpuTimes());
       if (code !== 0) return reject(new Error(`mtls-load exited ${code}: ${err}`));
@@ -291,26 +346,56 @@ const client = {
 const cacert = ['--cacert', join(PKI, 'ca.pem')];
 
 function forwarderArgs(port) {
-  return ['--port', String(port), '--upstream', `http://127.0.0.1:${PORT.upstream}`, '--cert', join(PKI, 'server.pem'),
-    '--key', join(PKI, 'server-key.pem'), '--ca', join(PKI, 'ca.pem'), '--connections', '64'];
+  return [
+    '--port',
+    String(port),
+    '--upstream',
+    `http://127.0.0.1:${PORT.upstream}`,
+    '--cert',
+    join(PKI, 'server.pem'),
+    '--key',
+    join(PKI, 'server-key.pem'),
+    '--ca',
+    join(PKI, 'ca.pem'),
+    '--connections',
+    '64',
+  ];
 }
 
 let upstreamProc = null;
 const certgateMain = join(ROOT, 'dist', 'cli', 'main.js');
 const targets = [];
-targets.push({ name: 'upstream', group: 'reference', note: 'plain HTTP, no TLS, load generator on core 0', url: `http://127.0.0.1:${PORT.upstream}/`, direct: true, handshakes: false });
+targets.push({
+  name: 'upstream',
+  group: 'reference',
+  note: 'plain HTTP, no TLS, load generator on core 0',
+  url: `http://127.0.0.1:${PORT.upstream}/`,
+  direct: true,
+  handshakes: false,
+});
 targets.push({ name: 'nginx', group: 'proxy', url: `https://127.0.0.1:${PORT.nginx}/`, handshakes: true, nginx: true });
 targets.push({ name: 'nginx-answer', group: 'reference', note: 'nginx mTLS, answers itself', url: `https://127.0.0.1:${PORT.nginxAnswer}/`, handshakes: false, nginx: true });
 for (const n of NODES) {
   const suffix = NODES.length > 1 ? `@${n.tag}` : '';
   targets.push({
-    name: `certgate${suffix}`, group: 'proxy', node: n, url: `https://127.0.0.1:${PORT.certgate}/`, handshakes: true,
-    port: PORT.certgate, argv: [certgateMain, 'start', '--config', join(BENCH, 'certgate-bench.yaml')], certgate: true,
+    name: `certgate${suffix}`,
+    group: 'proxy',
+    node: n,
+    url: `https://127.0.0.1:${PORT.certgate}/`,
+    handshakes: true,
+    port: PORT.certgate,
+    argv: [certgateMain, 'start', '--config', join(BENCH, 'certgate-bench.yaml')],
+    certgate: true,
   });
   if (args.baselines) {
     const b = (file, handshakes = false) => ({
-      name: `${file}${suffix}`, group: 'baseline', node: n, url: `https://127.0.0.1:${PORT.baseline}/`, handshakes,
-      port: PORT.baseline, argv: [join(BENCH, 'baseline-forwarders', `${file}.mjs`), ...forwarderArgs(PORT.baseline)],
+      name: `${file}${suffix}`,
+      group: 'baseline',
+      node: n,
+      url: `https://127.0.0.1:${PORT.baseline}/`,
+      handshakes,
+      port: PORT.baseline,
+      argv: [join(BENCH, 'baseline-forwarders', `${file}.mjs`), ...forwarderArgs(PORT.baseline)],
     });
     targets.push(b('node-tls-answer', true), b('undici-stream'), b('undici-dispatch'), b('undici-dispatch-raw'), b('node-http'));
   }
@@ -418,18 +503,24 @@ function summarize(results) {
     const sumf = (k, f) => rs.reduce((a, r) => a + (r[k]?.[f] ?? 0), 0);
     s[name] = {
       runs: rs.length,
-      rps: pick('keepalive', 'rps'), p50_ms: pick('keepalive', 'p50_ms'), p99_ms: pick('keepalive', 'p99_ms'),
+      rps: pick('keepalive', 'rps'),
+      p50_ms: pick('keepalive', 'p50_ms'),
+      p99_ms: pick('keepalive', 'p99_ms'),
       client_core_busy_pct: median(rs.map((r) => r.keepalive?.cpu_busy_pct?.[r.target === 'upstream' ? 0 : 1])),
       proxy_core_busy_pct: median(rs.map((r) => r.keepalive?.cpu_busy_pct?.[r.target === 'upstream' ? 1 : 0])),
-      hs_ec: pick('handshake_ec', 'rps'), hs_ec_p50_ms: pick('handshake_ec', 'p50_ms'),
+      hs_ec: pick('handshake_ec', 'rps'),
+      hs_ec_p50_ms: pick('handshake_ec', 'p50_ms'),
       hs_ec_client_core_busy_pct: median(rs.map((r) => r.handshake_ec?.cpu_busy_pct?.[1])),
-      hs_rsa: pick('handshake_rsa', 'rps'), hs_rsa_p50_ms: pick('handshake_rsa', 'p50_ms'),
+      hs_rsa: pick('handshake_rsa', 'rps'),
+      hs_rsa_p50_ms: pick('handshake_rsa', 'p50_ms'),
       hs_rsa_client_core_busy_pct: median(rs.map((r) => r.handshake_rsa?.cpu_busy_pct?.[1])),
       proxy_us_per_req: pick('keepalive', 'proxy_cpu_us_per_req'),
       client_us_per_req: pick('keepalive', 'cpu_us_per_req'),
       upstream_us_per_req: pick('keepalive', 'upstream_cpu_us_per_req'),
-      hs_ec_proxy_us: pick('handshake_ec', 'proxy_cpu_us_per_req'), hs_ec_client_us: pick('handshake_ec', 'cpu_us_per_req'),
-      hs_rsa_proxy_us: pick('handshake_rsa', 'proxy_cpu_us_per_req'), hs_rsa_client_us: pick('handshake_rsa', 'cpu_us_per_req'),
+      hs_ec_proxy_us: pick('handshake_ec', 'proxy_cpu_us_per_req'),
+      hs_ec_client_us: pick('handshake_ec', 'cpu_us_per_req'),
+      hs_rsa_proxy_us: pick('handshake_rsa', 'proxy_cpu_us_per_req'),
+      hs_rsa_client_us: pick('handshake_rsa', 'cpu_us_per_req'),
       peak_rss_mb: median(rs.map((r) => r.peak_rss_mb)),
       foreign_pct_max: Math.max(0, ...rs.flatMap((r) => ['keepalive', 'handshake_ec', 'handshake_rsa'].flatMap((k) => r[k]?.foreign_pct ?? []))),
       errors: sumf('keepalive', 'errors') + sumf('handshake_ec', 'errors') + sumf('handshake_rsa', 'errors'),
@@ -447,18 +538,27 @@ function summarize(results) {
 function table(s) {
   const cols = [
     ['target', (n) => n],
-    ['req/s', (n, v) => fmt(v.rps, 0)], ['p50 ms', (n, v) => fmt(v.p50_ms, 2)], ['p99 ms', (n, v) => fmt(v.p99_ms, 2)],
-    ['×nginx', (n, v) => fmt(v.rps_vs_nginx, 2)], ['cpu p/c %', (n, v) => (v.proxy_core_busy_pct == null ? '-' : `${v.proxy_core_busy_pct}/${v.client_core_busy_pct}`)],
+    ['req/s', (n, v) => fmt(v.rps, 0)],
+    ['p50 ms', (n, v) => fmt(v.p50_ms, 2)],
+    ['p99 ms', (n, v) => fmt(v.p99_ms, 2)],
+    ['×nginx', (n, v) => fmt(v.rps_vs_nginx, 2)],
+    ['cpu p/c %', (n, v) => (v.proxy_core_busy_pct == null ? '-' : `${v.proxy_core_busy_pct}/${v.client_core_busy_pct}`)],
     ['µs/req p/c', (n, v) => `${fmt(v.proxy_us_per_req, 0)}/${fmt(v.client_us_per_req, 0)}`],
-    ['hs EC/s', (n, v) => fmt(v.hs_ec, 0)], ['×nginx', (n, v) => fmt(v.hs_ec_vs_nginx, 2)],
+    ['hs EC/s', (n, v) => fmt(v.hs_ec, 0)],
+    ['×nginx', (n, v) => fmt(v.hs_ec_vs_nginx, 2)],
     ['µs/hs p/c', (n, v) => (v.hs_ec_proxy_us == null ? '-' : `${fmt(v.hs_ec_proxy_us, 0)}/${fmt(v.hs_ec_client_us, 0)}`)],
-    ['hs RSA/s', (n, v) => fmt(v.hs_rsa, 0)], ['×nginx', (n, v) => fmt(v.hs_rsa_vs_nginx, 2)],
+    ['hs RSA/s', (n, v) => fmt(v.hs_rsa, 0)],
+    ['×nginx', (n, v) => fmt(v.hs_rsa_vs_nginx, 2)],
     ['µs/hs p/c', (n, v) => (v.hs_rsa_proxy_us == null ? '-' : `${fmt(v.hs_rsa_proxy_us, 0)}/${fmt(v.hs_rsa_client_us, 0)}`)],
-    ['RSS MB', (n, v) => fmt(v.peak_rss_mb, 1)], ['foreign %', (n, v) => String(v.foreign_pct_max)], ['err/non2xx', (n, v) => `${v.errors}/${v.non2xx}`],
+    ['RSS MB', (n, v) => fmt(v.peak_rss_mb, 1)],
+    ['foreign %', (n, v) => String(v.foreign_pct_max)],
+    ['err/non2xx', (n, v) => `${v.errors}/${v.non2xx}`],
   ];
   const rows = [cols.map((c) => c[0]), ...Object.entries(s).map(([n, v]) => cols.map((c) => c[1](n, v)))];
   const w = cols.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r, ri) => r.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ') + (ri === 0 ? `\n${w.map((x) => '-'.repeat(x)).join('  ')}` : '')).join('\n');
+  return rows
+    .map((r, ri) => r.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ') + (ri === 0 ? `\n${w.map((x) => '-'.repeat(x)).join('  ')}` : ''))
+    .join('\n');
 }
 function fmt(x, d) {
   return x == null ? '-' : Number(x).toFixed(d);
@@ -471,23 +571,28 @@ async function main() {
   makePki();
   writeFileSync(join(TMP, 'nginx-upstream.conf'), nginxConf('upstream'));
   writeFileSync(join(TMP, 'nginx-proxy.conf'), nginxConf('proxy'));
-  const nginxVersion = execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) ||
-    '';
+  const nginxVersion = execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || '';
   const upstream = start('nginx-upstream', CLIENT_CPU, 'nginx', ['-c', join(TMP, 'nginx-upstream.conf'), '-p', TMP]);
   upstreamProc = upstream;
   await waitPort(PORT.upstream, upstream);
   for (const n of notes) log(`bench: ${n}`);
-  log(`bench: ${selected.map((t) => t.name).join(', ')}; ${RUNS} run(s) × ${DURATION}s (+${WARMUP}s warm-up); ` +
-    `${CONNS} keep-alive conns, ${HS_CONNS} handshake conns; proxy on core ${PROXY_CPU}, client+upstream on core ${CLIENT_CPU}`);
+  log(
+    `bench: ${selected.map((t) => t.name).join(', ')}; ${RUNS} run(s) × ${DURATION}s (+${WARMUP}s warm-up); ` +
+      `${CONNS} keep-alive conns, ${HS_CONNS} handshake conns; proxy on core ${PROXY_CPU}, client+upstream on core ${CLIENT_CPU}`,
+  );
   const results = [];
   for (let run = 1; run <= RUNS; run++) {
     for (const t of selected) {
       log(`bench: run ${run}/${RUNS} ${t.name} ...`);
       const r = await measureTarget(t, run);
-      log(`  keep-alive ${r.keepalive.rps.toFixed(0)} req/s p50 ${r.keepalive.p50_ms} ms p99 ${r.keepalive.p99_ms} ms ` +
-        `proxy ${r.keepalive.proxy_cpu_us_per_req ?? '-'} µs/req, foreign ${r.keepalive.foreign_pct}` +
-        (r.handshake_ec ? `; hs EC ${r.handshake_ec.rps.toFixed(0)}/s (${r.handshake_ec.proxy_cpu_us_per_req} µs) RSA ${r.handshake_rsa.rps.toFixed(0)}/s (${r.handshake_rsa.proxy_cpu_us_per_req} µs)` : '') +
-        (r.peak_rss_mb ? `; peak RSS ${r.peak_rss_mb} MB` : ''));
+      log(
+        `  keep-alive ${r.keepalive.rps.toFixed(0)} req/s p50 ${r.keepalive.p50_ms} ms p99 ${r.keepalive.p99_ms} ms ` +
+          `proxy ${r.keepalive.proxy_cpu_us_per_req ?? '-'} µs/req, foreign ${r.keepalive.foreign_pct}` +
+          (r.handshake_ec
+            ? `; hs EC ${r.handshake_ec.rps.toFixed(0)}/s (${r.handshake_ec.proxy_cpu_us_per_req} µs) RSA ${r.handshake_rsa.rps.toFixed(0)}/s (${r.handshake_rsa.proxy_cpu_us_per_req} µs)`
+            : '') +
+          (r.peak_rss_mb ? `; peak RSS ${r.peak_rss_mb} MB` : ''),
+      );
       results.push(r);
     }
   }
@@ -496,12 +601,21 @@ async function main() {
   const meta = {
     date: new Date().toISOString(),
     command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-    cpu: os.cpus()[0]?.model, cpus: os.cpus().length, kernel: os.release(),
+    cpu: os.cpus()[0]?.model,
+    cpus: os.cpus().length,
+    kernel: os.release(),
     nginx: execFileSync('sh', ['-c', 'nginx -v 2>&1'], { encoding: 'utf8' }).trim(),
     openssl_cli: execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim(),
     node: NODES.map((n) => ({ path: n.path, version: n.version, openssl: n.openssl })),
-    nice: NICE, max_foreign_pct: MAX_FOREIGN, retries: RETRIES, quiet_wait_s: QUIET_WAIT,
-    duration_s: DURATION, warmup_s: WARMUP, runs: RUNS, conns: CONNS, hs_conns: HS_CONNS,
+    nice: NICE,
+    max_foreign_pct: MAX_FOREIGN,
+    retries: RETRIES,
+    quiet_wait_s: QUIET_WAIT,
+    duration_s: DURATION,
+    warmup_s: WARMUP,
+    runs: RUNS,
+    conns: CONNS,
+    hs_conns: HS_CONNS,
     pinning: { proxy: PROXY_CPU, client_and_upstream: CLIENT_CPU },
     notes,
   };
@@ -509,13 +623,16 @@ async function main() {
   const stamp = meta.date.replace(/[:.]/g, '-');
   const file = join(RESULTS, `${stamp}.json`);
   writeFileSync(file, JSON.stringify({ meta, summary, results }, null, 2));
-  process.stdout.write(`\n${meta.nginx}; Node ${NODES.map((n) => `${n.version} (OpenSSL ${n.openssl})`).join(', ')}; ` +
-    `medians of ${RUNS} run(s), ${DURATION}s each; proxy pinned to core ${PROXY_CPU}\n\n${table(summary)}\n\n` +
-    `cpu p/c: busy % of core ${PROXY_CPU} / core ${CLIENT_CPU} during the keep-alive run (any process; other load on the machine shows here)\n` +
-    `µs/req, µs/hs p/c: CPU time of the proxy (process tree) / of the load generator per request or per full handshake;\n` +
-    `  1e6 / proxy µs is the per-core capacity. A client µs close to the proxy µs means the load generator limited that figure.\n` +
-    `foreign %: highest load by other processes on core 0 or 1 in any kept measurement (throughput is unreliable above ~15)\n` +
-    (notes.length ? notes.map((n) => `note: ${n}\n`).join('') : '') + `results: ${file}\n`);
+  process.stdout.write(
+    `\n${meta.nginx}; Node ${NODES.map((n) => `${n.version} (OpenSSL ${n.openssl})`).join(', ')}; ` +
+      `medians of ${RUNS} run(s), ${DURATION}s each; proxy pinned to core ${PROXY_CPU}\n\n${table(summary)}\n\n` +
+      `cpu p/c: busy % of core ${PROXY_CPU} / core ${CLIENT_CPU} during the keep-alive run (any process; other load on the machine shows here)\n` +
+      `µs/req, µs/hs p/c: CPU time of the proxy (process tree) / of the load generator per request or per full handshake;\n` +
+      `  1e6 / proxy µs is the per-core capacity. A client µs close to the proxy µs means the load generator limited that figure.\n` +
+      `foreign %: highest load by other processes on core 0 or 1 in any kept measurement (throughput is unreliable above ~15)\n` +
+      (notes.length ? notes.map((n) => `note: ${n}\n`).join('') : '') +
+      `results: ${file}\n`,
+  );
 }
 
 main().catch((e) => {

@@ -20,10 +20,14 @@ const LEAF = Buffer.from(
   'base64',
 );
 const added = [
-  'X-Client-Cert', encodeCertHeader('pem-urlencoded', LEAF),
-  'X-Client-Verify', 'SUCCESS',
-  'X-Client-Subject-DN', 'CN=BC',
-  'X-Client-Cert-Thumbprint', 'placeholder-thumbprint-43-characters-long-xx',
+  'X-Client-Cert',
+  encodeCertHeader('pem-urlencoded', LEAF),
+  'X-Client-Verify',
+  'SUCCESS',
+  'X-Client-Subject-DN',
+  'CN=BC',
+  'X-Client-Cert-Thumbprint',
+  'placeholder-thumbprint-43-characters-long-xx',
 ];
 const input = { method: 'POST', authority: 'idp.internal:8443', path: '/oauth/v2/oauth-token', query: '?a=1', added };
 

@@ -114,8 +114,20 @@ async function waitForPort(port) {
 function load(mode) {
   const certs = join(dir, 'certs');
   const argv = [
-    '--url', `https://127.0.0.1:${args.port}/${mode}/`, '--cert', join(certs, 'client.pem'), '--key', join(certs, 'client-key.pem'),
-    '--cacert', join(certs, 'ca.pem'), '--conns', args.conns, '--duration', args.duration, '--warmup', args.warmup,
+    '--url',
+    `https://127.0.0.1:${args.port}/${mode}/`,
+    '--cert',
+    join(certs, 'client.pem'),
+    '--key',
+    join(certs, 'client-key.pem'),
+    '--cacert',
+    join(certs, 'ca.pem'),
+    '--conns',
+    args.conns,
+    '--duration',
+    args.duration,
+    '--warmup',
+    args.warmup,
   ];
   const [c, a] = onCpu('1', LOADGEN, argv);
   return JSON.parse(execFileSync(c, a, { encoding: 'utf8' }).trim().split('\n').at(-1));
@@ -136,7 +148,9 @@ for (let r = 1; r <= Number(args.rounds); r++) {
   console.error(`round ${r}: ${MODES.map((m) => `${m} ${Math.round(rps[m].at(-1))}`).join(', ')}`);
 }
 const off = median(rps.off);
-console.log(`\nsigning throughput, ${args.rounds} rounds x ${args.duration} s, ${args.conns} keep-alive mTLS connections, ${pin ? 'certgate on core 0, load on core 1' : 'unpinned'}`);
+console.log(
+  `\nsigning throughput, ${args.rounds} rounds x ${args.duration} s, ${args.conns} keep-alive mTLS connections, ${pin ? 'certgate on core 0, load on core 1' : 'unpinned'}`,
+);
 console.log('mode          req/s (median)   p50 ms   vs off   target');
 for (const m of MODES) {
   const v = median(rps[m]);

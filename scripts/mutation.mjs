@@ -49,15 +49,21 @@ export const GROUPS = {
   },
   revocation: {
     mutate: [
-      'src/revocation/revocation-checker.ts', 'src/revocation/revocation-source.ts', 'src/revocation/override-table.ts',
-      'src/revocation/crl-evaluate.ts', 'src/revocation/ocsp-response.ts',
+      'src/revocation/revocation-checker.ts',
+      'src/revocation/revocation-source.ts',
+      'src/revocation/override-table.ts',
+      'src/revocation/crl-evaluate.ts',
+      'src/revocation/ocsp-response.ts',
     ],
     // In-memory unit tests only (pkijs-built, EC-signed CRLs and OCSP responses; the checker with
     // an injected clock and fake sources): no openssl process per mutant. The openssl-backed
     // revocation-checker and ocsp-client files stay in `npm test`.
     tests: [
-      'test/revocation/crl-evaluate.test.ts', 'test/revocation/ocsp-response.test.ts', 'test/revocation/revocation-decision.test.ts',
-      'test/revocation/override-matching.test.ts', 'test/revocation/trust-reload.test.ts',
+      'test/revocation/crl-evaluate.test.ts',
+      'test/revocation/ocsp-response.test.ts',
+      'test/revocation/revocation-decision.test.ts',
+      'test/revocation/override-matching.test.ts',
+      'test/revocation/trust-reload.test.ts',
     ],
   },
 };
@@ -73,11 +79,10 @@ let failed = false;
 for (const name of names) {
   const g = GROUPS[name];
   const t0 = Date.now();
-  const run = spawnSync('npx', [
-    'stryker', 'run',
-    '--mutate', g.mutate.join(','),
-    '--reporters', 'clear-text,progress,html,json',
-  ], { stdio: 'inherit', env: { ...process.env, STRYKER_TEST_FILES: g.tests.join(',') } });
+  const run = spawnSync('npx', ['stryker', 'run', '--mutate', g.mutate.join(','), '--reporters', 'clear-text,progress,html,json'], {
+    stdio: 'inherit',
+    env: { ...process.env, STRYKER_TEST_FILES: g.tests.join(',') },
+  });
   const seconds = Math.round((Date.now() - t0) / 1000);
   if (run.status !== 0) {
     failed = true;
@@ -92,17 +97,31 @@ for (const name of names) {
     const count = (s) => mutants.filter((m) => m.status === s).length;
     const detected = count('Killed') + count('Timeout');
     const valid = mutants.filter((m) => m.status !== 'CompileError' && m.status !== 'RuntimeError' && m.status !== 'Ignored').length;
-    rows.push({ group: name, file, mutants: valid, killed: count('Killed'), timeout: count('Timeout'), survived: count('Survived'), noCoverage: count('NoCoverage'), score: valid ? (100 * detected) / valid : 100, seconds });
+    rows.push({
+      group: name,
+      file,
+      mutants: valid,
+      killed: count('Killed'),
+      timeout: count('Timeout'),
+      survived: count('Survived'),
+      noCoverage: count('NoCoverage'),
+      score: valid ? (100 * detected) / valid : 100,
+      seconds,
+    });
   }
 }
 
-const total = rows.filter((r) => r.mutants !== undefined).reduce((a, r) => ({ mutants: a.mutants + r.mutants, detected: a.detected + r.killed + r.timeout }), { mutants: 0, detected: 0 });
+const total = rows
+  .filter((r) => r.mutants !== undefined)
+  .reduce((a, r) => ({ mutants: a.mutants + r.mutants, detected: a.detected + r.killed + r.timeout }), { mutants: 0, detected: 0 });
 const lines = [
   '| group | file | mutants | killed | timeout | survived | no coverage | score | group time |',
   '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => r.mutants === undefined
-    ? `| ${r.group} | ${r.file} | | | | | | | ${r.seconds} s |`
-    : `| ${r.group} | ${r.file} | ${r.mutants} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.score.toFixed(2)} % | ${r.seconds} s |`),
+  ...rows.map((r) =>
+    r.mutants === undefined
+      ? `| ${r.group} | ${r.file} | | | | | | | ${r.seconds} s |`
+      : `| ${r.group} | ${r.file} | ${r.mutants} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.score.toFixed(2)} % | ${r.seconds} s |`,
+  ),
   '',
   `Total: ${total.mutants} mutants, score ${total.mutants ? ((100 * total.detected) / total.mutants).toFixed(2) : '-'} %, ${Math.round((Date.now() - started) / 1000)} s.`,
 ];

@@ -87,7 +87,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       drains.set(listenerConfig.name, trackConnections(server, { tls: true }));
       servers.set(listenerConfig.name, server);
       addresses.set(listenerConfig.name, await listen(server, listenerConfig.listen, options.listenHandles?.get(listenerConfig.name)));
-      logger.info({ event: 'listening', listener: listenerConfig.name, address: addresses.get(listenerConfig.name), clientAuth: listenerConfig.clientAuth.mode }, 'listener started');
+      logger.info(
+        { event: 'listening', listener: listenerConfig.name, address: addresses.get(listenerConfig.name), clientAuth: listenerConfig.clientAuth.mode },
+        'listener started',
+      );
     }
     recordCertificateExpiry(config, metrics);
     if (config.admin && options.admin !== false) {

@@ -60,8 +60,16 @@ export function clientCertHeader(req) {
 
 // RFC 9110 7.6.1 hop-by-hop headers, plus the ones undici refuses; lower-case (Node lower-cases).
 export const HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'proxy-authenticate', 'proxy-authorization', 'expect',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'expect',
 ]);
 const OWNED = new Set(['x-client-cert', 'x_client_cert']);
 
@@ -70,7 +78,14 @@ export function upstreamRequestHeaders(req) {
   const raw = req.rawHeaders;
   const out = [];
   const conn = req.headers.connection;
-  const named = conn ? new Set(conn.toLowerCase().split(',').map((s) => s.trim())) : null;
+  const named = conn
+    ? new Set(
+        conn
+          .toLowerCase()
+          .split(',')
+          .map((s) => s.trim()),
+      )
+    : null;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
     if (HOP.has(name) || OWNED.has(name) || (named !== null && named.has(name))) continue;
@@ -93,8 +108,7 @@ export function upstreamRequestHeadersObject(req) {
 }
 
 export function hasBody(req) {
-  return req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0'
-    : req.headers['transfer-encoding'] !== undefined;
+  return req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
 }
 
 /** Response headers from an undici headers object (lower-case keys), hop-by-hop removed. */

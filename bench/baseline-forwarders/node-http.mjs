@@ -8,15 +8,21 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections, ma
 
 createMtlsServer(opts, (req, res) => {
   const preq = http.request({
-    host: up.hostname, port: up.port || 80, method: req.method, path: req.url,
-    headers: upstreamRequestHeadersObject(req), agent,
+    host: up.hostname,
+    port: up.port || 80,
+    method: req.method,
+    path: req.url,
+    headers: upstreamRequestHeadersObject(req),
+    agent,
   });
   preq.on('response', (pres) => {
     res.writeHead(pres.statusCode, downstreamHeadersFromObject(pres.headers));
     pres.pipe(res);
   });
   preq.on('error', (err) => badGateway(res, err));
-  res.on('close', () => { if (!res.writableFinished) preq.destroy(); });
+  res.on('close', () => {
+    if (!res.writableFinished) preq.destroy();
+  });
   if (hasBody(req)) req.pipe(preq);
   else preq.end();
 });

@@ -39,6 +39,8 @@ class RawForwardHandler {
 
 createMtlsServer(opts, (req, res) => {
   const h = new RawForwardHandler(res);
-  res.on('close', () => { if (!h.done && h.abort) h.abort(new Error('client closed')); });
+  res.on('close', () => {
+    if (!h.done && h.abort) h.abort(new Error('client closed'));
+  });
   pool.dispatch({ path: req.url, method: req.method, headers: upstreamRequestHeaders(req), body: hasBody(req) ? req : null }, h);
 });

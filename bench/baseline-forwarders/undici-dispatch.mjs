@@ -37,6 +37,8 @@ class ForwardHandler {
 
 createMtlsServer(opts, (req, res) => {
   const h = new ForwardHandler(res);
-  res.on('close', () => { if (!h.done && h.controller) h.controller.abort(new Error('client closed')); });
+  res.on('close', () => {
+    if (!h.done && h.controller) h.controller.abort(new Error('client closed'));
+  });
   pool.dispatch({ path: req.url, method: req.method, headers: upstreamRequestHeaders(req), body: hasBody(req) ? req : null }, h);
 });

@@ -7,12 +7,13 @@ const pool = new Pool(opts.upstream, { connections: opts.connections, pipelining
 
 createMtlsServer(opts, (req, res) => {
   const ac = new AbortController();
-  res.on('close', () => { if (!res.writableFinished) ac.abort(); });
-  pool.stream(
-    { path: req.url, method: req.method, headers: upstreamRequestHeaders(req), body: hasBody(req) ? req : null, signal: ac.signal },
-    ({ statusCode, headers }) => {
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  pool
+    .stream({ path: req.url, method: req.method, headers: upstreamRequestHeaders(req), body: hasBody(req) ? req : null, signal: ac.signal }, ({ statusCode, headers }) => {
       res.writeHead(statusCode, downstreamHeadersFromObject(headers));
       return res;
-    },
-  ).catch((err) => badGateway(res, err));
+    })
+    .catch((err) => badGateway(res, err));
 });

@@ -22,7 +22,11 @@ export function procTree(pid) {
 export function processGroup({ nice = 0, cwd, onExit } = {}) {
   const children = new Set();
   const cleanup = () => {
-    for (const p of children) for (const pid of procTree(p.pid).reverse()) try { process.kill(pid, 'SIGKILL'); } catch {}
+    for (const p of children)
+      for (const pid of procTree(p.pid).reverse())
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
     onExit?.();
   };
   process.on('exit', cleanup);
@@ -30,7 +34,12 @@ export function processGroup({ nice = 0, cwd, onExit } = {}) {
 
   /** Registers a child so it is killed with the runner; resolves p.exited with {code, sig}. */
   function track(p) {
-    p.exited = new Promise((r) => p.on('exit', (code, sig) => { children.delete(p); r({ code, sig }); }));
+    p.exited = new Promise((r) =>
+      p.on('exit', (code, sig) => {
+        children.delete(p);
+        r({ code, sig });
+      }),
+    );
     children.add(p);
     return p;
   }
@@ -41,7 +50,9 @@ export function processGroup({ nice = 0, cwd, onExit } = {}) {
     const p = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     p.benchName = name;
     p.output = '';
-    const keep = (d) => { p.output = (p.output + d).slice(-8000); };
+    const keep = (d) => {
+      p.output = (p.output + d).slice(-8000);
+    };
     p.stdout.on('data', keep);
     p.stderr.on('data', keep);
     return track(p);

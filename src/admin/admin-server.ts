@@ -31,9 +31,15 @@ export function createAdminServer(sources: AdminSources): http.Server {
       if (req.method !== 'POST') return send(res, 405, 'text/plain', 'method not allowed; POST to reload\n', { allow: 'POST' });
       req.resume();
       reload().then(
-        (r) => send(res, r.ok ? 200 : 422, 'application/json', `${JSON.stringify(r.ok
-          ? { result: 'success', generation: r.generation }
-          : { result: 'failure', code: 'CONFIG_INVALID', generation: r.generation, errors: r.errors })}\n`),
+        (r) =>
+          send(
+            res,
+            r.ok ? 200 : 422,
+            'application/json',
+            `${JSON.stringify(
+              r.ok ? { result: 'success', generation: r.generation } : { result: 'failure', code: 'CONFIG_INVALID', generation: r.generation, errors: r.errors },
+            )}\n`,
+          ),
         () => send(res, 500, 'application/json', '{"result":"failure","code":"INTERNAL_ERROR"}\n'),
       );
       return;

@@ -110,8 +110,11 @@ export const COMMANDS = {
   },
   demo: {
     options: {
-      dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
-      'upstream-port': { type: 'string' }, 'admin-port': { type: 'string' },
+      dir: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'upstream-port': { type: 'string' },
+      'admin-port': { type: 'string' },
     },
     help: HELP.demo,
     async run(flags) {

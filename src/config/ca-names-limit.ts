@@ -15,8 +15,10 @@ export function caNamesSize(files: readonly CertificateFile[]): number {
 }
 
 export function caNamesLimitMessage(size: number, count: number): string {
-  return `the subjects of the ${count} trusted CA certificates take ${size} bytes in the TLS CertificateRequest, ` +
+  return (
+    `the subjects of the ${count} trusted CA certificates take ${size} bytes in the TLS CertificateRequest, ` +
     `over the protocol limit of ${MAX_CA_NAMES_BYTES}; every handshake would fail. ` +
     'Trust fewer anchors (only the CAs that issue client certificates, not a full browser bundle) ' +
-    'or split the CAs across several listeners';
+    'or split the CAs across several listeners'
+  );
 }

@@ -5,9 +5,7 @@ import { looksLikeDer, pemBlocks, readConfiguredFile } from './config-files.js';
 import { reportError, type LoadContext, type YamlValue } from './load-context.js';
 import type { CertificateFile } from './types.js';
 
-export function loadCertificateFile(
-  ctx: LoadContext, node: YamlValue, key: string, configured: string, what = 'certificate file',
-): CertificateFile | undefined {
+export function loadCertificateFile(ctx: LoadContext, node: YamlValue, key: string, configured: string, what = 'certificate file'): CertificateFile | undefined {
   const file = readConfiguredFile(ctx, node, key, configured, what);
   if (!file) return undefined;
   const certificates: X509Certificate[] = [];
@@ -23,9 +21,14 @@ export function loadCertificateFile(
     const certBlocks = blocks.filter((b) => b.label === 'CERTIFICATE');
     if (certBlocks.length === 0) {
       const hasKey = blocks.some((b) => b.label.endsWith('PRIVATE KEY'));
-      reportError(ctx, node, key, hasKey
-        ? `${what} ${file.path} holds a private key, not a certificate (are cert and key swapped?)`
-        : `${what} ${file.path} holds no certificate (expected PEM '-----BEGIN CERTIFICATE-----' or DER)`);
+      reportError(
+        ctx,
+        node,
+        key,
+        hasKey
+          ? `${what} ${file.path} holds a private key, not a certificate (are cert and key swapped?)`
+          : `${what} ${file.path} holds no certificate (expected PEM '-----BEGIN CERTIFICATE-----' or DER)`,
+      );
       return undefined;
     }
     let ok = true;
@@ -71,9 +74,7 @@ export function loadPrivateKeyFile(ctx: LoadContext, node: YamlValue, key: strin
 }
 
 /** Reports when the key is not the private half of the certificate's public key. */
-export function checkKeyMatches(
-  ctx: LoadContext, node: YamlValue, key: string, cert: CertificateFile, privateKey: LoadedPrivateKey,
-): boolean {
+export function checkKeyMatches(ctx: LoadContext, node: YamlValue, key: string, cert: CertificateFile, privateKey: LoadedPrivateKey): boolean {
   const leaf = cert.certificates[0]!;
   let matches = false;
   try {

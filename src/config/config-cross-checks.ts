@@ -6,8 +6,11 @@ import { reportWarning, type LoadContext } from './load-context.js';
 import type { ListenerConfig, RouteConfig, UpstreamConfig } from './types.js';
 
 export function crossCheck(
-  ctx: LoadContext, doc: Document, listeners: readonly ListenerConfig[],
-  upstreams: ReadonlyMap<string, UpstreamConfig>, routes: readonly RouteConfig[],
+  ctx: LoadContext,
+  doc: Document,
+  listeners: readonly ListenerConfig[],
+  upstreams: ReadonlyMap<string, UpstreamConfig>,
+  routes: readonly RouteConfig[],
 ): void {
   const at = (path: (string | number)[]): Node | undefined => {
     for (let n = path.length; n > 0; n--) {
@@ -16,15 +19,18 @@ export function crossCheck(
     }
     return undefined;
   };
-  const listenersOf = (r: RouteConfig): ListenerConfig[] =>
-    r.listeners ? listeners.filter((l) => r.listeners!.includes(l.name)) : [...listeners];
+  const listenersOf = (r: RouteConfig): ListenerConfig[] => (r.listeners ? listeners.filter((l) => r.listeners!.includes(l.name)) : [...listeners]);
 
   routes.forEach((r, i) => {
     if (r.clientCert !== 'required') return;
     for (const l of listenersOf(r)) {
       if (l.clientAuth.mode === 'off') {
-        reportWarning(ctx, at(['routes', i, 'clientCert']), `routes[${i}].clientCert`,
-          `route '${r.name}' requires a client certificate but listener '${l.name}' has clientAuth.mode 'off': every request there gets 401`);
+        reportWarning(
+          ctx,
+          at(['routes', i, 'clientCert']),
+          `routes[${i}].clientCert`,
+          `route '${r.name}' requires a client certificate but listener '${l.name}' has clientAuth.mode 'off': every request there gets 401`,
+        );
       }
     }
   });
@@ -38,10 +44,14 @@ export function crossCheck(
     const depth = Math.max(0, ...using.flatMap(listenersOf).map((l) => l.clientAuth.verifyDepth));
     const est = estimateAddedHeaderBytes(u, depth);
     if (est.bytes > u.maxHeaderSize) {
-      reportWarning(ctx, at(['upstreams', name, 'maxHeaderSize']), `upstreams.${name}.maxHeaderSize`,
+      reportWarning(
+        ctx,
+        at(['upstreams', name, 'maxHeaderSize']),
+        `upstreams.${name}.maxHeaderSize`,
         `the headers the gateway adds can reach about ${est.bytes} bytes (${est.certificates} certificates of ~2 KB in ` +
-        `${u.clientCert.format}, verifyDepth ${depth}), over maxHeaderSize ${u.maxHeaderSize}; the upstream may answer 431. ` +
-        'Raise the upstream\'s header limit and maxHeaderSize, use der-base64 or rfc9440, lower verifyDepth, or drop chainHeader');
+          `${u.clientCert.format}, verifyDepth ${depth}), over maxHeaderSize ${u.maxHeaderSize}; the upstream may answer 431. ` +
+          "Raise the upstream's header limit and maxHeaderSize, use der-base64 or rfc9440, lower verifyDepth, or drop chainHeader",
+      );
     }
   }
   if (routes.length === 0) reportWarning(ctx, at(['routes']), 'routes', 'no routes: every request will get 404 NO_ROUTE');

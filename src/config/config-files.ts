@@ -11,9 +11,7 @@ export interface LoadedFile {
   readonly data: Buffer;
 }
 
-export function readConfiguredFile(
-  ctx: LoadContext, node: YamlValue, key: string, configured: string, what: string,
-): LoadedFile | undefined {
+export function readConfiguredFile(ctx: LoadContext, node: YamlValue, key: string, configured: string, what: string): LoadedFile | undefined {
   const path = resolveConfigPath(ctx, configured);
   try {
     const st = statSync(path);

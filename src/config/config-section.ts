@@ -4,8 +4,18 @@
 import { isMap, isScalar, type Node } from 'yaml';
 import { childKey, reportError, type LoadContext, type YamlValue } from './load-context.js';
 import {
-  readBoolean, readDuration, readEnum, readInteger, readList, readSize, readString, readStringList,
-  type IntegerRange, type ListItem, type ReadOptions, type StringItem,
+  readBoolean,
+  readDuration,
+  readEnum,
+  readInteger,
+  readList,
+  readSize,
+  readString,
+  readStringList,
+  type IntegerRange,
+  type ListItem,
+  type ReadOptions,
+  type StringItem,
 } from './yaml-values.js';
 
 interface Entry {
@@ -39,8 +49,7 @@ export class ConfigSection {
       }
       if (allowed && !allowed.includes(key)) {
         const hint = closest(key, allowed);
-        reportError(ctx, keyNode, childKey(path, key),
-          `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; expected one of ${allowed.join(', ')}`);
+        reportError(ctx, keyNode, childKey(path, key), `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; expected one of ${allowed.join(', ')}`);
         continue;
       }
       entries.set(key, { keyNode, value: pair.value as YamlValue });

@@ -1,9 +1,7 @@
 // `${NAME}` takes an environment variable; `$${` is a literal `${`. A missing variable is an
 // error rather than an empty string: an empty password or path would fail far from its cause.
 
-export type InterpolationResult =
-  | { readonly ok: true; readonly value: string; readonly usedEnv: boolean }
-  | { readonly ok: false; readonly message: string };
+export type InterpolationResult = { readonly ok: true; readonly value: string; readonly usedEnv: boolean } | { readonly ok: false; readonly message: string };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -6,8 +6,17 @@ import { INFO_HEADER_NAMES } from '../wire/info-headers.js';
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const FORBIDDEN = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te',
-  'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
 ]);
 
 /** Why `name` cannot be a header the gateway sets, or undefined when it can. */
@@ -24,5 +33,10 @@ export function isHttpToken(text: string): boolean {
 /** Headers the gateway always sets itself; a configured header must not collide with them. */
 export const GATEWAY_FIXED_HEADERS: readonly string[] = [
   ...INFO_HEADER_NAMES,
-  'X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'X-Real-IP', 'Signature', 'Signature-Input',
+  'X-Forwarded-For',
+  'X-Forwarded-Proto',
+  'X-Forwarded-Host',
+  'X-Real-IP',
+  'Signature',
+  'Signature-Input',
 ];

@@ -104,16 +104,21 @@ function readClientAuth(parent: ConfigSection): ClientAuthConfig | undefined {
       if (!f) continue;
       trustedCAs.push(f);
       f.certificates.forEach((c, i) => {
-        if (!c.ca) reportWarning(ctx, item.node, item.path, `certificate #${i + 1} in ${f.path} (${c.subject.replace(/\n/g, ', ')}) is not a CA certificate (basicConstraints CA:FALSE)`);
+        if (!c.ca)
+          reportWarning(ctx, item.node, item.path, `certificate #${i + 1} in ${f.path} (${c.subject.replace(/\n/g, ', ')}) is not a CA certificate (basicConstraints CA:FALSE)`);
       });
     }
   }
   const where = s ?? parent;
   const whereKey = s ? 'trustedCAs' : 'clientAuth';
   if ((mode === 'require' || mode === 'optional') && trustedCAs.length === 0 && !s?.has('trustedCAs')) {
-    reportError(ctx, s ? s.node : parent.node, s ? s.keyPath('trustedCAs') : parent.keyPath('clientAuth'),
+    reportError(
+      ctx,
+      s ? s.node : parent.node,
+      s ? s.keyPath('trustedCAs') : parent.keyPath('clientAuth'),
       `clientAuth.mode '${mode}'${s?.has('mode') ? '' : ' (the default)'} needs trustedCAs: the CA certificates that issue client certificates` +
-      (s?.has('mode') ? '' : "; set mode: off to accept TLS without client certificates"));
+        (s?.has('mode') ? '' : '; set mode: off to accept TLS without client certificates'),
+    );
   }
   if (rejectAtHandshake && mode !== 'require') {
     s?.error('rejectAtHandshake', `rejectAtHandshake: true needs mode 'require' (mode is '${mode}')`);

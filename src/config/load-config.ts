@@ -97,8 +97,8 @@ function evaluate(text: string, sourcePath: string, opts: LoadConfigOptions): Ch
   const level = logging?.enum('level', LOG_LEVELS) ?? 'info';
   const listeners = top.has('listeners') ? readListeners(ctx, top.value('listeners'), 'listeners') : undefined;
   if (!top.has('listeners')) top.errorHere("missing required key 'listeners' (at least one listener)");
-  const upstreams = top.has('upstreams') ? readUpstreams(ctx, top.value('upstreams'), 'upstreams') ?? new Map() : new Map();
-  const routes = top.has('routes') ? readRoutes(ctx, top.value('routes'), 'routes', upstreams, listeners ?? []) ?? [] : [];
+  const upstreams = top.has('upstreams') ? (readUpstreams(ctx, top.value('upstreams'), 'upstreams') ?? new Map()) : new Map();
+  const routes = top.has('routes') ? (readRoutes(ctx, top.value('routes'), 'routes', upstreams, listeners ?? []) ?? []) : [];
   checkDistinctAddresses(ctx, doc, listeners ?? [], admin);
   if (listeners) crossCheck(ctx, doc, listeners, upstreams, routes);
   if (ctx.errors.length > 0 || !listeners) return { errors: ctx.errors, warnings: ctx.warnings };

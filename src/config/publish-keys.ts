@@ -52,9 +52,7 @@ function loadPublicKey(ctx: LoadContext, node: YamlValue, key: string, configure
   let pub: KeyObject;
   try {
     // A private key file is accepted too (the next signing key); only its public half is kept.
-    pub = text.startsWith('{')
-      ? createPublicKey({ key: JSON.parse(text) as import('node:crypto').JsonWebKey, format: 'jwk' })
-      : createPublicKey(text);
+    pub = text.startsWith('{') ? createPublicKey({ key: JSON.parse(text) as import('node:crypto').JsonWebKey, format: 'jwk' }) : createPublicKey(text);
   } catch {
     reportError(ctx, node, key, `published key file ${file.path} holds no usable public key (PEM or JWK)`);
     return undefined;

@@ -13,7 +13,12 @@ const CHECKS = ['off', 'leaf', 'chain'] as const;
 const SOURCES = ['ocsp', 'crl'] as const;
 
 const DEFAULT_OCSP: OcspConfig = {
-  enabled: true, timeout: 2_000, nonce: true, maxAge: 3_600_000, errorTtl: 30_000, clockSkew: 300_000,
+  enabled: true,
+  timeout: 2_000,
+  nonce: true,
+  maxAge: 3_600_000,
+  errorTtl: 30_000,
+  clockSkew: 300_000,
 };
 
 export const DEFAULT_REVOCATION: RevocationConfig = {
@@ -28,8 +33,7 @@ export const DEFAULT_REVOCATION: RevocationConfig = {
 };
 
 export function readRevocation(ctx: LoadContext, node: YamlValue, path: string): RevocationConfig | undefined {
-  const s = ConfigSection.open(ctx, node, path,
-    ['check', 'sources', 'failMode', 'staleGrace', 'intermediateWithoutSource', 'ocsp', 'crl', 'overrides']);
+  const s = ConfigSection.open(ctx, node, path, ['check', 'sources', 'failMode', 'staleGrace', 'intermediateWithoutSource', 'ocsp', 'crl', 'overrides']);
   if (!s) return undefined;
   const d = DEFAULT_REVOCATION;
   const check = s.enum('check', CHECKS) ?? 'leaf';
@@ -45,8 +49,11 @@ export function readRevocation(ctx: LoadContext, node: YamlValue, path: string):
   if (check !== 'off') {
     const usable = sources.filter((src) => (src === 'ocsp' ? ocsp.enabled : crl.files.length > 0 || crl.distributionPoints));
     if (usable.length === 0) {
-      s.error('sources', `check '${check}' has no usable source: enable ocsp, or give crl.files or crl.distributionPoints: true` +
-        (failMode === 'closed' ? ' (with failMode closed every client would be rejected)' : ''));
+      s.error(
+        'sources',
+        `check '${check}' has no usable source: enable ocsp, or give crl.files or crl.distributionPoints: true` +
+          (failMode === 'closed' ? ' (with failMode closed every client would be rejected)' : ''),
+      );
     }
   }
   return { check, sources, failMode, staleGrace, intermediateWithoutSource, ocsp, crl, overrides };
@@ -137,7 +144,7 @@ function readOverrides(parent: ConfigSection): RevocationOverride[] | undefined 
       issuer.error('thumbprint', `expected an x5t#S256 thumbprint (43 base64url characters), got '${thumbprint}'`);
       ok = false;
     }
-    const dnProblem = subjectDN !== undefined ? distinguishedNameProblem(subjectDN) ?? overrideSubjectProblem(subjectDN) : undefined;
+    const dnProblem = subjectDN !== undefined ? (distinguishedNameProblem(subjectDN) ?? overrideSubjectProblem(subjectDN)) : undefined;
     if (dnProblem) {
       issuer.error('subjectDN', `expected an RFC 4514 distinguished name: ${dnProblem}`);
       ok = false;

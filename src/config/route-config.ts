@@ -11,8 +11,11 @@ import { isIP } from 'node:net';
 import { isCanonicalPrefix } from '../routing/canonical-path.js';
 
 export function readRoutes(
-  ctx: LoadContext, node: YamlValue, path: string,
-  upstreams: ReadonlyMap<string, UpstreamConfig>, listeners: readonly ListenerConfig[],
+  ctx: LoadContext,
+  node: YamlValue,
+  path: string,
+  upstreams: ReadonlyMap<string, UpstreamConfig>,
+  listeners: readonly ListenerConfig[],
 ): RouteConfig[] | undefined {
   const items = readList(ctx, node, path);
   if (!items) return undefined;
@@ -25,10 +28,7 @@ export function readRoutes(
   return out;
 }
 
-function readRoute(
-  ctx: LoadContext, node: YamlValue, path: string,
-  upstreams: ReadonlyMap<string, UpstreamConfig>, listeners: readonly ListenerConfig[],
-): RouteConfig | undefined {
+function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: ReadonlyMap<string, UpstreamConfig>, listeners: readonly ListenerConfig[]): RouteConfig | undefined {
   const s = ConfigSection.open(ctx, node, path, ['name', 'listeners', 'match', 'upstream', 'clientCert', 'allow', 'tokenBinding']);
   if (!s) return undefined;
   const name = s.string('name', { required: true });
@@ -60,7 +60,9 @@ function readRoute(
   return {
     name,
     ...(routeListeners ? { listeners: routeListeners } : {}),
-    match, upstream, clientCert,
+    match,
+    upstream,
+    clientCert,
     // Compiled once here, by the code that runs it (src/policy/route-policy.ts).
     ...(allow ? { allow, compiledAllow: compileAllow(allow) } : {}),
   };
@@ -77,7 +79,8 @@ function readMatch(parent: ConfigSection): RouteMatch | undefined {
   const pathPrefix = s.string('pathPrefix') ?? '/';
   if (!pathPrefix.startsWith('/')) s.error('pathPrefix', `expected a path starting with '/', got '${pathPrefix}'`);
   else if (/[?#\s]/.test(pathPrefix)) s.error('pathPrefix', `expected a path without query, fragment or spaces, got '${pathPrefix}'`);
-  else if (!isCanonicalPrefix(pathPrefix)) s.error('pathPrefix', `expected a canonical path (no dot or empty segments, unreserved characters not percent-encoded, upper-case hex), got '${pathPrefix}'`);
+  else if (!isCanonicalPrefix(pathPrefix))
+    s.error('pathPrefix', `expected a canonical path (no dot or empty segments, unreserved characters not percent-encoded, upper-case hex), got '${pathPrefix}'`);
   let methods: Set<string> | undefined;
   if (s.has('methods')) {
     methods = new Set();

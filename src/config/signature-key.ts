@@ -7,9 +7,7 @@ import { reportError, type LoadContext, type YamlValue } from './load-context.js
 import type { SignatureAlg } from './types.js';
 import { signingKeyProblem } from '../signing/signing-key.js';
 
-export function loadSignatureKey(
-  ctx: LoadContext, node: YamlValue, key: string, configured: string, alg: SignatureAlg,
-): { key: KeyObject; path: string } | undefined {
+export function loadSignatureKey(ctx: LoadContext, node: YamlValue, key: string, configured: string, alg: SignatureAlg): { key: KeyObject; path: string } | undefined {
   const file = readConfiguredFile(ctx, node, key, configured, 'signature key file');
   if (!file) return undefined;
   const fail = (message: string): void => {

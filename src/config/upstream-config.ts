@@ -45,13 +45,17 @@ function readUpstream(ctx: LoadContext, node: YamlValue, path: string, name: str
   if (!url || !clientCert || !stripHeaders) return undefined;
   checkHeaderCollisions(s, clientCert, auth?.basic?.header);
   return {
-    name, url,
+    name,
+    url,
     ...(tls ? { tls } : {}),
     ...(auth ? { auth } : {}),
     authentication: chooseUpstreamAuth(tls, auth),
     clientCert,
     ...(signature ? { signature } : {}),
-    timeouts, pool: { connections, queue }, maxHeaderSize, stripHeaders,
+    timeouts,
+    pool: { connections, queue },
+    maxHeaderSize,
+    stripHeaders,
   };
 }
 
@@ -85,7 +89,10 @@ function readClientCertForward(parent: ConfigSection): ClientCertForwardConfig |
   if (!s) return undefined;
   const header = s.string('header') ?? defaults.header;
   const chainHeader = s.string('chainHeader');
-  for (const [key, value] of [['header', header], ['chainHeader', chainHeader]] as const) {
+  for (const [key, value] of [
+    ['header', header],
+    ['chainHeader', chainHeader],
+  ] as const) {
     const problem = value !== undefined ? headerNameProblem(value) : undefined;
     if (problem) s.error(key, problem);
   }

@@ -20,8 +20,8 @@ export function readUpstreamTls(parent: ConfigSection, isHttps: boolean): Upstre
   const ca = caPath !== undefined ? loadCertificateFile(ctx, s.at('ca'), s.keyPath('ca'), caPath, 'CA certificate file') : undefined;
   const cert = certPath !== undefined ? loadCertificateFile(ctx, s.at('cert'), s.keyPath('cert'), certPath, 'client certificate file') : undefined;
   const key = keyPath !== undefined ? loadPrivateKeyFile(ctx, s.at('key'), s.keyPath('key'), keyPath) : undefined;
-  if (s.has('cert') && !s.has('key')) s.error('cert', 'tls.cert needs tls.key (the private key of the gateway\'s client certificate)');
-  if (s.has('key') && !s.has('cert')) s.error('key', 'tls.key needs tls.cert (the gateway\'s client certificate)');
+  if (s.has('cert') && !s.has('key')) s.error('cert', "tls.cert needs tls.key (the private key of the gateway's client certificate)");
+  if (s.has('key') && !s.has('cert')) s.error('key', "tls.key needs tls.cert (the gateway's client certificate)");
   if (cert && key) checkKeyMatches(ctx, s.at('key'), s.keyPath('key'), cert, key);
   return {
     ...(ca ? { ca } : {}),
@@ -38,7 +38,7 @@ export function readBasicAuth(parent: ConfigSection): { basic?: BasicAuthConfig 
   if (!s) return undefined;
   const username = s.string('username', { required: true });
   // RFC 7617 section 2: the user-id cannot contain a colon.
-  if (username?.includes(':')) s.error('username', 'a Basic username cannot contain \':\' (RFC 7617)');
+  if (username?.includes(':')) s.error('username', "a Basic username cannot contain ':' (RFC 7617)");
   let password: string | undefined;
   if (s.has('password') && s.has('passwordFile')) {
     s.error('passwordFile', 'give either password or passwordFile, not both');

@@ -26,11 +26,16 @@ function quote(text: string, opts: ReadOptions = {}): string {
 
 function describe(p: Plain, opts: ReadOptions): string {
   switch (p.kind) {
-    case 'string': return quote(p.text, opts);
-    case 'number': return opts.secret ? 'a number' : `${p.value}`;
-    case 'boolean': return opts.secret ? 'a boolean' : `${p.value}`;
-    case 'null': return 'an empty value';
-    case 'structure': return p.description;
+    case 'string':
+      return quote(p.text, opts);
+    case 'number':
+      return opts.secret ? 'a number' : `${p.value}`;
+    case 'boolean':
+      return opts.secret ? 'a boolean' : `${p.value}`;
+    case 'null':
+      return 'an empty value';
+    case 'structure':
+      return p.description;
   }
 }
 

@@ -57,12 +57,17 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       process.stderr.write(`certgate demo: invalid config\n${err.message}\n`);
       return 1;
     }
-    process.stderr.write(`certgate demo: cannot start the gateway: ${describeListenError(err, adminPort !== undefined && (err as { port?: number }).port === adminPort ? '--admin-port' : '--port')}\n`);
+    process.stderr.write(
+      `certgate demo: cannot start the gateway: ${describeListenError(err, adminPort !== undefined && (err as { port?: number }).port === adminPort ? '--admin-port' : '--port')}\n`,
+    );
     return 2;
   }
   const stop = (): void => {
     echo.close();
-    gateway.close().then(() => process.exit(0), () => process.exit(2));
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(2),
+    );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

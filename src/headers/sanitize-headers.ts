@@ -55,11 +55,7 @@ const ALWAYS_OWNED_HEADERS: readonly string[] = Object.freeze([
  * (Keycloak's chain headers), `SSL-Client-Cert-Chain-N`, and AWS ALB's
  * `X-Amzn-Mtls-Clientcert-Subject`, `-Issuer`, `-Serial-Number`, `-Validity`, ...
  */
-const ALWAYS_OWNED_PREFIXES: readonly string[] = Object.freeze([
-  'x-ssl-cert-chain-',
-  'ssl-client-cert-chain-',
-  'x-amzn-mtls-clientcert-',
-]);
+const ALWAYS_OWNED_PREFIXES: readonly string[] = Object.freeze(['x-ssl-cert-chain-', 'ssl-client-cert-chain-', 'x-amzn-mtls-clientcert-']);
 
 /**
  * Hop-by-hop headers (RFC 9110 section 7.6.1) plus what a proxy consumes itself:

@@ -27,7 +27,10 @@ export function buildIdentity(input: IdentityInput): ClientIdentity {
   const certificate = input.certificate ?? describeCertificate(input.leaf);
   if (input.authorized) return Object.freeze({ certificate, chain: Object.freeze([...input.chain]), verify: 'SUCCESS' as const });
   return Object.freeze({
-    certificate, chain: Object.freeze([]), verify: 'FAILED' as const, verifyReason: verifyReason(input.authorizationError),
+    certificate,
+    chain: Object.freeze([]),
+    verify: 'FAILED' as const,
+    verifyReason: verifyReason(input.authorizationError),
     ...(input.verifyDetail !== undefined ? { verifyDetail: input.verifyDetail } : {}),
   });
 }
@@ -42,11 +45,7 @@ export function buildIdentity(input: IdentityInput): ClientIdentity {
  * (name and signature) so a stray certificate the client sent cannot enter the chain.
  * Stops at a self-issued certificate, at a link it cannot find, or after `maxDepth` certificates.
  */
-export function peerChain(
-  leaf: X509Certificate,
-  maxDepth = 16,
-  trusted: readonly X509Certificate[] = [],
-): X509Certificate[] {
+export function peerChain(leaf: X509Certificate, maxDepth = 16, trusted: readonly X509Certificate[] = []): X509Certificate[] {
   const chain: X509Certificate[] = [];
   let current = leaf;
   while (chain.length < maxDepth && !isSelfIssued(current)) {
@@ -73,14 +72,7 @@ export function verifyReason(error: string | Error | null | undefined): string {
   return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : 'UNKNOWN';
 }
 
-export type VerifyFailureKind =
-  | 'untrusted'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'wrong_purpose'
-  | 'chain_too_long'
-  | 'revoked'
-  | 'invalid';
+export type VerifyFailureKind = 'untrusted' | 'expired' | 'not_yet_valid' | 'wrong_purpose' | 'chain_too_long' | 'revoked' | 'invalid';
 
 const FAILURE_KINDS: Readonly<Record<string, VerifyFailureKind>> = {
   UNABLE_TO_GET_ISSUER_CERT: 'untrusted',

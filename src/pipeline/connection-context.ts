@@ -38,7 +38,15 @@ export function connectionContext(socket: TLSSocket, listener: ListenerRuntime, 
     s[kContext] = ctx;
     if (ctx.rejection) {
       logger.warn(
-        { event: 'client_cert_rejected', listener: listener.config.name, code: ctx.rejection.code, reason: identity.verifyReason, subject: identity.certificate?.subjectDN, thumbprint: identity.certificate?.x5tS256, remote: ctx.remoteAddress },
+        {
+          event: 'client_cert_rejected',
+          listener: listener.config.name,
+          code: ctx.rejection.code,
+          reason: identity.verifyReason,
+          subject: identity.certificate?.subjectDN,
+          thumbprint: identity.certificate?.x5tS256,
+          remote: ctx.remoteAddress,
+        },
         ctx.rejection.description,
       );
     }
@@ -77,14 +85,24 @@ function applyVerdict(ctx: ConnectionContext, verdict: RevocationVerdict, logger
   ctx.revocation = verdict;
   if (verdict.admit) {
     if (verdict.status !== 'good') {
-      logger.warn({ event: 'revocation_fail_open', thumbprint: ctx.identity.certificate?.x5tS256, source: verdict.source, detail: verdict.detail }, 'revocation status unknown; admitted by failMode open');
+      logger.warn(
+        { event: 'revocation_fail_open', thumbprint: ctx.identity.certificate?.x5tS256, source: verdict.source, detail: verdict.detail },
+        'revocation status unknown; admitted by failMode open',
+      );
     }
     return;
   }
   const error = revocationRejection(verdict)!;
   const certificate = ctx.identity.certificate!;
   logger.warn(
-    { event: verdict.status === 'revoked' ? 'client_cert_revoked' : 'revocation_unavailable', subject: certificate.subjectDN, thumbprint: certificate.x5tS256, source: verdict.source, detail: verdict.detail, remote: ctx.remoteAddress },
+    {
+      event: verdict.status === 'revoked' ? 'client_cert_revoked' : 'revocation_unavailable',
+      subject: certificate.subjectDN,
+      thumbprint: certificate.x5tS256,
+      source: verdict.source,
+      detail: verdict.detail,
+      remote: ctx.remoteAddress,
+    },
     error.description,
   );
 }

@@ -68,10 +68,12 @@ export class FaultBoundary<R extends GuardedRequest> {
       return;
     }
     rec.stage = 'revocation';
-    ctx.pending.then(
-      () => this.runNow(req, res, ctx, rec),
-      (err: unknown) => this.fault(err, res, rec),
-    ).catch((err: unknown) => this.lastResort(err, res, rec));
+    ctx.pending
+      .then(
+        () => this.runNow(req, res, ctx, rec),
+        (err: unknown) => this.fault(err, res, rec),
+      )
+      .catch((err: unknown) => this.lastResort(err, res, rec));
   }
 
   private runNow(req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext, rec: R): void {

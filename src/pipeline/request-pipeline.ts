@@ -93,19 +93,27 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     const built = buildUpstreamHeaders(req, up, identity, ctx.remoteAddress, host, path, target.query);
     if (built.stripped) {
       for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: spoofedHeaderLabel(name) });
-      logger.warn({ event: 'spoofed_header_stripped', headers: built.stripped, route: route.name, remote: ctx.remoteAddress, requestId: rec.requestId }, 'client sent gateway-owned headers; removed');
+      logger.warn(
+        { event: 'spoofed_header_stripped', headers: built.stripped, route: route.name, remote: ctx.remoteAddress, requestId: rec.requestId },
+        'client sent gateway-owned headers; removed',
+      );
     }
 
     // forward + respond
     rec.stage = 'forward';
-    forwardRequest(req, res, { client: up.client, method, path: target.target, headers: built.headers, hasBody: built.hasBody, bodyBuffer: listener.config.limits.bodyBuffer }, (result) => {
-      rec.upstreamStatus = result.upstreamStatus;
-      if (result.error) {
-        if (result.error.code === 'UPSTREAM_BUSY') metrics.upstreamBusy.inc({ upstream: up.config.name });
-        return reject(res, rec, result.error);
-      }
-      finish(rec, result.aborted ? 499 : res.statusCode);
-    });
+    forwardRequest(
+      req,
+      res,
+      { client: up.client, method, path: target.target, headers: built.headers, hasBody: built.hasBody, bodyBuffer: listener.config.limits.bodyBuffer },
+      (result) => {
+        rec.upstreamStatus = result.upstreamStatus;
+        if (result.error) {
+          if (result.error.code === 'UPSTREAM_BUSY') metrics.upstreamBusy.inc({ upstream: up.config.name });
+          return reject(res, rec, result.error);
+        }
+        finish(rec, result.aborted ? 499 : res.statusCode);
+      },
+    );
   };
 
   const boundary = new FaultBoundary<RequestRecord>({ runtime: listener, logger, metrics }, proceed, reject);
@@ -113,7 +121,11 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
   // One request at a time per connection, in order (connection-queue.ts).
   const pipeline: PipelineQueue = {
     depth: listener.config.limits.pipelineDepth,
-    dropped: (socket, count) => logger.info({ event: 'pipelined_requests_dropped', listener: listenerName, remote: socket.remoteAddress, count }, 'client left with pipelined requests still waiting; none was forwarded'),
+    dropped: (socket, count) =>
+      logger.info(
+        { event: 'pipelined_requests_dropped', listener: listenerName, remote: socket.remoteAddress, count },
+        'client left with pipelined requests still waiting; none was forwarded',
+      ),
   };
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {

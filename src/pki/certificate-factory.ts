@@ -3,29 +3,14 @@
 // @peculiar/x509 over WebCrypto (no openssl CLI).
 import { X509Certificate as NodeX509Certificate, randomBytes } from 'node:crypto';
 import { x509 } from './x509-library.js';
-import {
-  generateKeyPair,
-  keyAlgorithmOf,
-  privateKeyPem,
-  signingAlgorithmFor,
-  type CryptoKey,
-  type CryptoKeyPair,
-  type KeyAlgorithm,
-} from './key-pairs.js';
+import { generateKeyPair, keyAlgorithmOf, privateKeyPem, signingAlgorithmFor, type CryptoKey, type CryptoKeyPair, type KeyAlgorithm } from './key-pairs.js';
 import { subjectToJsonName } from './subject-name.js';
 import { canonicalIp } from '../x509/ip-address.js';
 
 export type { CryptoKey, CryptoKeyPair, KeyAlgorithm } from './key-pairs.js';
 
 export type ExtendedKeyUsageName = 'clientAuth' | 'serverAuth' | 'OCSPSigning';
-export type KeyUsageName =
-  | 'digitalSignature'
-  | 'nonRepudiation'
-  | 'keyEncipherment'
-  | 'dataEncipherment'
-  | 'keyAgreement'
-  | 'keyCertSign'
-  | 'cRLSign';
+export type KeyUsageName = 'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment' | 'keyAgreement' | 'keyCertSign' | 'cRLSign';
 
 export interface SubjectAltNameOptions {
   readonly dns?: readonly string[];
@@ -149,7 +134,12 @@ async function extensionsFor(options: CertificateOptions, keys: CryptoKeyPair, i
     await x509.AuthorityKeyIdentifierExtension.create(issuerPublicKey),
   ];
   if (options.extendedKeyUsage?.length) {
-    extensions.push(new x509.ExtendedKeyUsageExtension(options.extendedKeyUsage.map((u) => EKU_OIDS[u]), false));
+    extensions.push(
+      new x509.ExtendedKeyUsageExtension(
+        options.extendedKeyUsage.map((u) => EKU_OIDS[u]),
+        false,
+      ),
+    );
   }
   const san = options.san;
   const names: x509.JsonGeneralName[] = [

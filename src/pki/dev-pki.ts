@@ -79,17 +79,16 @@ async function generateDevPki(): Promise<Record<string, string>> {
   });
   const upstreamCa = await createCA({ subject: 'CN=certgate Dev Upstream CA,O=certgate dev' });
 
-  const [server, client, clientIntermediate, clientRevoked, selfSigned, ocspResponder, gatewayClient, upstreamServer] =
-    await Promise.all([
-      issueCertificate(ca, { subject: 'CN=localhost,O=certgate dev', san: LOCALHOST, extendedKeyUsage: ['serverAuth'] }),
-      issueCertificate(ca, clientOptions(DEV_CLIENT_SUBJECT, 'client.example.org')),
-      issueCertificate(intermediate, clientOptions('CN=client-intermediate.example.org,O=Client', 'client-intermediate.example.org')),
-      issueCertificate(ca, clientOptions('CN=revoked.example.org,O=Client', 'revoked.example.org')),
-      createSelfSigned(clientOptions('CN=self-signed.example.org,O=Nobody', 'self-signed.example.org')),
-      issueCertificate(ca, { subject: 'CN=certgate Dev OCSP Responder,O=certgate dev', extendedKeyUsage: ['OCSPSigning'] }),
-      issueCertificate(upstreamCa, { subject: 'CN=certgate gateway,O=certgate dev', extendedKeyUsage: ['clientAuth'] }),
-      issueCertificate(upstreamCa, { subject: 'CN=localhost,O=certgate dev upstream', san: LOCALHOST, extendedKeyUsage: ['serverAuth'] }),
-    ]);
+  const [server, client, clientIntermediate, clientRevoked, selfSigned, ocspResponder, gatewayClient, upstreamServer] = await Promise.all([
+    issueCertificate(ca, { subject: 'CN=localhost,O=certgate dev', san: LOCALHOST, extendedKeyUsage: ['serverAuth'] }),
+    issueCertificate(ca, clientOptions(DEV_CLIENT_SUBJECT, 'client.example.org')),
+    issueCertificate(intermediate, clientOptions('CN=client-intermediate.example.org,O=Client', 'client-intermediate.example.org')),
+    issueCertificate(ca, clientOptions('CN=revoked.example.org,O=Client', 'revoked.example.org')),
+    createSelfSigned(clientOptions('CN=self-signed.example.org,O=Nobody', 'self-signed.example.org')),
+    issueCertificate(ca, { subject: 'CN=certgate Dev OCSP Responder,O=certgate dev', extendedKeyUsage: ['OCSPSigning'] }),
+    issueCertificate(upstreamCa, { subject: 'CN=certgate gateway,O=certgate dev', extendedKeyUsage: ['clientAuth'] }),
+    issueCertificate(upstreamCa, { subject: 'CN=localhost,O=certgate dev upstream', san: LOCALHOST, extendedKeyUsage: ['serverAuth'] }),
+  ]);
   // As long-lived as the leaves, so a demo left alone for a week does not fail closed on a stale CRL.
   const crl = await createCrl(ca, {
     revoked: [{ serialNumber: clientRevoked.x509.serialNumber }],

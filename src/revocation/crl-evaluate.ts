@@ -62,9 +62,7 @@ export function crlProblem(rec: CrlRecord, cert: CertInfo, issuer: CertInfo, o: 
       // distribution point (or, without one, to the issuer's own name as directoryName).
       const names = new Set(idp.fullNames);
       const dps = cert.crlDistributionPoints;
-      const match = dps.length > 0
-        ? dps.some((dp) => dp.fullNames.some((n) => names.has(n)))
-        : names.has(encodeTlv(0xa4, crl.issuerDer).toString('hex'));
+      const match = dps.length > 0 ? dps.some((dp) => dp.fullNames.some((n) => names.has(n))) : names.has(encodeTlv(0xa4, crl.issuerDer).toString('hex'));
       if (!match) return 'distribution point does not match the certificate';
     }
   }
@@ -72,8 +70,7 @@ export function crlProblem(rec: CrlRecord, cert: CertInfo, issuer: CertInfo, o: 
   // The CRL issuer must be allowed to sign CRLs (RFC 5280 4.2.1.3) and the signature must hold.
   let ok = rec.verified.get(issuer.thumbprint);
   if (ok === undefined) {
-    ok = (!issuer.keyUsage || issuer.keyUsage.cRLSign)
-      && verifySignature(crl.signatureAlgorithm, crl.tbs, crl.signature, issuer.x509.publicKey);
+    ok = (!issuer.keyUsage || issuer.keyUsage.cRLSign) && verifySignature(crl.signatureAlgorithm, crl.tbs, crl.signature, issuer.x509.publicKey);
     rec.verified.set(issuer.thumbprint, ok);
     if (!ok) o.onInvalid?.(rec, issuer.keyUsage && !issuer.keyUsage.cRLSign ? 'issuer lacks cRLSign' : 'bad signature');
   }
@@ -97,16 +94,14 @@ export function evaluateCrls(records: readonly CrlRecord[], cert: CertInfo, issu
     return problems.length ? { kind: 'error', detail: `no usable CRL for ${formatName(cert.issuerDer)}: ${problems.join('; ')}` } : { kind: 'no-source' };
   }
   // The newest complete CRL speaks; an older one that is still fresh never overrides it.
-  complete.sort((a, b) => b.crl.thisUpdate.getTime() - a.crl.thisUpdate.getTime()
-    || Number((b.crl.crlNumber ?? 0n) - (a.crl.crlNumber ?? 0n)));
+  complete.sort((a, b) => b.crl.thisUpdate.getTime() - a.crl.thisUpdate.getTime() || Number((b.crl.crlNumber ?? 0n) - (a.crl.crlNumber ?? 0n)));
   const base = complete[0]!;
   if (isStale(base.crl, o.now)) {
     return { kind: 'stale', record: base, detail: `CRL ${base.origin} from ${formatName(base.crl.issuerDer)} is past nextUpdate ${base.crl.nextUpdate!.toISOString()}` };
   }
   // RFC 5280 5.2.4: a delta applies to a base whose number is at least its BaseCRLNumber.
   const delta = deltas
-    .filter((d) => !isStale(d.crl, o.now) && base.crl.crlNumber !== undefined && d.crl.deltaBase! <= base.crl.crlNumber
-      && (d.crl.crlNumber ?? 0n) > base.crl.crlNumber)
+    .filter((d) => !isStale(d.crl, o.now) && base.crl.crlNumber !== undefined && d.crl.deltaBase! <= base.crl.crlNumber && (d.crl.crlNumber ?? 0n) > base.crl.crlNumber)
     .sort((a, b) => Number((b.crl.crlNumber ?? 0n) - (a.crl.crlNumber ?? 0n)))[0];
   let validUntil = base.crl.nextUpdate?.getTime();
   if (delta) {
@@ -129,7 +124,11 @@ export function evaluateCrls(records: readonly CrlRecord[], cert: CertInfo, issu
 
 function revoked(e: { revokedAt: Date; reason?: string }, rec: CrlRecord, validUntil: number | undefined): CrlOutcome {
   return {
-    kind: 'answer', status: 'revoked', revokedAt: e.revokedAt, reason: e.reason, validUntil,
+    kind: 'answer',
+    status: 'revoked',
+    revokedAt: e.revokedAt,
+    reason: e.reason,
+    validUntil,
     detail: `revoked at ${e.revokedAt.toISOString()}${e.reason ? ` (${e.reason})` : ''} per CRL ${rec.origin}`,
   };
 }

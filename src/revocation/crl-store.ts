@@ -60,7 +60,10 @@ export class CrlStore {
   // eslint-disable-next-line @typescript-eslint/require-await -- start/close are the async lifecycle RevocationChecker.start awaits; a throw here must reach it as a rejection
   async start(): Promise<void> {
     for (const f of this.config.files) {
-      this.fileRecords.set(f.path, f.der.map((der) => this.parse(der, f.path)).filter((r): r is CrlRecord => r !== undefined));
+      this.fileRecords.set(
+        f.path,
+        f.der.map((der) => this.parse(der, f.path)).filter((r): r is CrlRecord => r !== undefined),
+      );
     }
     this.swapIndex();
     for (const f of this.config.files) this.watchFile(f.path);
@@ -125,8 +128,10 @@ export class CrlStore {
   }
 
   private invalid(rec: CrlRecord, why: string): void {
-    this.deps.logger.error({ event: 'crl_invalid', origin: rec.origin, issuer: formatName(rec.crl.issuerDer), reason: why },
-      `CRL ${rec.origin} rejected (${why}); it is never used`);
+    this.deps.logger.error(
+      { event: 'crl_invalid', origin: rec.origin, issuer: formatName(rec.crl.issuerDer), reason: why },
+      `CRL ${rec.origin} rejected (${why}); it is never used`,
+    );
   }
 
   private noteStale(rec: CrlRecord): void {
@@ -134,8 +139,10 @@ export class CrlStore {
     this.deps.metrics.crlStale.set({ issuer }, 1);
     if (this.warnedStale.has(rec)) return;
     this.warnedStale.add(rec);
-    this.deps.logger.warn({ event: 'crl_stale', origin: rec.origin, issuer, nextUpdate: rec.crl.nextUpdate?.toISOString() },
-      `CRL ${rec.origin} is past nextUpdate; its answers count as unknown`);
+    this.deps.logger.warn(
+      { event: 'crl_stale', origin: rec.origin, issuer, nextUpdate: rec.crl.nextUpdate?.toISOString() },
+      `CRL ${rec.origin} is past nextUpdate; its answers count as unknown`,
+    );
   }
 
   private async reloadFiles(): Promise<void> {
@@ -150,7 +157,10 @@ export class CrlStore {
       }
       const old = this.fileRecords.get(f.path) ?? [];
       // Unchanged CRLs keep their record, and with it their verified-signature cache.
-      next.set(f.path, ders.map((d) => old.find((r) => r.crl.der.equals(d)) ?? this.parse(d, f.path)).filter((r): r is CrlRecord => r !== undefined));
+      next.set(
+        f.path,
+        ders.map((d) => old.find((r) => r.crl.der.equals(d)) ?? this.parse(d, f.path)).filter((r): r is CrlRecord => r !== undefined),
+      );
     }
     this.fileRecords = next;
     this.swapIndex();
@@ -229,9 +239,14 @@ export class CrlStore {
     }
     for (const e of this.dp.values()) delay = Math.min(delay, Math.max(0, e.dueAt - now));
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.refresh().catch((e: unknown) => this.deps.logger.error({ event: 'crl_refresh_failed' }, String(e))).finally(() => this.schedule());
-    }, Math.max(MIN_TICK, delay));
+    this.timer = setTimeout(
+      () => {
+        this.refresh()
+          .catch((e: unknown) => this.deps.logger.error({ event: 'crl_refresh_failed' }, String(e)))
+          .finally(() => this.schedule());
+      },
+      Math.max(MIN_TICK, delay),
+    );
     this.timer.unref();
   }
 

@@ -69,8 +69,11 @@ export class OcspClient {
     try {
       this.requestsSent++;
       body = await fetchBytes(this.agent, url, {
-        method: 'POST', body: req.der, contentType: 'application/ocsp-request',
-        timeout: this.config.timeout, maxBytes: MAX_RESPONSE_BYTES,
+        method: 'POST',
+        body: req.der,
+        contentType: 'application/ocsp-request',
+        timeout: this.config.timeout,
+        maxBytes: MAX_RESPONSE_BYTES,
       });
     } catch (e) {
       metrics.ocspDuration.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
@@ -88,15 +91,19 @@ export class OcspClient {
     }
     metrics.ocspDuration.observe({ outcome: 'answer' }, (performance.now() - started) / 1000);
     // A responder's "unknown" (it does not serve this certificate) is remembered only briefly.
-    const expiresAt = v.status === 'unknown'
-      ? errorUntil
-      : v.nextUpdate ? v.nextUpdate.getTime() : v.thisUpdate.getTime() + this.config.maxAge;
-    const detail = v.status === 'revoked'
-      ? `revoked at ${v.revokedAt?.toISOString() ?? '?'}${v.reason ? ` (${v.reason})` : ''} per OCSP ${url}`
-      : `${v.status} per OCSP ${url} (signed by ${v.signedBy})`;
+    const expiresAt = v.status === 'unknown' ? errorUntil : v.nextUpdate ? v.nextUpdate.getTime() : v.thisUpdate.getTime() + this.config.maxAge;
+    const detail =
+      v.status === 'revoked'
+        ? `revoked at ${v.revokedAt?.toISOString() ?? '?'}${v.reason ? ` (${v.reason})` : ''} per OCSP ${url}`
+        : `${v.status} per OCSP ${url} (signed by ${v.signedBy})`;
     return {
-      kind: 'answer', status: v.status, revokedAt: v.revokedAt, reason: v.reason,
-      expiresAt: Math.max(expiresAt, now() + 1000), cached: false, detail,
+      kind: 'answer',
+      status: v.status,
+      revokedAt: v.revokedAt,
+      reason: v.reason,
+      expiresAt: Math.max(expiresAt, now() + 1000),
+      cached: false,
+      detail,
     };
   }
 

@@ -67,7 +67,7 @@ export function validateOcspResponse(body: Uint8Array, o: ValidateOptions): Ocsp
   let signedBy: string | undefined;
   if (verifySignature(sigAlg, tbs, signature, o.issuer.x509.publicKey)) signedBy = 'issuer';
   const notes: string[] = [];
-  for (const c of signedBy ? [] : basic.certs ?? []) {
+  for (const c of signedBy ? [] : (basic.certs ?? [])) {
     let x: X509Certificate;
     try {
       x = new X509Certificate(Buffer.from(c.toSchema().toBER(false)));
@@ -85,8 +85,12 @@ export function validateOcspResponse(body: Uint8Array, o: ValidateOptions): Ocsp
     break;
   }
   if (!signedBy) {
-    return reject(notes.length ? 'unauthorized-signer' : 'bad-signature',
-      notes.length ? `response signed by a certificate not authorized for OCSP: ${notes.join('; ')}` : 'signature does not verify with the issuer or an included responder certificate');
+    return reject(
+      notes.length ? 'unauthorized-signer' : 'bad-signature',
+      notes.length
+        ? `response signed by a certificate not authorized for OCSP: ${notes.join('; ')}`
+        : 'signature does not verify with the issuer or an included responder certificate',
+    );
   }
 
   if (o.nonce) {
@@ -124,9 +128,11 @@ function revokedInfo(st: asn1js.BaseBlock): { revokedAt?: Date; reason?: string 
 function certIdMatches(id: pkijs.CertID, o: ValidateOptions): boolean {
   const h = certIdHashes(o.cert, o.issuer, id.hashAlgorithm.algorithmId);
   if (!h) return false;
-  return Buffer.from(id.issuerNameHash.valueBlock.valueHexView).equals(h.name)
-    && Buffer.from(id.issuerKeyHash.valueBlock.valueHexView).equals(h.key)
-    && serialKey(id.serialNumber.valueBlock.valueHexView) === o.cert.serial;
+  return (
+    Buffer.from(id.issuerNameHash.valueBlock.valueHexView).equals(h.name) &&
+    Buffer.from(id.issuerKeyHash.valueBlock.valueHexView).equals(h.key) &&
+    serialKey(id.serialNumber.valueBlock.valueHexView) === o.cert.serial
+  );
 }
 
 /** RFC 6960 4.2.2.2: a delegated responder is issued directly by the CA and carries id-kp-OCSPSigning. */

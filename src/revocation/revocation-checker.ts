@@ -38,7 +38,12 @@ interface AnchorSet {
 }
 
 const OFF: RevocationVerdict = Object.freeze({
-  status: 'good', admit: true, source: 'none', cached: false, detail: 'revocation checking is off', expiresAt: Number.POSITIVE_INFINITY,
+  status: 'good',
+  admit: true,
+  source: 'none',
+  cached: false,
+  detail: 'revocation checking is off',
+  expiresAt: Number.POSITIVE_INFINITY,
 });
 
 export class RevocationChecker {
@@ -73,9 +78,16 @@ export class RevocationChecker {
     this.lastGood = new TtlCache(100_000, this.now);
     this.ocsp = new OcspClient(config.ocsp, { logger: this.logger, metrics: this.metrics, now: this.now });
     this.crl = new CrlStore(config.crl, {
-      logger: this.logger, metrics: this.metrics, now: this.now, trustAnchors: () => this.currentAnchors().anchors, clockSkew: config.ocsp.clockSkew,
+      logger: this.logger,
+      metrics: this.metrics,
+      now: this.now,
+      trustAnchors: () => this.currentAnchors().anchors,
+      clockSkew: config.ocsp.clockSkew,
     });
-    this.sourcesByName = new Map([['ocsp', ocspSource(this.ocsp, config.ocsp.enabled)], ['crl', crlSource(this.crl, config.crl.refresh)]]);
+    this.sourcesByName = new Map([
+      ['ocsp', ocspSource(this.ocsp, config.ocsp.enabled)],
+      ['crl', crlSource(this.crl, config.crl.refresh)],
+    ]);
     this.sources = this.sourcesNamed(config.sources);
     this.overrideSources = new Map(config.overrides.flatMap((o) => (o.sources ? [[o, this.sourcesNamed(o.sources)] as const] : [])));
   }
@@ -122,7 +134,13 @@ export class RevocationChecker {
     const targets: number[] = [];
     for (let i = 0; i < certs.length - 1 && (check === 'chain' || i === 0); i++) targets.push(i);
     if (targets.length === 0) {
-      return this.finish(leaf, { status: 'unknown', source: 'none', detail: 'issuer of the client certificate is unknown', expiresAt: this.now() + this.config.ocsp.errorTtl, unreachable: false });
+      return this.finish(leaf, {
+        status: 'unknown',
+        source: 'none',
+        detail: 'issuer of the client certificate is unknown',
+        expiresAt: this.now() + this.config.ocsp.errorTtl,
+        unreachable: false,
+      });
     }
     const results = await Promise.all(targets.map((i) => this.checkOne(certs[i]!, certs[i + 1]!, sources, i === 0)));
     const expiresAt = Math.min(...results.map((r) => r.expiresAt));
@@ -139,7 +157,16 @@ export class RevocationChecker {
     const now = this.now();
     let v: RevocationVerdict;
     if (r.status !== 'unknown') {
-      v = { status: r.status, admit: r.status === 'good', source: r.source, cached: false, revokedAt: r.revokedAt, revocationReason: r.reason, detail: r.detail, expiresAt: r.expiresAt };
+      v = {
+        status: r.status,
+        admit: r.status === 'good',
+        source: r.source,
+        cached: false,
+        revokedAt: r.revokedAt,
+        revocationReason: r.reason,
+        detail: r.detail,
+        expiresAt: r.expiresAt,
+      };
       if (r.status === 'good') this.lastGood.set(leaf.thumbprint, v, r.expiresAt + this.config.staleGrace);
       else {
         // A revoked (or on-hold) answer erases the last good one: once its own lifetime ends and
@@ -155,13 +182,22 @@ export class RevocationChecker {
       const retryAt = now + this.config.ocsp.errorTtl;
       if (prev && now <= prev.expiresAt) {
         const until = prev.expiresAt;
-        v = { status: 'good', admit: true, source: 'stale-grace', cached: false, expiresAt: Math.min(until, retryAt),
-          detail: `every revocation source failed (${r.detail}); last good answer (${prev.value.detail}) used within staleGrace until ${new Date(until).toISOString()}` };
+        v = {
+          status: 'good',
+          admit: true,
+          source: 'stale-grace',
+          cached: false,
+          expiresAt: Math.min(until, retryAt),
+          detail: `every revocation source failed (${r.detail}); last good answer (${prev.value.detail}) used within staleGrace until ${new Date(until).toISOString()}`,
+        };
         this.logger.warn({ event: 'revocation_stale_grace', serial: leaf.serial, thumbprint: leaf.thumbprint }, v.detail);
       } else if (this.config.failMode === 'open') {
         v = { status: 'unknown', admit: true, source: r.source, cached: false, expiresAt: retryAt, detail: r.detail };
         this.metrics.failOpen.inc({ status: 'unknown' });
-        this.logger.warn({ event: 'revocation_fail_open', serial: leaf.serial, thumbprint: leaf.thumbprint }, `admitting with unknown revocation status (failMode open): ${r.detail}`);
+        this.logger.warn(
+          { event: 'revocation_fail_open', serial: leaf.serial, thumbprint: leaf.thumbprint },
+          `admitting with unknown revocation status (failMode open): ${r.detail}`,
+        );
       } else {
         v = { status: 'unknown', admit: false, source: r.source, cached: false, expiresAt: retryAt, detail: r.detail };
       }
@@ -190,7 +226,13 @@ export class RevocationChecker {
       const subject = formatName(cert.subjectDer);
       if (!isLeaf && this.config.intermediateWithoutSource === 'skip') {
         this.logger.info({ event: 'revocation_no_source', subject }, `no revocation source for intermediate ${subject}; treated as good (intermediateWithoutSource: skip)`);
-        return { status: 'good', source: 'none', detail: `no revocation source for intermediate ${subject} (skipped)`, expiresAt: now + this.config.crl.refresh, unreachable: false };
+        return {
+          status: 'good',
+          source: 'none',
+          detail: `no revocation source for intermediate ${subject} (skipped)`,
+          expiresAt: now + this.config.crl.refresh,
+          unreachable: false,
+        };
       }
       return { status: 'unknown', source: 'none', detail: `no revocation source for ${subject}`, expiresAt, unreachable: false };
     }

@@ -65,10 +65,7 @@ const WHY: Readonly<Record<PathRejectionReason, string>> = {
 
 // One frozen answer per reason: a refusal allocates nothing.
 const REJECTIONS = Object.fromEntries(
-  (Object.keys(WHY) as PathRejectionReason[]).map((reason) => [
-    reason,
-    Object.freeze({ ok: false, reason, description: `request path refused: ${reason} (${WHY[reason]})` }),
-  ]),
+  (Object.keys(WHY) as PathRejectionReason[]).map((reason) => [reason, Object.freeze({ ok: false, reason, description: `request path refused: ${reason} (${WHY[reason]})` })]),
 ) as unknown as Readonly<Record<PathRejectionReason, PathRejection>>;
 
 const SLASH = 0x2f;

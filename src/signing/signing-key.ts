@@ -32,7 +32,8 @@ function expectedKey(alg: SignatureAlg): string {
 
 function describeKey(k: KeyObject): string {
   if (k.type === 'secret') return 'a secret key';
-  if (k.asymmetricKeyType === 'ec') return `an EC ${k.asymmetricKeyDetails?.namedCurve ?? ''} key`.replace('prime256v1', 'P-256').replace('secp384r1', 'P-384').replace('secp521r1', 'P-521');
+  if (k.asymmetricKeyType === 'ec')
+    return `an EC ${k.asymmetricKeyDetails?.namedCurve ?? ''} key`.replace('prime256v1', 'P-256').replace('secp384r1', 'P-384').replace('secp521r1', 'P-521');
   if (k.asymmetricKeyType === 'rsa') return `an RSA key`;
   return `an ${k.asymmetricKeyType ?? 'unknown'} key`;
 }
@@ -52,4 +53,3 @@ export function createSignFn(alg: SignatureAlg, key: KeyObject): SignFn {
       return (base) => createHmac('sha256', key).update(base, BASE_ENCODING).digest();
   }
 }
-

@@ -17,13 +17,20 @@ export function watchedFiles(configPath: string, config: GatewayConfig | undefin
 /** SHA-256 of each file's content ('' for a file that cannot be read right now). */
 export async function hashFiles(paths: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  await Promise.all(paths.map(async (p) => {
-    try {
-      out.set(p, createHash('sha256').update(await readFile(p)).digest('hex'));
-    } catch {
-      out.set(p, '');
-    }
-  }));
+  await Promise.all(
+    paths.map(async (p) => {
+      try {
+        out.set(
+          p,
+          createHash('sha256')
+            .update(await readFile(p))
+            .digest('hex'),
+        );
+      } catch {
+        out.set(p, '');
+      }
+    }),
+  );
   return out;
 }
 

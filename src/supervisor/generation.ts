@@ -80,20 +80,22 @@ export class Generation {
 
   /** Every worker's metrics as prom-client JSON (for AggregatorRegistry.aggregate). */
   async collectMetrics(): Promise<unknown[]> {
-    const asks = [...this.slots.values()].filter((s) => s.ready && s.worker.isConnected()).map((s) => {
-      const id = this.nextMetricsId++;
-      return new Promise<unknown>((resolve) => {
-        const timer = setTimeout(() => {
-          this.pendingMetrics.delete(id);
-          resolve(undefined);
-        }, METRICS_TIMEOUT_MS);
-        this.pendingMetrics.set(id, (data) => {
-          clearTimeout(timer);
-          resolve(data);
+    const asks = [...this.slots.values()]
+      .filter((s) => s.ready && s.worker.isConnected())
+      .map((s) => {
+        const id = this.nextMetricsId++;
+        return new Promise<unknown>((resolve) => {
+          const timer = setTimeout(() => {
+            this.pendingMetrics.delete(id);
+            resolve(undefined);
+          }, METRICS_TIMEOUT_MS);
+          this.pendingMetrics.set(id, (data) => {
+            clearTimeout(timer);
+            resolve(data);
+          });
+          this.send(s.worker, { cg: 'metrics', id });
         });
-        this.send(s.worker, { cg: 'metrics', id });
       });
-    });
     return (await Promise.all(asks)).filter((d) => Array.isArray(d));
   }
 
@@ -131,11 +133,14 @@ export class Generation {
     });
     worker.on('error', () => undefined); // an IPC write to a dying worker; its exit is handled below
     worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
-    booted.then(() => {
-      if (this.state === 'draining' || this.state === 'gone') return;
-      for (const [listener, b] of this.deps.handles) this.send(worker, { cg: 'handle', listener }, b.handle);
-      this.send(worker, { cg: 'start', generation: this.id });
-    }, () => undefined); // exited while booting: onExit does the bookkeeping
+    booted.then(
+      () => {
+        if (this.state === 'draining' || this.state === 'gone') return;
+        for (const [listener, b] of this.deps.handles) this.send(worker, { cg: 'handle', listener }, b.handle);
+        this.send(worker, { cg: 'start', generation: this.id });
+      },
+      () => undefined,
+    ); // exited while booting: onExit does the bookkeeping
   }
 
   private onMessage(slot: Slot, m: WorkerMessage): void {

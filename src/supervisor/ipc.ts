@@ -20,4 +20,3 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
 }
 
 export const isSupervisorMessage = isWorkerMessage as (m: unknown) => m is SupervisorMessage;
-

@@ -22,7 +22,12 @@ export function createSupervisorMetrics(): SupervisorMetrics {
     lastReloadSuccessful: new Gauge({ name: 'certgate_config_last_reload_successful', help: '1 when the last reload attempt succeeded, 0 when it failed', registers }),
     lastReloadSuccessTime: new Gauge({ name: 'certgate_config_last_reload_success_timestamp_seconds', help: 'When the serving config was loaded', registers }),
     generation: new Gauge({ name: 'certgate_config_generation', help: 'Number of the serving generation (1 at start, +1 per successful reload)', registers }),
-    configInfo: new Gauge({ name: 'certgate_config_info', help: 'Always 1; sha256 is the SHA-256 over the serving config file and every file it names', labelNames: ['sha256'] as const, registers }),
+    configInfo: new Gauge({
+      name: 'certgate_config_info',
+      help: 'Always 1; sha256 is the SHA-256 over the serving config file and every file it names',
+      labelNames: ['sha256'] as const,
+      registers,
+    }),
   };
 }
 

@@ -46,7 +46,12 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     const handles = await sockets.bindFor(config);
     for (const [listener, b] of handles) logger.debug({ event: 'socket_bound', listener, address: b.address }, 'listening socket bound');
     const gen = new Generation({
-      id: nextId++, config, digest, workerCount: workerCount(config), handles, logger,
+      id: nextId++,
+      config,
+      digest,
+      workerCount: workerCount(config),
+      handles,
+      logger,
       onRestart: () => metrics.workerRestarts.inc(),
       takeWorker: () => spares.take(),
     });
@@ -97,7 +102,8 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     const before = await hashFiles(watchedFiles(configPath, current?.config));
     const result = await checkConfig(configPath);
     if (!result.config) {
-      for (const i of result.errors) logger.error({ event: 'config_reload_failed', file: i.file, line: i.line, column: i.column, configKey: i.key, message: i.message }, `invalid config: ${issueText(i)}`);
+      for (const i of result.errors)
+        logger.error({ event: 'config_reload_failed', file: i.file, line: i.line, column: i.column, configKey: i.key, message: i.message }, `invalid config: ${issueText(i)}`);
       const out = fail(result.errors.map(issueText));
       rewatch(watchedFiles(configPath, current?.config), before);
       return out;
@@ -215,10 +221,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     watch.close();
     spares.stop();
     if (cfg.shutdown.delay > 0) await sleep(cfg.shutdown.delay);
-    await Promise.all([
-      ...(current ? [current.drain(cfg.shutdown.drainTimeout)] : []),
-      ...[...retiring].map((g) => g.drain(cfg.shutdown.drainTimeout)),
-    ]);
+    await Promise.all([...(current ? [current.drain(cfg.shutdown.drainTimeout)] : []), ...[...retiring].map((g) => g.drain(cfg.shutdown.drainTimeout))]);
     await running?.catch(() => undefined);
     sockets.closeAll();
     admin?.close();

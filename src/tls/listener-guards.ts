@@ -34,7 +34,12 @@ export function guardListener(server: https.Server, listener: ListenerConfig, lo
   server.on('drop', (data?: DropInfo) => {
     limitReached('connections');
     metrics.handshakeFailures.inc({ listener: name, reason: 'connection_limit' });
-    log.warn('connection_refused', 'max_connections', { listener: name, remote: data?.remoteAddress, maxConnections: listener.limits.maxConnections }, 'connection refused: listener at maxConnections');
+    log.warn(
+      'connection_refused',
+      'max_connections',
+      { listener: name, remote: data?.remoteAddress, maxConnections: listener.limits.maxConnections },
+      'connection refused: listener at maxConnections',
+    );
   });
 
   // RFC 5746 renegotiation initiated by a client costs the server a handshake each time (a
@@ -115,4 +120,3 @@ export function guardListener(server: https.Server, listener: ListenerConfig, lo
     }
   });
 }
-

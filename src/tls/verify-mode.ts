@@ -23,9 +23,7 @@ const NO_CA_TOLERATED = new Set([
 export function listenerVerdict(mode: ClientAuthMode, identity: ClientIdentity): GatewayError | undefined {
   if (mode === 'off') return undefined;
   if (identity.verify === 'NONE') {
-    return mode === 'require'
-      ? new GatewayError('CLIENT_CERT_REQUIRED', 'a client certificate is required')
-      : undefined;
+    return mode === 'require' ? new GatewayError('CLIENT_CERT_REQUIRED', 'a client certificate is required') : undefined;
   }
   if (identity.verify === 'SUCCESS') return undefined;
   if (mode === 'optional_no_ca' && identity.verifyReason && NO_CA_TOLERATED.has(identity.verifyReason)) {

@@ -18,9 +18,7 @@ export class CertHeaderError extends Error {
 // nginx's ngx_escape_uri(..., NGX_ESCAPE_URI_COMPONENT) table, copied bit for bit from
 // src/core/ngx_string.c (`uri_component[]`): escape everything except ALPHA, DIGIT, - . _ ~
 // (RFC 3986 unreserved), upper-case hex. Unlike encodeURIComponent it also escapes ! ' ( ) *.
-const NGX_URI_COMPONENT = [
-  0xffffffff, 0xfc009fff, 0x78000001, 0xb8000001, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
-];
+const NGX_URI_COMPONENT = [0xffffffff, 0xfc009fff, 0x78000001, 0xb8000001, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
 const HEX = '0123456789ABCDEF';
 
 /** Byte-exact ngx_escape_uri(NGX_ESCAPE_URI_COMPONENT) of the UTF-8 bytes of `input`. */
@@ -175,8 +173,7 @@ function decodeCommaList(decodeOne: (value: string) => Buffer): (value: string) 
   return (value) => (value.trim() === '' ? [] : value.split(',').map(decodeOne));
 }
 
-const decodePemUrlencoded = (value: string): Buffer =>
-  onePem(urlDecode(value.trim(), 'certificate header'), 'certificate header');
+const decodePemUrlencoded = (value: string): Buffer => onePem(urlDecode(value.trim(), 'certificate header'), 'certificate header');
 const decodeDerBase64 = (value: string): Buffer => strictBase64ToDer(value.trim(), 'certificate header');
 
 /** One certificate header format: everything the gateway and `certgate/verify` need to know of it. */

@@ -111,7 +111,9 @@ function parseCertInfo(x509: X509Certificate): CertInfo {
           while (!c.done) extKeyUsage.push(readOid(der, c.next('KeyPurposeId', TAG.OID)));
           break;
         }
-        case '2.5.29.14': subjectKeyId = Buffer.from(bytes(der, val)); break;
+        case '2.5.29.14':
+          subjectKeyId = Buffer.from(bytes(der, val));
+          break;
         case '2.5.29.35': {
           const k = children(der, val).optional(0x80);
           if (k) authorityKeyId = Buffer.from(bytes(der, k));
@@ -127,8 +129,12 @@ function parseCertInfo(x509: X509Certificate): CertInfo {
           }
           break;
         }
-        case '2.5.29.31': dps.push(...readDistributionPoints(der, val)); break;
-        case '1.3.6.1.5.5.7.48.1.5': ocspNoCheck = true; break;
+        case '2.5.29.31':
+          dps.push(...readDistributionPoints(der, val));
+          break;
+        case '1.3.6.1.5.5.7.48.1.5':
+          ocspNoCheck = true;
+          break;
       }
     }
   }
@@ -142,8 +148,14 @@ function parseCertInfo(x509: X509Certificate): CertInfo {
     issuerDer: Buffer.from(whole(der, issuerT)),
     subjectDer: Buffer.from(whole(der, subjectT)),
     publicKeyBits: Buffer.from(bytes(der, keyT).subarray(1)),
-    isCA, keyUsage, extKeyUsage, subjectKeyId, authorityKeyId,
-    ocspUrls, crlDistributionPoints: dps, ocspNoCheck,
+    isCA,
+    keyUsage,
+    extKeyUsage,
+    subjectKeyId,
+    authorityKeyId,
+    ocspUrls,
+    crlDistributionPoints: dps,
+    ocspNoCheck,
   });
 }
 
@@ -172,7 +184,6 @@ function readDistributionPoints(der: Buffer, seq: Tlv): DistributionPoint[] {
   }
   return out;
 }
-
 
 /**
  * Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,

@@ -7,8 +7,17 @@ import { DerError, TAG, bytes, children, isTime, readOid, readTime, readTlv, who
 import { signatureBits } from './signature.js';
 
 export const REASONS = [
-  'unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded',
-  'cessationOfOperation', 'certificateHold', 'unused7', 'removeFromCRL', 'privilegeWithdrawn', 'aACompromise',
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  'unused7',
+  'removeFromCRL',
+  'privilegeWithdrawn',
+  'aACompromise',
 ] as const;
 
 export interface IssuingDistributionPoint {
@@ -55,11 +64,20 @@ export interface ParsedCrl {
 }
 
 const CRL_EXT = {
-  AKI: '2.5.29.35', NUMBER: '2.5.29.20', DELTA: '2.5.29.27', IDP: '2.5.29.28',
-  FRESHEST: '2.5.29.46', AIA: '1.3.6.1.5.5.7.1.1', ISSUER_ALT: '2.5.29.18',
+  AKI: '2.5.29.35',
+  NUMBER: '2.5.29.20',
+  DELTA: '2.5.29.27',
+  IDP: '2.5.29.28',
+  FRESHEST: '2.5.29.46',
+  AIA: '1.3.6.1.5.5.7.1.1',
+  ISSUER_ALT: '2.5.29.18',
 } as const;
 
-interface Extension { readonly oid: string; readonly critical: boolean; readonly value: Tlv }
+interface Extension {
+  readonly oid: string;
+  readonly critical: boolean;
+  readonly value: Tlv;
+}
 
 function readExtensions(buf: Uint8Array, seq: Tlv): Extension[] {
   const out: Extension[] = [];
@@ -89,7 +107,7 @@ function inner(buf: Uint8Array, octets: Tlv): Tlv {
 }
 
 function readUnsigned(buf: Uint8Array, t: Tlv): bigint {
-  if (t.tag !== TAG.INTEGER || t.end === t.contentStart || (buf[t.contentStart]! & 0x80)) throw new DerError('expected non-negative INTEGER');
+  if (t.tag !== TAG.INTEGER || t.end === t.contentStart || buf[t.contentStart]! & 0x80) throw new DerError('expected non-negative INTEGER');
   return BigInt('0x' + bytes(buf, t).toString('hex'));
 }
 
@@ -117,9 +135,13 @@ function parseIdp(buf: Uint8Array, seq: Tlv): IssuingDistributionPoint {
     else throw new DerError('unknown issuingDistributionPoint field');
   }
   return {
-    fullNames, hasRelativeName,
-    onlyUserCerts: flags[1]!, onlyCACerts: flags[2]!, onlySomeReasons: flags[3]!,
-    indirectCRL: flags[4]!, onlyAttributeCerts: flags[5]!,
+    fullNames,
+    hasRelativeName,
+    onlyUserCerts: flags[1]!,
+    onlyCACerts: flags[2]!,
+    onlySomeReasons: flags[3]!,
+    indirectCRL: flags[4]!,
+    onlyAttributeCerts: flags[5]!,
   };
 }
 
@@ -192,16 +214,26 @@ export function parseCrl(input: Uint8Array): ParsedCrl {
     for (const e of readExtensions(der, extSeq)) {
       const val = inner(der, e.value);
       switch (e.oid) {
-        case CRL_EXT.NUMBER: crlNumber = readUnsigned(der, val); break;
-        case CRL_EXT.DELTA: deltaBase = readUnsigned(der, val); break;
-        case CRL_EXT.IDP: idp = parseIdp(der, val); break;
+        case CRL_EXT.NUMBER:
+          crlNumber = readUnsigned(der, val);
+          break;
+        case CRL_EXT.DELTA:
+          deltaBase = readUnsigned(der, val);
+          break;
+        case CRL_EXT.IDP:
+          idp = parseIdp(der, val);
+          break;
         case CRL_EXT.AKI: {
           const k = children(der, expectSeq(val, 'authorityKeyIdentifier')).optional(0x80);
           if (k) authorityKeyId = Buffer.from(bytes(der, k));
           break;
         }
-        case CRL_EXT.FRESHEST: case CRL_EXT.AIA: case CRL_EXT.ISSUER_ALT: break;
-        default: if (e.critical) unsupportedCritical ??= e.oid;
+        case CRL_EXT.FRESHEST:
+        case CRL_EXT.AIA:
+        case CRL_EXT.ISSUER_ALT:
+          break;
+        default:
+          if (e.critical) unsupportedCritical ??= e.oid;
       }
     }
   }
@@ -209,9 +241,19 @@ export function parseCrl(input: Uint8Array): ParsedCrl {
 
   const issuerDer = Buffer.from(whole(der, issuerT));
   return {
-    der, tbs: whole(der, tbsT), signatureAlgorithm: whole(der, outerAlg), signature,
-    issuerDer, issuerKey: issuerDer.toString('hex'), thisUpdate, nextUpdate,
-    crlNumber, deltaBase, authorityKeyId, idp, unsupportedCritical,
+    der,
+    tbs: whole(der, tbsT),
+    signatureAlgorithm: whole(der, outerAlg),
+    signature,
+    issuerDer,
+    issuerKey: issuerDer.toString('hex'),
+    thisUpdate,
+    nextUpdate,
+    crlNumber,
+    deltaBase,
+    authorityKeyId,
+    idp,
+    unsupportedCritical,
     size: index.size,
     has: (serial) => index.has(serial),
     entry: (serial) => {

@@ -218,11 +218,7 @@ export function normalizeDN(dn: string | DistinguishedName): string {
   return parsed
     .map((rdn) =>
       rdn
-        .map((atv) =>
-          atv.text !== undefined
-            ? `${atv.oid}=${escapeValue(prepareCaseIgnore(atv.text))}`
-            : `${atv.oid}=#${(atv.ber ?? Buffer.alloc(0)).toString('hex')}`,
-        )
+        .map((atv) => (atv.text !== undefined ? `${atv.oid}=${escapeValue(prepareCaseIgnore(atv.text))}` : `${atv.oid}=#${(atv.ber ?? Buffer.alloc(0)).toString('hex')}`))
         .sort()
         .join('+'),
     )
@@ -240,11 +236,5 @@ const MAPPED_TO_SPACE = /[\u0009-\u000D\u0085\u00A0\u1680\u2000-\u200A\u2028\u20
 
 /** Map, case-fold, NFKC, then insignificant space handling (trim, collapse inner runs). */
 function prepareCaseIgnore(text: string): string {
-  return text
-    .replace(MAPPED_TO_NOTHING, '')
-    .replace(MAPPED_TO_SPACE, ' ')
-    .toLowerCase()
-    .normalize('NFKC')
-    .replace(/ +/g, ' ')
-    .trim();
+  return text.replace(MAPPED_TO_NOTHING, '').replace(MAPPED_TO_SPACE, ' ').toLowerCase().normalize('NFKC').replace(/ +/g, ' ').trim();
 }

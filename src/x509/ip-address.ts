@@ -6,7 +6,11 @@ import { isIPv4, isIPv6 } from 'node:net';
 /** The canonical form of an address written as text, or undefined if it is not an IP address. */
 export function canonicalIp(text: string): string | undefined {
   const t = text.trim();
-  if (isIPv4(t)) return t.split('.').map((octet) => String(Number(octet))).join('.');
+  if (isIPv4(t))
+    return t
+      .split('.')
+      .map((octet) => String(Number(octet)))
+      .join('.');
   const bare = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
   // Zone ids (fe80::1%eth0) never appear in certificates.
   if (!isIPv6(bare) || bare.includes('%')) return undefined;

@@ -31,5 +31,8 @@ const NUMERIC_OID = /^\d+(?:\.\d+)+$/;
 /** A dotted OID written by a person, with leading zeros dropped from each arc; undefined if not dotted decimal. */
 export function canonicalOid(text: string): string | undefined {
   if (!NUMERIC_OID.test(text)) return undefined;
-  return text.split('.').map((arc) => BigInt(arc).toString()).join('.');
+  return text
+    .split('.')
+    .map((arc) => BigInt(arc).toString())
+    .join('.');
 }

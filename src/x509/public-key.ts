@@ -36,7 +36,7 @@ export function publicKeyFacts(x509: X509Certificate): PublicKeyFacts | undefine
     return {
       type: key.asymmetricKeyType,
       bits: details.modulusLength,
-      curve: curve === undefined ? undefined : CURVE_BY_OPENSSL_NAME.get(curve) ?? curve,
+      curve: curve === undefined ? undefined : (CURVE_BY_OPENSSL_NAME.get(curve) ?? curve),
     };
   } catch {
     return undefined;

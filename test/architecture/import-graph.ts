@@ -86,9 +86,7 @@ function forbids(rule: ImportRule, target: string): boolean {
 }
 
 /** Every edge that breaks a rule (one entry per edge and rule), minus the allowed ones. */
-export function findViolations(
-  edges: readonly ImportEdge[], rules: readonly ImportRule[], allowed: readonly AllowedEdge[] = [],
-): Violation[] {
+export function findViolations(edges: readonly ImportEdge[], rules: readonly ImportRule[], allowed: readonly AllowedEdge[] = []): Violation[] {
   const out: Violation[] = [];
   for (const edge of edges) {
     if (edge.from === edge.to) continue; // a folder may import itself

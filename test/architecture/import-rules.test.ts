@@ -2,9 +2,7 @@
 // written out here, literally; a broken one lists each offending file and specifier.
 import t from 'tap';
 import { fileURLToPath } from 'node:url';
-import {
-  findViolations, importSpecifiers, srcImportEdges, type AllowedEdge, type ImportEdge, type ImportRule,
-} from './import-graph.js';
+import { findViolations, importSpecifiers, srcImportEdges, type AllowedEdge, type ImportEdge, type ImportRule } from './import-graph.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -65,13 +63,15 @@ t.test('every allow-list entry is still needed', async (t) => {
 
 t.test('the walker sees the imports it is checking', async (t) => {
   // A walker that found nothing would pass every rule; these edges exist in src/.
-  const has = (file: string, specifier: string, to: string): boolean =>
-    edges.some((e) => e.file === file && e.specifier === specifier && e.to === to);
+  const has = (file: string, specifier: string, to: string): boolean => edges.some((e) => e.file === file && e.specifier === specifier && e.to === to);
   t.ok(has('src/verify/index.ts', '../wire/signature-base.js', 'wire'), 'verify -> wire');
   t.ok(has('src/verify/keys.ts', '../wire/signature-algorithms.js', 'wire'), 'import type and value imports alike');
   t.ok(has('src/gateway.ts', './config/types.js', 'config'), 'a src/ root file -> config');
   t.ok(edges.length > 300, `${edges.length} relative imports found`);
-  t.ok(edges.every((e) => e.file.startsWith('src/')), 'only files under src/');
+  t.ok(
+    edges.every((e) => e.file.startsWith('src/')),
+    'only files under src/',
+  );
 });
 
 t.test('specifiers: import, import type, export from, dynamic import, import type query', async (t) => {
@@ -86,21 +86,41 @@ t.test('specifiers: import, import type, export from, dynamic import, import typ
     "// import { no } from '../commented/out.js';",
   ].join('\n');
   t.strictSame(importSpecifiers(source), [
-    '../config/types.js', '../tls/trust-store.js', '../forward/forward-request.js', '../pipeline/access-log.js',
-    '../pki/dev-pki.js', '../demo/run-demo.js', 'node:crypto',
+    '../config/types.js',
+    '../tls/trust-store.js',
+    '../forward/forward-request.js',
+    '../pipeline/access-log.js',
+    '../pki/dev-pki.js',
+    '../demo/run-demo.js',
+    'node:crypto',
   ]);
 });
 
 t.test('the checker reports each forbidden edge with file and specifier', async (t) => {
   const edge = (from: string, to: string): ImportEdge => ({
-    file: `src/${from}/x.ts`, specifier: `../${to}/y.js`, from, to,
+    file: `src/${from}/x.ts`,
+    specifier: `../${to}/y.js`,
+    from,
+    to,
   });
   const forbidden = [
-    edge('verify', 'config'), edge('verify', 'signing'), edge('verify', 'headers'), edge('verify', '(root)'),
-    edge('wire', 'config'), edge('wire', 'identity'),
-    edge('identity', 'forward'), edge('identity', 'routing'), edge('revocation', 'forward'), edge('revocation', 'routing'),
-    edge('config', 'tls'), edge('config', 'pipeline'), edge('config', 'forward'),
-    edge('headers', 'pki'), edge('tls', 'demo'), edge('(root)', 'pki'), edge('supervisor', 'demo'),
+    edge('verify', 'config'),
+    edge('verify', 'signing'),
+    edge('verify', 'headers'),
+    edge('verify', '(root)'),
+    edge('wire', 'config'),
+    edge('wire', 'identity'),
+    edge('identity', 'forward'),
+    edge('identity', 'routing'),
+    edge('revocation', 'forward'),
+    edge('revocation', 'routing'),
+    edge('config', 'tls'),
+    edge('config', 'pipeline'),
+    edge('config', 'forward'),
+    edge('headers', 'pki'),
+    edge('tls', 'demo'),
+    edge('(root)', 'pki'),
+    edge('supervisor', 'demo'),
   ];
   for (const e of forbidden) {
     const found = findViolations([e], RULES);
@@ -109,10 +129,19 @@ t.test('the checker reports each forbidden edge with file and specifier', async 
     t.equal(found[0]?.specifier, e.specifier);
   }
   const permitted = [
-    edge('verify', 'wire'), edge('verify', 'verify'), edge('wire', 'wire'),
-    edge('identity', 'config'), edge('revocation', 'identity'), edge('config', 'wire'), edge('config', 'policy'),
-    edge('cli', 'pki'), edge('cli', 'demo'), edge('demo', 'pki'), edge('pki', 'identity'),
-    edge('tls', 'config'), edge('pipeline', 'forward'),
+    edge('verify', 'wire'),
+    edge('verify', 'verify'),
+    edge('wire', 'wire'),
+    edge('identity', 'config'),
+    edge('revocation', 'identity'),
+    edge('config', 'wire'),
+    edge('config', 'policy'),
+    edge('cli', 'pki'),
+    edge('cli', 'demo'),
+    edge('demo', 'pki'),
+    edge('pki', 'identity'),
+    edge('tls', 'config'),
+    edge('pipeline', 'forward'),
   ];
   for (const e of permitted) t.strictSame(findViolations([e], RULES), [], `${e.from} -> ${e.to} is allowed`);
 

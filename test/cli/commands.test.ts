@@ -47,8 +47,14 @@ routes:
   );
   await gw.stop();
   const loaded = await loadedModules(log);
-  t.ok(loaded.some((u) => u.endsWith('/dist/supervisor/supervisor.js')), 'the recorder saw the supervisor');
-  t.ok(loaded.some((u) => u.endsWith('/dist/pipeline/request-pipeline.js')), 'the recorder saw the worker\'s request path');
+  t.ok(
+    loaded.some((u) => u.endsWith('/dist/supervisor/supervisor.js')),
+    'the recorder saw the supervisor',
+  );
+  t.ok(
+    loaded.some((u) => u.endsWith('/dist/pipeline/request-pipeline.js')),
+    "the recorder saw the worker's request path",
+  );
   t.same(loaded.filter(isX509), [], 'no @peculiar/x509');
   t.same(loaded.filter(isDevPki), [], 'no module of the dev PKI (and so no Reflect shim)');
 });
@@ -59,7 +65,10 @@ t.test('pki: the dev PKI and @peculiar/x509 load when the command runs (the reco
   await promisify(execFile)(process.execPath, [CLI, 'pki', '--out', path.join(dir, 'certs')], { env: recordingEnv(log) });
   const loaded = await loadedModules(log);
   t.ok(loaded.some(isX509), '@peculiar/x509 loaded');
-  t.ok(loaded.some((u) => u.endsWith('/dist/pki/reflect-metadata-shim.js')), 'the Reflect shim loaded');
+  t.ok(
+    loaded.some((u) => u.endsWith('/dist/pki/reflect-metadata-shim.js')),
+    'the Reflect shim loaded',
+  );
 });
 
 t.test('importing the command table installs no global Reflect metadata API', async (t) => {

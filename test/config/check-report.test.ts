@@ -13,12 +13,15 @@ t.test('an invalid config: file:line:column, key and what was expected, then a v
   const text = `${LISTENER.replace('trustedCAs', 'mode: requir\n      trustedCAs')}${UPSTREAM_AND_ROUTE}    clientCert: requird\n`;
   const path = write(pki.dir, 'report.yaml', text);
   const report = formatCheckReport(await checkConfig(path));
-  t.equal(report, [
-    `error: ${path}:${lineOf(text, 'requir')}:13: listeners[0].clientAuth.mode: expected one of require | optional | optional_no_ca | off, got 'requir'`,
-    `error: ${path}:${lineOf(text, 'requird')}:17: routes[0].clientCert: expected one of required | optional, got 'requird'`,
-    'config invalid: 2 errors, 0 warnings',
-    '',
-  ].join('\n'));
+  t.equal(
+    report,
+    [
+      `error: ${path}:${lineOf(text, 'requir')}:13: listeners[0].clientAuth.mode: expected one of require | optional | optional_no_ca | off, got 'requir'`,
+      `error: ${path}:${lineOf(text, 'requird')}:17: routes[0].clientCert: expected one of required | optional, got 'requird'`,
+      'config invalid: 2 errors, 0 warnings',
+      '',
+    ].join('\n'),
+  );
 });
 
 t.test('a valid config with a warning', async (t) => {
@@ -26,11 +29,14 @@ t.test('a valid config with a warning', async (t) => {
   const path = write(pki.dir, 'warn.yaml', text);
   const result = await checkConfig(path);
   t.ok(result.config);
-  t.equal(formatCheckReport(result), [
-    `warning: ${path}:${lineOf(text, 'spare')}:10: upstreams.spare: upstream 'spare' is not used by any route`,
-    'config OK (1 listener, 2 upstreams, 1 route), 1 warning',
-    '',
-  ].join('\n'));
+  t.equal(
+    formatCheckReport(result),
+    [
+      `warning: ${path}:${lineOf(text, 'spare')}:10: upstreams.spare: upstream 'spare' is not used by any route`,
+      'config OK (1 listener, 2 upstreams, 1 route), 1 warning',
+      '',
+    ].join('\n'),
+  );
 });
 
 t.test('a top-level typo gets a suggestion', async (t) => {

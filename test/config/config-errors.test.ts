@@ -57,9 +57,10 @@ routes:
 t.test('enum values name every choice', async (t) => {
   const text = LISTENER.replace('trustedCAs', 'mode: requir\n      trustedCAs') + UPSTREAM_AND_ROUTE;
   const { errors } = await issues('enum.yaml', text);
-  t.same(errors.map((e) => [e.key, e.line, e.message]), [
-    ['listeners[0].clientAuth.mode', lineOf(text, 'requir'), "expected one of require | optional | optional_no_ca | off, got 'requir'"],
-  ]);
+  t.same(
+    errors.map((e) => [e.key, e.line, e.message]),
+    [['listeners[0].clientAuth.mode', lineOf(text, 'requir'), "expected one of require | optional | optional_no_ca | off, got 'requir'"]],
+  );
 });
 
 t.test('YAML syntax errors carry their position and no source snippet', async (t) => {
@@ -89,10 +90,14 @@ routes:
     upstream: echo
 `;
   const { errors } = await issues('env.yaml', text, { HOST: '127.0.0.1', PORT: '9443' });
-  t.same(errors.map((e) => [e.key, e.line, e.message]), [
-    ['upstreams.echo.auth.basic.password', lineOf(text, 'NOT_SET'), 'environment variable NOT_SET is not set'],
-    ['upstreams.echo.clientCert.header', lineOf(text, 'X-Cost'), "'X-Cost-${x}' is not a valid header name (RFC 9110 token)"],
-  ], 'missing variable names the variable and the key; $${ is a literal ${');
+  t.same(
+    errors.map((e) => [e.key, e.line, e.message]),
+    [
+      ['upstreams.echo.auth.basic.password', lineOf(text, 'NOT_SET'), 'environment variable NOT_SET is not set'],
+      ['upstreams.echo.clientCert.header', lineOf(text, 'X-Cost'), "'X-Cost-${x}' is not a valid header name (RFC 9110 token)"],
+    ],
+    'missing variable names the variable and the key; $${ is a literal ${',
+  );
 
   const ok = await loadConfig(write(pki.dir, 'env-ok.yaml', text.replace('${NOT_SET}', '${PW}').replace('X-Cost-$${x}', 'X-${H}')), {
     env: { HOST: '127.0.0.1', PORT: '9443', PW: 'pw', H: 'Cert' },
@@ -115,12 +120,15 @@ routes:
 `;
   const { errors } = await issues('refs.yaml', text);
   const secondRoute = text.split('\n').findIndex((l, i) => l.includes('- name: a') && i + 1 > lineOf(text, '- name: a')) + 1;
-  t.same(errors.map((e) => [e.key, e.line, e.message]), [
-    ['routes[0].upstream', lineOf(text, 'ecko'), "no upstream named 'ecko'; expected one of echo"],
-    ['routes[0].listeners[0]', lineOf(text, 'publik'), "no listener named 'publik'; expected one of public"],
-    ['routes[1].name', secondRoute, "route name 'a' is already used by routes[0]"],
-    ['routes[1].tokenBinding', lineOf(text, 'jwks'), 'tokenBinding is not supported by this version; remove it or use a certgate release that enforces it'],
-  ]);
+  t.same(
+    errors.map((e) => [e.key, e.line, e.message]),
+    [
+      ['routes[0].upstream', lineOf(text, 'ecko'), "no upstream named 'ecko'; expected one of echo"],
+      ['routes[0].listeners[0]', lineOf(text, 'publik'), "no listener named 'publik'; expected one of public"],
+      ['routes[1].name', secondRoute, "route name 'a' is already used by routes[0]"],
+      ['routes[1].tokenBinding', lineOf(text, 'jwks'), 'tokenBinding is not supported by this version; remove it or use a certgate release that enforces it'],
+    ],
+  );
   t.equal(errors.length, 4);
 });
 
@@ -179,7 +187,11 @@ routes:
   t.same(errors, []);
   t.equal(warnings.length, 2);
   t.match(warnings[1], { key: 'routes[0].clientCert', line: lineOf(text, 'clientCert: required'), message: /listener 'plain' has clientAuth.mode 'off'/ });
-  t.match(warnings[0], { key: 'upstreams.small.maxHeaderSize', line: lineOf(text, '8kb'), message: /about \d+ bytes \(5 certificates .*pem-urlencoded, verifyDepth 4\), over maxHeaderSize 8192/ });
+  t.match(warnings[0], {
+    key: 'upstreams.small.maxHeaderSize',
+    line: lineOf(text, '8kb'),
+    message: /about \d+ bytes \(5 certificates .*pem-urlencoded, verifyDepth 4\), over maxHeaderSize 8192/,
+  });
 });
 
 t.test('allow rules are validated entry by entry', async (t) => {
@@ -190,11 +202,14 @@ t.test('allow rules are validated entry by entry', async (t) => {
       sanDNS: [good.example.org]
 `;
   const { errors } = await issues('allow.yaml', text);
-  t.same(errors.map((e) => [e.key, e.line]), [
-    ['routes[0].allow.subjectDN[1]', lineOf(text, 'subjectDN')],
-    ['routes[0].allow.sanIP[0]', lineOf(text, '192.0.2.300')],
-    ['routes[0].allow.thumbprints[0]', lineOf(text, 'abc')],
-  ]);
+  t.same(
+    errors.map((e) => [e.key, e.line]),
+    [
+      ['routes[0].allow.subjectDN[1]', lineOf(text, 'subjectDN')],
+      ['routes[0].allow.sanIP[0]', lineOf(text, '192.0.2.300')],
+      ['routes[0].allow.thumbprints[0]', lineOf(text, 'abc')],
+    ],
+  );
   t.match(errors[0]!.message, /RFC 4514/);
   const empty = await issues('allow-empty.yaml', `${LISTENER}${UPSTREAM_AND_ROUTE}    allow: { sanDNS: [] }\n`);
   t.match(empty.errors, [{ key: 'routes[0].allow', message: /at least one entry/ }]);
@@ -204,10 +219,13 @@ t.test('two listeners on one address', async (t) => {
   const second = LISTENER.replace('listeners:\n', '').replace('name: public', 'name: second');
   const text = `${LISTENER}${second}admin:\n  listen: 127.0.0.1:8443\n${UPSTREAM_AND_ROUTE}`;
   const { errors } = await issues('addr.yaml', text);
-  t.same(errors.map((e) => [e.key, e.line, e.message]), [
-    ['listeners[1].listen', lineOf(text, 'name: second') + 1, 'address 127.0.0.1:8443 is already used by listeners[0].listen'],
-    ['admin.listen', lineOf(text, 'admin:') + 1, 'address 127.0.0.1:8443 is already used by listeners[0].listen'],
-  ]);
+  t.same(
+    errors.map((e) => [e.key, e.line, e.message]),
+    [
+      ['listeners[1].listen', lineOf(text, 'name: second') + 1, 'address 127.0.0.1:8443 is already used by listeners[0].listen'],
+      ['admin.listen', lineOf(text, 'admin:') + 1, 'address 127.0.0.1:8443 is already used by listeners[0].listen'],
+    ],
+  );
 });
 
 t.test('admin.listen off loopback: a warning with file, line and key; loopback stays quiet', async (t) => {

@@ -22,7 +22,10 @@ async function errorsOf(name: string, text: string): Promise<{ key: string; line
 t.test('bad PEM files name the file', async (t) => {
   const text = `${LISTENER.replace('[ca.pem]', '[not-a-cert.pem, broken.pem, server-key.pem]')}${UPSTREAM_AND_ROUTE}`;
   const errors = await errorsOf('bad-pem.yaml', text);
-  t.same(errors.map((e) => e.key), ['listeners[0].clientAuth.trustedCAs[0]', 'listeners[0].clientAuth.trustedCAs[1]', 'listeners[0].clientAuth.trustedCAs[2]']);
+  t.same(
+    errors.map((e) => e.key),
+    ['listeners[0].clientAuth.trustedCAs[0]', 'listeners[0].clientAuth.trustedCAs[1]', 'listeners[0].clientAuth.trustedCAs[2]'],
+  );
   t.equal(errors[0]!.line, lineOf(text, 'not-a-cert.pem'));
   t.match(errors[0]!.message, `CA certificate file ${join(pki.dir, 'not-a-cert.pem')} holds no certificate`);
   t.match(errors[1]!.message, `certificate #1 in ${join(pki.dir, 'broken.pem')} cannot be parsed`);
@@ -33,10 +36,13 @@ t.test('bad PEM files name the file', async (t) => {
 
 t.test('key/cert mismatch and swapped files', async (t) => {
   const mismatch = `${LISTENER.replace('key: server-key.pem', 'key: other-key.pem')}${UPSTREAM_AND_ROUTE}`;
-  t.same(await errorsOf('mismatch.yaml', mismatch), [{
-    key: 'listeners[0].tls.key', line: lineOf(mismatch, 'other-key.pem'),
-    message: `private key ${join(pki.dir, 'other-key.pem')} does not match the certificate ${join(pki.dir, 'server.pem')}`,
-  }]);
+  t.same(await errorsOf('mismatch.yaml', mismatch), [
+    {
+      key: 'listeners[0].tls.key',
+      line: lineOf(mismatch, 'other-key.pem'),
+      message: `private key ${join(pki.dir, 'other-key.pem')} does not match the certificate ${join(pki.dir, 'server.pem')}`,
+    },
+  ]);
   const swapped = `${LISTENER.replace('cert: server.pem, key: server-key.pem', 'cert: server-key.pem, key: server.pem')}${UPSTREAM_AND_ROUTE}`;
   const errors = await errorsOf('swapped.yaml', swapped);
   t.match(errors, [
@@ -52,7 +58,10 @@ t.test('CRL files: PEM bundles, DER, and files that are not CRLs', async (t) => 
       crl: { files: [ca.crl, ca-der.crl, ca.pem, broken.pem] }
 ${UPSTREAM_AND_ROUTE}`;
   const errors = await errorsOf('crl.yaml', text);
-  t.same(errors.map((e) => e.key), ['listeners[0].revocation.crl.files[2]', 'listeners[0].revocation.crl.files[3]']);
+  t.same(
+    errors.map((e) => e.key),
+    ['listeners[0].revocation.crl.files[2]', 'listeners[0].revocation.crl.files[3]'],
+  );
   t.match(errors[0]!.message, /holds no CRL/);
   // A DER certificate is a SEQUENCE too, but not a CertificateList.
   const notCrl = write(pki.dir, 'cert-as.crl', new X509Certificate(readFileSync(join(pki.dir, 'ca.pem'))).raw);
@@ -125,13 +134,16 @@ t.test('the 64 KiB CA-name limit', async (t) => {
   t.match(errors[0], {
     key: 'listeners[0].clientAuth.trustedCAs',
     line: lineOf(text, 'big-bundle.pem'),
-    message: /the subjects of the 17 trusted CA certificates take \d+ bytes in the TLS CertificateRequest, over the protocol limit of 65535; every handshake would fail\. Trust fewer anchors .* split the CAs across several listeners/,
+    message:
+      /the subjects of the 17 trusted CA certificates take \d+ bytes in the TLS CertificateRequest, over the protocol limit of 65535; every handshake would fail\. Trust fewer anchors .* split the CAs across several listeners/,
   });
   const size = Number(/take (\d+) bytes/.exec(errors[0]!.message)![1]);
   t.ok(size > MAX_CA_NAMES_BYTES);
 
   // Fifteen of the same CAs fit.
-  const loaded = await loadConfig(write(pki.dir, 'ok.yaml', `${LISTENER.replace('[ca.pem]', `[${Array.from({ length: 14 }, (_, i) => `bulk-${i}.pem`).join(', ')}]`)}${UPSTREAM_AND_ROUTE}`));
+  const loaded = await loadConfig(
+    write(pki.dir, 'ok.yaml', `${LISTENER.replace('[ca.pem]', `[${Array.from({ length: 14 }, (_, i) => `bulk-${i}.pem`).join(', ')}]`)}${UPSTREAM_AND_ROUTE}`),
+  );
   const files = loaded.listeners[0]!.clientAuth.trustedCAs;
   const fits = caNamesSize(files);
   t.ok(fits < MAX_CA_NAMES_BYTES && fits > 14 * 4000, `14 big CAs take ${fits} bytes`);

@@ -58,30 +58,45 @@ t.test('a CRL pkijs accepts but the runtime refuses fails check at its key and l
   const path = write(pki.dir, 'swapped.crl', swapped);
   const text = configWith('swapped.crl');
   const result = await checkConfig(write(pki.dir, 'swapped-crl.yaml', text), { env: {} });
-  t.same(result.errors.map((e) => ({ key: e.key, line: e.line, message: e.message })), [{
-    key: 'listeners[0].revocation.crl.files[0]',
-    line: lineOf(text, 'swapped.crl'),
-    message: `CRL #1 in ${path} is not a CertificateList: signatureAlgorithm differs from tbsCertList.signature`,
-  }]);
+  t.same(
+    result.errors.map((e) => ({ key: e.key, line: e.line, message: e.message })),
+    [
+      {
+        key: 'listeners[0].revocation.crl.files[0]',
+        line: lineOf(text, 'swapped.crl'),
+        message: `CRL #1 in ${path} is not a CertificateList: signatureAlgorithm differs from tbsCertList.signature`,
+      },
+    ],
+  );
 
   const trailing = write(pki.dir, 'trailing.crl', Buffer.concat([good, Buffer.from([0, 0])]));
   const trailingResult = await checkConfig(write(pki.dir, 'trailing-crl.yaml', configWith('trailing.crl')), { env: {} });
-  t.same(trailingResult.errors.map((e) => e.message), [`CRL #1 in ${trailing} is not a CertificateList: trailing data after CRL`]);
+  t.same(
+    trailingResult.errors.map((e) => e.message),
+    [`CRL #1 in ${trailing} is not a CertificateList: trailing data after CRL`],
+  );
 });
 
 t.test('a corrupt CRL file reads as it always has', async (t) => {
   const path = write(pki.dir, 'broken.crl', '-----BEGIN X509 CRL-----\nMIIBAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END X509 CRL-----\n');
   const text = configWith('broken.crl');
   const result = await checkConfig(write(pki.dir, 'broken-crl.yaml', text), { env: {} });
-  t.same(result.errors.map((e) => ({ key: e.key, line: e.line, message: e.message })), [{
-    key: 'listeners[0].revocation.crl.files[0]',
-    line: lineOf(text, 'broken.crl'),
-    message: `CRL #1 in ${path} is not valid DER: End of input reached before message was fully decoded (inconsistent offset and length values)`,
-  }]);
+  t.same(
+    result.errors.map((e) => ({ key: e.key, line: e.line, message: e.message })),
+    [
+      {
+        key: 'listeners[0].revocation.crl.files[0]',
+        line: lineOf(text, 'broken.crl'),
+        message: `CRL #1 in ${path} is not valid DER: End of input reached before message was fully decoded (inconsistent offset and length values)`,
+      },
+    ],
+  );
 
   const notSequence = write(pki.dir, 'integer.crl', Buffer.from('020101', 'hex'));
   const notSequenceResult = await checkConfig(write(pki.dir, 'integer-crl.yaml', configWith('integer.crl')), { env: {} });
-  t.same(notSequenceResult.errors.map((e) => e.message), [
-    `CRL file ${notSequence} holds no CRL (expected PEM '-----BEGIN X509 CRL-----' blocks or DER)`,
-  ], 'a file that is neither PEM nor a DER SEQUENCE');
+  t.same(
+    notSequenceResult.errors.map((e) => e.message),
+    [`CRL file ${notSequence} holds no CRL (expected PEM '-----BEGIN X509 CRL-----' blocks or DER)`],
+    'a file that is neither PEM nor a DER SEQUENCE',
+  );
 });

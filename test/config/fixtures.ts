@@ -47,10 +47,11 @@ function makeCrlPem(dir: string, name: string): string {
   const db = mkdtempSync(join(dir, `crl-${name}-`));
   writeFileSync(join(db, 'index.txt'), '');
   writeFileSync(join(db, 'crlnumber'), '01\n');
-  const cnf = write(db, 'ca.cnf', [
-    '[ca]', 'default_ca = d', '[d]', `database = ${join(db, 'index.txt')}`, `crlnumber = ${join(db, 'crlnumber')}`,
-    'default_md = sha256', 'default_crl_days = 1', '',
-  ].join('\n'));
+  const cnf = write(
+    db,
+    'ca.cnf',
+    ['[ca]', 'default_ca = d', '[d]', `database = ${join(db, 'index.txt')}`, `crlnumber = ${join(db, 'crlnumber')}`, 'default_md = sha256', 'default_crl_days = 1', ''].join('\n'),
+  );
   const out = join(db, 'out.crl');
   openssl(['ca', '-config', cnf, '-gencrl', '-cert', join(dir, `${name}.pem`), '-keyfile', join(dir, `${name}-key.pem`), '-out', out]);
   return readFileSync(out, 'utf8');

@@ -103,7 +103,10 @@ t.test('a full valid config loads into typed, resolved, frozen values', async (t
   t.equal(pub!.tls.maxVersion, 'TLSv1.3');
   t.equal(pub!.tls.sessionTimeout, 600);
   t.equal(pub!.clientAuth.mode, 'require');
-  t.same(pub!.clientAuth.trustedCAs.map((f) => f.certificates[0]!.subject), ['O=certgate tests\nCN=Test Root CA', 'O=certgate tests\nCN=Test Intermediate CA']);
+  t.same(
+    pub!.clientAuth.trustedCAs.map((f) => f.certificates[0]!.subject),
+    ['O=certgate tests\nCN=Test Root CA', 'O=certgate tests\nCN=Test Intermediate CA'],
+  );
   t.equal(pub!.clientAuth.verifyDepth, 2);
   t.equal(pub!.clientAuth.rejectAtHandshake, true);
   const rev = pub!.revocation;
@@ -133,10 +136,16 @@ t.test('a full valid config loads into typed, resolved, frozen values', async (t
   t.equal(idp.tls?.ca?.path, join(pki.dir, 'ca.pem'));
   t.match(idp.tls?.keyPem, /PRIVATE KEY/);
   t.same(idp.auth?.basic, {
-    username: 'gateway', password: 'pa:ss', header: 'Authorization',
+    username: 'gateway',
+    password: 'pa:ss',
+    header: 'Authorization',
     headerValue: `Basic ${Buffer.from('gateway:pa:ss').toString('base64')}`,
   });
-  t.same(idp.authentication.map((a) => a.method), ['client-certificate', 'basic'], 'tls.cert and auth.basic both chosen');
+  t.same(
+    idp.authentication.map((a) => a.method),
+    ['client-certificate', 'basic'],
+    'tls.cert and auth.basic both chosen',
+  );
   t.same(idp.authentication[1]!.header, ['Authorization', `Basic ${Buffer.from('gateway:pa:ss').toString('base64')}`]);
   t.match(idp.authentication[0]!.tls?.key, /PRIVATE KEY/);
   t.same(idp.clientCert, { header: 'X-Client-Cert', format: 'rfc9440', chainHeader: 'Client-Cert-Chain', infoHeaders: true });
@@ -172,12 +181,15 @@ t.test('a full valid config loads into typed, resolved, frozen values', async (t
   t.ok(Object.isFrozen(c.routes[0]!.match));
   t.throws(() => (c.upstreams as Map<string, unknown>).set('x', {}), TypeError);
   t.throws(() => (token!.match.methods as Set<string>).add('PUT'), TypeError);
-  t.throws(() => { (c.routes[0] as { name: string }).name = 'x'; }, TypeError);
+  t.throws(() => {
+    (c.routes[0] as { name: string }).name = 'x';
+  }, TypeError);
   t.same(c.warnings, []);
 });
 
 t.test('defaults of a minimal config', async (t) => {
-  const c = await loadConfigFromString(`
+  const c = await loadConfigFromString(
+    `
 listeners:
   - name: l
     listen: localhost:0
@@ -188,18 +200,31 @@ upstreams:
 routes:
   - name: r
     upstream: u
-`, '<embedded>', { baseDir: pki.dir });
+`,
+    '<embedded>',
+    { baseDir: pki.dir },
+  );
   t.equal(c.source, '<embedded>');
   t.equal(c.workers, 1);
   t.equal(c.admin, undefined);
   t.equal(c.logging.level, 'info');
   const l = c.listeners[0]!;
-  t.same({ ...l.clientAuth, trustedCAs: l.clientAuth.trustedCAs.length }, {
-    mode: 'require', trustedCAs: 1, verifyDepth: 1, rejectAtHandshake: false,
-    keyPolicy: { rsaMinBits: 2048, dsaMinBits: 2048, ecCurves: ['P-256', 'P-384', 'P-521'], ed25519: true, ed448: true },
-  });
+  t.same(
+    { ...l.clientAuth, trustedCAs: l.clientAuth.trustedCAs.length },
+    {
+      mode: 'require',
+      trustedCAs: 1,
+      verifyDepth: 1,
+      rejectAtHandshake: false,
+      keyPolicy: { rsaMinBits: 2048, dsaMinBits: 2048, ecCurves: ['P-256', 'P-384', 'P-521'], ed25519: true, ed448: true },
+    },
+  );
   t.same(l.revocation, {
-    check: 'off', sources: ['ocsp', 'crl'], failMode: 'closed', staleGrace: 0, intermediateWithoutSource: 'skip',
+    check: 'off',
+    sources: ['ocsp', 'crl'],
+    failMode: 'closed',
+    staleGrace: 0,
+    intermediateWithoutSource: 'skip',
     ocsp: { enabled: true, timeout: 2000, nonce: true, maxAge: 3_600_000, errorTtl: 30_000, clockSkew: 300_000 },
     crl: { files: [], distributionPoints: false, refresh: 300_000, fetchTimeout: 5000 },
     overrides: [],

@@ -35,7 +35,16 @@ t.test('defaults: watch on, 200ms debounce, no shutdown delay, 30 s drain, no pi
   t.same(r.config!.shutdown, { delay: 0, drainTimeout: 30_000 });
   t.equal(r.config!.pidFile, undefined);
   const files = r.config!.files.map((f) => [f.path.slice(pki.dir.length + 1), f.watch]);
-  t.same(files, [['server.pem', true], ['server-key.pem', true], ['ca.pem', true], ['ca.crl', false]], 'every named file; the CRL keeps its own refresh');
+  t.same(
+    files,
+    [
+      ['server.pem', true],
+      ['server-key.pem', true],
+      ['ca.pem', true],
+      ['ca.crl', false],
+    ],
+    'every named file; the CRL keeps its own refresh',
+  );
 });
 
 t.test('values are read; pidFile is relative to the config file', async (t) => {
@@ -55,23 +64,34 @@ t.test('unknown and bad keys are refused with file and line', async (t) => {
 });
 
 t.test('publishKeys: published in the JWKS, never a signing key', async (t) => {
-  const sig = (items: string, alg = 'ed25519', key = 'ed25519.pem'): string =>
-    `    signature: { alg: ${alg}, keyFile: ${key}, keyId: current, publishKeys: ${items} }\n`;
+  const sig = (items: string, alg = 'ed25519', key = 'ed25519.pem'): string => `    signature: { alg: ${alg}, keyFile: ${key}, keyId: current, publishKeys: ${items} }\n`;
   const r = await check('publish.yaml', base('', sig('[{ keyFile: p256.pem, keyId: next }, ed25519.jwk]')));
   t.same(r.errors, []);
   const s = r.config!.upstreams.get('app')!.signature!;
   t.equal(s.keyId, 'current', 'signs with keyFile');
-  t.same(s.publishKeys!.map((k) => [k.keyId, k.alg, k.key.type]), [['next', 'ecdsa-p256-sha256', 'public'], [s.publishKeys![1]!.keyId, 'ed25519', 'public']]);
+  t.same(
+    s.publishKeys!.map((k) => [k.keyId, k.alg, k.key.type]),
+    [
+      ['next', 'ecdsa-p256-sha256', 'public'],
+      [s.publishKeys![1]!.keyId, 'ed25519', 'public'],
+    ],
+  );
   t.match(s.publishKeys![1]!.keyId, /^[A-Za-z0-9_-]{43}$/, 'a bare file gets its RFC 7638 thumbprint as keyId');
   const jwks = publicJwks([s]);
-  t.same(jwks.keys.map((k) => [k.kid, k.alg]), [['current', 'EdDSA'], ['next', 'ES256'], [s.publishKeys![1]!.keyId, 'EdDSA']]);
+  t.same(
+    jwks.keys.map((k) => [k.kid, k.alg]),
+    [
+      ['current', 'EdDSA'],
+      ['next', 'ES256'],
+      [s.publishKeys![1]!.keyId, 'EdDSA'],
+    ],
+  );
 
   const bad = await check('publish-bad.yaml', base('', sig('[{ keyFile: p384.pem, keyId: next }, { keyFile: ed25519.pem, keyId: current }, missing.pem]')));
-  t.same(bad.errors.map((e) => `${e.line} ${e.key}`), [
-    '11 upstreams.app.signature.publishKeys[0].keyFile',
-    '11 upstreams.app.signature.publishKeys[1]',
-    '11 upstreams.app.signature.publishKeys[2]',
-  ]);
+  t.same(
+    bad.errors.map((e) => `${e.line} ${e.key}`),
+    ['11 upstreams.app.signature.publishKeys[0].keyFile', '11 upstreams.app.signature.publishKeys[1]', '11 upstreams.app.signature.publishKeys[2]'],
+  );
   t.match(bad.errors[0]!.message, 'must hold an Ed25519 or EC P-256 key');
   t.match(bad.errors[1]!.message, "keyId 'current' is already published");
   t.match(bad.errors[2]!.message, 'does not exist');

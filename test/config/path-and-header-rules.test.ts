@@ -51,16 +51,20 @@ routes:
     upstream: echo
 `;
   const { errors } = await errorsOf('bad.yaml', text);
-  t.same(errors.map((e) => [e.key, e.line]).sort(), [
-    ['listeners[0].paths.decode', lineOf(text, 'paths:')],
-    ['listeners[0].paths.parameters', lineOf(text, 'paths:')],
-    ['upstreams.echo.stripHeaders[0]', lineOf(text, 'stripHeaders')],
-    ['upstreams.echo.stripHeaders[1]', lineOf(text, 'stripHeaders')],
-    ['upstreams.echo.stripHeaders[3]', lineOf(text, 'stripHeaders')],
-    ['routes[0].match.pathPrefix', lineOf(text, '/%61pi/')],
-    ['routes[0].match.methods[1]', lineOf(text, '/%61pi/')],
-    ['routes[1].match.pathPrefix', lineOf(text, '/api/../admin/')],
-  ].sort(), JSON.stringify(errors));
+  t.same(
+    errors.map((e) => [e.key, e.line]).sort(),
+    [
+      ['listeners[0].paths.decode', lineOf(text, 'paths:')],
+      ['listeners[0].paths.parameters', lineOf(text, 'paths:')],
+      ['upstreams.echo.stripHeaders[0]', lineOf(text, 'stripHeaders')],
+      ['upstreams.echo.stripHeaders[1]', lineOf(text, 'stripHeaders')],
+      ['upstreams.echo.stripHeaders[3]', lineOf(text, 'stripHeaders')],
+      ['routes[0].match.pathPrefix', lineOf(text, '/%61pi/')],
+      ['routes[0].match.methods[1]', lineOf(text, '/%61pi/')],
+      ['routes[1].match.pathPrefix', lineOf(text, '/api/../admin/')],
+    ].sort(),
+    JSON.stringify(errors),
+  );
   const message = (key: string) => errors.find((e) => e.key === key)?.message;
   t.match(message('listeners[0].paths.parameters'), /reject.*allow/);
   t.match(message('upstreams.echo.stripHeaders[0]'), /'X Bad' is not a valid header name/);

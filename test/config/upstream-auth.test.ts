@@ -17,7 +17,16 @@ t.test('client certificate yields TLS options and no header', async (t) => {
 t.test('the config selects none, one or both', async (t) => {
   t.same(chooseUpstreamAuth(undefined, undefined), []);
   t.same(chooseUpstreamAuth({ servername: 'idp.internal' }, undefined), [], 'trust alone is not authentication');
-  t.same(chooseUpstreamAuth(undefined, { basic: BASIC }).map((a) => a.method), ['basic']);
-  t.same(chooseUpstreamAuth({ cert: CERT, keyPem: 'KEY-PEM' }, undefined).map((a) => a.method), ['client-certificate']);
-  t.same(chooseUpstreamAuth({ cert: CERT, keyPem: 'KEY-PEM' }, { basic: BASIC }).map((a) => a.method), ['client-certificate', 'basic']);
+  t.same(
+    chooseUpstreamAuth(undefined, { basic: BASIC }).map((a) => a.method),
+    ['basic'],
+  );
+  t.same(
+    chooseUpstreamAuth({ cert: CERT, keyPem: 'KEY-PEM' }, undefined).map((a) => a.method),
+    ['client-certificate'],
+  );
+  t.same(
+    chooseUpstreamAuth({ cert: CERT, keyPem: 'KEY-PEM' }, { basic: BASIC }).map((a) => a.method),
+    ['client-certificate', 'basic'],
+  );
 });

@@ -79,7 +79,10 @@ ${UPSTREAM_AND_ROUTE}`;
   const at = (key: string) => report.errors.find((e) => e.key === `listeners[0].clientAuth.keyPolicy.${key}`);
   t.match(at('rsaMinBits'), { line: lineOf(text, 'rsaMinBits'), message: /1024/ });
   t.match(at('dsaMinBits'), { line: lineOf(text, 'dsaMinBits'), message: 'expected an integer from 1024 to 16384 (bits), or false to refuse DSA keys' });
-  t.match(at('ecCurves[1]'), { line: lineOf(text, 'ecCurves'), message: "unknown curve 'P-192'; expected one of P-256, P-384, P-521, secp256k1, brainpoolP256r1, brainpoolP384r1, brainpoolP512r1" });
+  t.match(at('ecCurves[1]'), {
+    line: lineOf(text, 'ecCurves'),
+    message: "unknown curve 'P-192'; expected one of P-256, P-384, P-521, secp256k1, brainpoolP256r1, brainpoolP384r1, brainpoolP512r1",
+  });
   t.match(at('ed25519'), { line: lineOf(text, 'ed25519') });
   t.match(at('rsaBits'), { line: lineOf(text, 'rsaBits'), message: /unknown key 'rsaBits'/ });
   t.equal(report.errors.length, 5, report.errors.map((e) => `${e.key}: ${e.message}`).join('\n'));

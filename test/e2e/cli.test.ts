@@ -102,8 +102,10 @@ t.test('demo: the printed curl gets the echoed request with X-Client-Cert and SU
   // Every port from 0 (bound by the demo, printed back), the PKI in a temp dir: nothing touches the
   // checkout's certs/ or fixed ports 8443/9080/9901.
   const dir = await tempDir('certgate-demo-');
-  const child = spawn(process.execPath, [CLI, 'demo', '--dir', dir, '--host', '127.0.0.1', '--port', '0', '--upstream-port', '0', '--admin-port', '0'],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'demo', '--dir', dir, '--host', '127.0.0.1', '--port', '0', '--upstream-port', '0', '--admin-port', '0'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise((r) => child.once('exit', r));
   t.teardown(async () => {
     child.kill('SIGTERM');
@@ -178,7 +180,10 @@ t.test('start: a listen port in use exits 2 with the address; reload without a p
   await writeFile(path.join(dir, 'server-key.pem'), pki.server.keyPem);
   await writeFile(path.join(dir, 'ca.pem'), pki.rootCa.certPem);
   const file = path.join(dir, 'gateway.yaml');
-  await writeFile(file, `listeners:\n  - name: main\n    listen: 127.0.0.1:${taken}\n    tls: { cert: server.pem, key: server-key.pem }\n    clientAuth: { mode: require, trustedCAs: [ca.pem] }\nupstreams:\n  app: { url: "http://127.0.0.1:9" }\nroutes:\n  - { name: all, match: { pathPrefix: / }, upstream: app }\n`);
+  await writeFile(
+    file,
+    `listeners:\n  - name: main\n    listen: 127.0.0.1:${taken}\n    tls: { cert: server.pem, key: server-key.pem }\n    clientAuth: { mode: require, trustedCAs: [ca.pem] }\nupstreams:\n  app: { url: "http://127.0.0.1:9" }\nroutes:\n  - { name: all, match: { pathPrefix: / }, upstream: app }\n`,
+  );
   const start = await certgateUntilExit(['start', '--config', file]);
   t.equal(start.code, 2, start.stderr);
   t.match(start.stderr, `certgate: cannot start: cannot bind 127.0.0.1:${taken}: EADDRINUSE`);

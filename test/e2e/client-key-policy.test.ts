@@ -17,7 +17,9 @@ const listener = (name: string, clientAuth: string) => `
     listen: 127.0.0.1:0
     tls: { cert: server.pem, key: server-key.pem }
     clientAuth: ${clientAuth}`;
-const gw = await startTestGateway(dir, `
+const gw = await startTestGateway(
+  dir,
+  `
 listeners:${listener('require', '{ mode: require, trustedCAs: [ca.pem] }')}${listener('optional', '{ mode: optional, trustedCAs: [ca.pem] }')}${listener('no_ca', '{ mode: optional_no_ca, trustedCAs: [ca.pem] }')}${listener('off', '{ mode: off }')}${listener('relaxed', '{ mode: require, trustedCAs: [ca.pem], keyPolicy: { rsaMinBits: 1024, ecCurves: [P-256, secp256k1], ed25519: false } }')}
 upstreams:
   app:
@@ -27,7 +29,8 @@ routes:
     match: { pathPrefix: / }
     upstream: app
     clientCert: optional
-`);
+`,
+);
 t.teardown(async () => {
   await gw.close();
   await upstream.close();
@@ -46,7 +49,18 @@ function present(port: number, cert: RawCertificate, maxVersion?: 'TLSv1.2'): Pr
     const req = https.request(
       // Security level 0 on the client: OpenSSL 3.5 (Node 24) will not even load an RSA-1024 key
       // at its default level 2, and the point is what the gateway does with one.
-      { host: '127.0.0.1', servername: 'localhost', port, path: '/k', ca, cert: cert.certPem, key: cert.keyPem, ciphers: 'DEFAULT:@SECLEVEL=0', agent: false, ...(maxVersion ? { maxVersion } : {}) },
+      {
+        host: '127.0.0.1',
+        servername: 'localhost',
+        port,
+        path: '/k',
+        ca,
+        cert: cert.certPem,
+        key: cert.keyPem,
+        ciphers: 'DEFAULT:@SECLEVEL=0',
+        agent: false,
+        ...(maxVersion ? { maxVersion } : {}),
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -82,9 +96,15 @@ const TLS12 = 'TLSv1.2' as const;
 
 t.test('default policy: RSA-1024 refused with the reason in every verify mode', async (t) => {
   for (const mode of ['require', 'optional', 'no_ca'] as const) {
-    t.match(await present(gw.port(mode), rsa1024), {
-      status: 401, code: 'CLIENT_CERT_INVALID', error_description: 'client key RSA 1024 bits is below the policy minimum 2048',
-    }, mode);
+    t.match(
+      await present(gw.port(mode), rsa1024),
+      {
+        status: 401,
+        code: 'CLIENT_CERT_INVALID',
+        error_description: 'client key RSA 1024 bits is below the policy minimum 2048',
+      },
+      mode,
+    );
   }
   t.match(await present(gw.port('off'), rsa1024), { status: 200 }, 'mode off asks for no certificate');
 });
@@ -96,7 +116,12 @@ t.test('default policy: a self-signed RSA-1024 on optional_no_ca is a hard refus
 });
 
 t.test('default policy: RSA-2048, P-256, P-384 and Ed25519 accepted', async (t) => {
-  for (const [name, cert] of [['RSA-2048', rsa2048], ['P-256', p256], ['P-384', p384], ['Ed25519', ed25519]] as const) {
+  for (const [name, cert] of [
+    ['RSA-2048', rsa2048],
+    ['P-256', p256],
+    ['P-384', p384],
+    ['Ed25519', ed25519],
+  ] as const) {
     t.match(await present(gw.port('require'), cert), { status: 200 }, name);
   }
 });
@@ -106,8 +131,14 @@ t.test('default policy: secp256k1 and brainpoolP256r1 never get an answer from t
   // alert illegal_parameter), so no request is ever made; the policy's own verdict on them is
   // asserted in test/tls/key-policy.test.ts.
   const before = upstream.received.length;
-  for (const [name, cert] of [['secp256k1', secp256k1], ['brainpoolP256r1', brainpool]] as const) {
-    const answer: Answer & { error?: string } = await present(gw.port('require'), cert, TLS12).then((a) => a, (e: unknown) => ({ status: 0, error: (e as Error).message }));
+  for (const [name, cert] of [
+    ['secp256k1', secp256k1],
+    ['brainpoolP256r1', brainpool],
+  ] as const) {
+    const answer: Answer & { error?: string } = await present(gw.port('require'), cert, TLS12).then(
+      (a) => a,
+      (e: unknown) => ({ status: 0, error: (e as Error).message }),
+    );
     t.ok(answer.status === 0 || (answer.status === 401 && answer.code === 'CLIENT_CERT_INVALID'), `${name}: refused (${JSON.stringify(answer)})`);
   }
   t.equal(upstream.received.length, before, 'nothing forwarded');
@@ -126,7 +157,11 @@ t.test('a configured policy: RSA-1024 admitted, Ed25519 and P-384 refused', asyn
     t.match(await present(gw.port('relaxed'), rsa1024), { status: 401, code: 'CLIENT_CERT_INVALID' });
   }
   t.match(await present(gw.port('relaxed'), ed25519), { status: 401, code: 'CLIENT_CERT_INVALID', error_description: 'client key type Ed25519 is not allowed by the policy' });
-  t.match(await present(gw.port('relaxed'), p384), { status: 401, code: 'CLIENT_CERT_INVALID', error_description: 'client key EC curve P-384 is not allowed by the policy (allowed: P-256, secp256k1)' });
+  t.match(await present(gw.port('relaxed'), p384), {
+    status: 401,
+    code: 'CLIENT_CERT_INVALID',
+    error_description: 'client key EC curve P-384 is not allowed by the policy (allowed: P-256, secp256k1)',
+  });
   t.match(await present(gw.port('relaxed'), p256), { status: 200 });
 });
 

@@ -62,7 +62,11 @@ t.test('two workers accept on the supervisor socket; the supervisor serves no re
     t.equal((await mtlsRequest({ ...client, path: `/n${sent}` })).status, 200);
     sent += 1;
   }
-  await probeUntil(() => gw.count((l) => l.event === 'access'), (n) => n === sent, { what: 'every access line' });
+  await probeUntil(
+    () => gw.count((l) => l.event === 'access'),
+    (n) => n === sent,
+    { what: 'every access line' },
+  );
   const served = servedBy();
   t.notOk(served.has(gw.child.pid!), 'the supervisor served nothing');
   t.same([...served].sort(), [...workers].sort(), `both workers served (${sent} requests)`);
@@ -73,9 +77,16 @@ t.test('the supervisor admin listener: JWKS, summed metrics, readiness', async (
   t.equal(keys.status, 200, 'keys endpoint answers (it was a 404 in cluster mode)');
   t.equal(keys.headers['content-type'], 'application/jwk-set+json');
   const jwks = JSON.parse(keys.body) as { keys: Array<{ kid: string; x: string; d?: string }> };
-  t.same(jwks.keys.map((k) => k.kid), ['key-2026-01', 'key-2026-04'], 'signing key and published next key');
+  t.same(
+    jwks.keys.map((k) => k.kid),
+    ['key-2026-01', 'key-2026-04'],
+    'signing key and published next key',
+  );
   t.equal(jwks.keys[1]!.x, next.publicKey.export({ format: 'jwk' }).x, 'the published key is next.pem');
-  t.ok(jwks.keys.every((k) => k.d === undefined), 'no private member');
+  t.ok(
+    jwks.keys.every((k) => k.d === undefined),
+    'no private member',
+  );
   t.equal(await gw.metric('certgate_requests_total{route="all",status="200"}'), sent, 'requests summed across both workers');
   t.equal(await gw.metric('certgate_config_generation'), 1);
   t.equal(await gw.metric('certgate_worker_restarts_total'), 0);
@@ -87,7 +98,12 @@ t.test('the supervisor admin listener: JWKS, summed metrics, readiness', async (
 t.test('kill -9 of a worker under load: restarted, the other worker unaffected, counted', async (t) => {
   // Each client holds one keep-alive connection from its own loopback address, so the access
   // log (remote, pid) tells which worker serves which client.
-  const clients = [2, 3, 4, 5].map((n) => ({ addr: `127.0.0.${n}`, agent: new https.Agent({ keepAlive: true, maxSockets: 1, localAddress: `127.0.0.${n}` }), ok: 0, errors: [] as string[] }));
+  const clients = [2, 3, 4, 5].map((n) => ({
+    addr: `127.0.0.${n}`,
+    agent: new https.Agent({ keepAlive: true, maxSockets: 1, localAddress: `127.0.0.${n}` }),
+    ok: 0,
+    errors: [] as string[],
+  }));
   let stop = false;
   const loops = clients.map(async (c) => {
     while (!stop) {
@@ -137,5 +153,8 @@ t.test('a second signal exits at once, without waiting for shutdown.delay', asyn
   const { code } = await gw.exited;
   t.equal(code, 1, 'exits at once with 1');
   t.ok(Date.now() - at < 30_000, 'well before shutdown.delay (30 s) ran out');
-  t.ok(gw.lines.some((l, i) => i >= mark && l.event === 'stopping_now'), 'logged');
+  t.ok(
+    gw.lines.some((l, i) => i >= mark && l.event === 'stopping_now'),
+    'logged',
+  );
 });

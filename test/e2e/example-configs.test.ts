@@ -58,7 +58,10 @@ t.test('the consumer-facing settings the docs promise', async (t) => {
   t.equal(oidc.listeners[0]!.clientAuth.mode, 'optional_no_ca', 'self_signed_tls_client_auth needs optional_no_ca');
   const api = await load('api-backend');
   t.match(api.upstreams.get('backend')!.signature, { alg: 'hmac-sha256', keyId: 'api-hmac-1' });
-  t.ok(api.routes.every((r) => r.allow !== undefined), 'every API route has allow rules');
+  t.ok(
+    api.routes.every((r) => r.allow !== undefined),
+    'every API route has allow rules',
+  );
 });
 
 t.test('certgate check accepts every example (the documented command)', async (t) => {
@@ -76,10 +79,7 @@ t.test('without its environment variable an example fails and names the variable
 
 t.test('token binding at the gateway is a config error in this version', async (t) => {
   const text = await readFile(path.join(dir, 'api-backend.yaml'), 'utf8');
-  const withBinding = text.replace(
-    '    upstream: backend\n',
-    '    upstream: backend\n    tokenBinding: { jwks: https://as.example.com/jwks, issuer: https://as.example.com }\n',
-  );
+  const withBinding = text.replace('    upstream: backend\n', '    upstream: backend\n    tokenBinding: { jwks: https://as.example.com/jwks, issuer: https://as.example.com }\n');
   t.not(withBinding, text);
   const file = path.join(dir, 'api-backend-token-binding.yaml');
   await writeFile(file, withBinding);

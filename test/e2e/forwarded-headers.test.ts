@@ -18,9 +18,7 @@ const chainFor = { 'pem-urlencoded': 'X-Client-Cert-Chain', 'der-base64': 'X-SSL
 const upstreamsYaml = formats
   .map((f) => `  ${f}:\n    url: ${upstream.url}\n    clientCert: { header: ${headerFor[f]}, format: ${f}${chainFor[f] ? `, chainHeader: ${chainFor[f]}` : ''} }`)
   .join('\n');
-const routesYaml = formats
-  .map((f) => `  - name: ${f}\n    match: { pathPrefix: /${f}/ }\n    upstream: ${f}\n    clientCert: optional`)
-  .join('\n');
+const routesYaml = formats.map((f) => `  - name: ${f}\n    match: { pathPrefix: /${f}/ }\n    upstream: ${f}\n    clientCert: optional`).join('\n');
 
 const gw = await startTestGateway(
   dir,
@@ -108,12 +106,16 @@ for (const [name, headers] of spoofs) {
           t.equal(arrived.length, gatewaySets[sent] ?? 0, `${sent}: only the gateway's own (${format})`);
         }
         const verify = raw.filter((n, i) => i % 2 === 0 && normal(n) === 'x-client-verify');
-        t.equal(verify.length, 1, 'exactly one X-Client-Verify, the gateway\'s, in any spelling');
+        t.equal(verify.length, 1, "exactly one X-Client-Verify, the gateway's, in any spelling");
         t.equal(last().headers['x-client-verify'], withCert ? 'SUCCESS' : 'NONE');
         t.equal(last().headers['x-real-ip'], '127.0.0.1', 'X-Real-IP is the client address');
-        if (withCert) t.ok(decodeCertHeader(format, String(last().headers[headerFor[format].toLowerCase()])).equals(pki.client.der), 'the certificate header is the presented certificate');
+        if (withCert)
+          t.ok(decodeCertHeader(format, String(last().headers[headerFor[format].toLowerCase()])).equals(pki.client.der), 'the certificate header is the presented certificate');
       }
-      t.ok(gw.logs.find((l) => l.event === 'spoofed_header_stripped'), 'security log line written');
+      t.ok(
+        gw.logs.find((l) => l.event === 'spoofed_header_stripped'),
+        'security log line written',
+      );
     });
   }
 }
@@ -134,7 +136,7 @@ t.test('hop-by-hop headers and those named in Connection are removed', async (t)
   t.equal(h['x-kept'], 'yes');
 });
 
-t.test('X-Forwarded-For/Proto/Host are set by the gateway, never appended to the client\'s', async (t) => {
+t.test("X-Forwarded-For/Proto/Host are set by the gateway, never appended to the client's", async (t) => {
   const res = await mtlsRequest({
     port: gw.port(),
     ca,

@@ -9,12 +9,18 @@ import { listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway } fr
 import { probeUntil } from '../helpers/wait-for.js';
 
 const pki = await makeTestPki();
-const delays = new Map<string, number>([['/slow', 600], ['/stuck', 5000]]);
+const delays = new Map<string, number>([
+  ['/slow', 600],
+  ['/stuck', 5000],
+]);
 const upstream = await startRecordingUpstream((req, res) => {
-  setTimeout(() => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{}');
-  }, delays.get(req.url!) ?? 0);
+  setTimeout(
+    () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    },
+    delays.get(req.url!) ?? 0,
+  );
 });
 t.teardown(() => upstream.close());
 const yaml = `
@@ -48,7 +54,11 @@ t.test('in-flight requests finish with Connection: close; idle keep-alive connec
   const idleSocket = Object.values(idleAgent.freeSockets)[0]![0]!;
   const idleClosed = new Promise<void>((resolve) => idleSocket.once('close', () => resolve()));
   const inFlight = mtlsRequest({ ...client(port), path: '/slow' });
-  await probeUntil(() => upstream.received.some((r) => r.url === '/slow'), (v) => v, { what: 'the slow request at the upstream' });
+  await probeUntil(
+    () => upstream.received.some((r) => r.url === '/slow'),
+    (v) => v,
+    { what: 'the slow request at the upstream' },
+  );
   const closing = gw.gateway.close(5000);
   const answer = await inFlight;
   t.equal(answer.status, 200, 'the in-flight request completed');
@@ -57,16 +67,29 @@ t.test('in-flight requests finish with Connection: close; idle keep-alive connec
   t.pass('the idle keep-alive connection was closed');
   t.same(await closing, { cut: 0 }, 'nothing cut');
   t.ok(await refused(port), 'no longer accepting');
-  t.ok(gw.logs.find((l) => l.event === 'drained' && l.cut === 0), 'drain logged');
+  t.ok(
+    gw.logs.find((l) => l.event === 'drained' && l.cut === 0),
+    'drain logged',
+  );
 });
 
 t.test('at the deadline the rest is cut and counted', async (t) => {
   const gw = await startTestGateway(await listenerDir(pki), yaml);
   const port = gw.port();
-  const stuck = mtlsRequest({ ...client(port), path: '/stuck' }).then((r) => r.status, (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message);
-  await probeUntil(() => upstream.received.some((r) => r.url === '/stuck'), (v) => v, { what: 'the stuck request at the upstream' });
+  const stuck = mtlsRequest({ ...client(port), path: '/stuck' }).then(
+    (r) => r.status,
+    (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+  );
+  await probeUntil(
+    () => upstream.received.some((r) => r.url === '/stuck'),
+    (v) => v,
+    { what: 'the stuck request at the upstream' },
+  );
   const { cut } = await gw.gateway.close(300);
   t.equal(cut, 1, 'one connection cut');
   t.not(await stuck, 200, 'the stuck request did not complete');
-  t.ok(gw.logs.find((l) => l.event === 'drained' && l.cut === 1), 'the cut is logged');
+  t.ok(
+    gw.logs.find((l) => l.event === 'drained' && l.cut === 1),
+    'the cut is logged',
+  );
 });

@@ -80,9 +80,16 @@ t.test('keys --config prints the JWKS the admin endpoint serves', async (t) => {
   const served = await fetch(`http://127.0.0.1:${gw.gateway.adminAddress!.port}/.well-known/certgate-keys`);
   t.equal(served.headers.get('content-type'), 'application/jwk-set+json');
   t.same(printed, await served.json(), 'identical key sets');
-  t.same(printed.keys.map((k) => k.kid), ['certgate-2026-11', 'api-2026-11'], 'one JWK per keyId, HMAC never published');
+  t.same(
+    printed.keys.map((k) => k.kid),
+    ['certgate-2026-11', 'api-2026-11'],
+    'one JWK per keyId, HMAC never published',
+  );
   t.notOk(cli.stdout.includes(hmacSecret) || cli.stdout.includes(Buffer.from(hmacSecret, 'base64').toString('base64url')), 'no secret printed');
-  t.notOk(printed.keys.some((k) => 'd' in k), 'no private members');
+  t.notOk(
+    printed.keys.some((k) => 'd' in k),
+    'no private members',
+  );
 
   // What an operator does with it: load the printed JWKS into certgate/verify.
   const keys = importJwks(printed);

@@ -59,8 +59,15 @@ function request(pathname: string, body?: Readable): Promise<{ status: number; b
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
-        host: '127.0.0.1', port: gw.port, servername: 'localhost', path: pathname, method: body ? 'POST' : 'GET',
-        ca: pki.rootCa.certPem, cert: pki.client.certPem, key: pki.client.keyPem, agent: false,
+        host: '127.0.0.1',
+        port: gw.port,
+        servername: 'localhost',
+        path: pathname,
+        method: body ? 'POST' : 'GET',
+        ca: pki.rootCa.certPem,
+        cert: pki.client.certPem,
+        key: pki.client.keyPem,
+        agent: false,
         headers: body ? { 'content-length': SIZE } : {},
       },
       (res) => {

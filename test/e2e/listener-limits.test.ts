@@ -240,7 +240,10 @@ t.test('maxConnections: past the cap new connections are closed at once', async 
   let status = 0;
   const end = Date.now() + 5000;
   while (status !== 200 && Date.now() < end) {
-    status = await mtlsRequest({ port: capped, ca, ...client, path: '/after' }).then((r) => r.status, () => 0);
+    status = await mtlsRequest({ port: capped, ca, ...client, path: '/after' }).then(
+      (r) => r.status,
+      () => 0,
+    );
   }
   t.equal(status, 200, 'a client gets through once connections are freed');
 });

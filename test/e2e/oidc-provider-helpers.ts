@@ -179,7 +179,10 @@ function normaliseDn(dn: string): string {
     .split(/(?<!\\),/)
     .map((rdn) => {
       const eq = rdn.indexOf('=');
-      return `${rdn.slice(0, eq).trim().toLowerCase()}=${rdn.slice(eq + 1).trim().toLowerCase()}`;
+      return `${rdn.slice(0, eq).trim().toLowerCase()}=${rdn
+        .slice(eq + 1)
+        .trim()
+        .toLowerCase()}`;
     })
     .join(',');
 }
@@ -217,15 +220,10 @@ export async function mtlsClient(opts: {
   useMtlsEndpointAliases?: boolean;
 }): Promise<MtlsClient> {
   const agent = new Agent({ connect: { cert: opts.cert, key: opts.key, ca: opts.ca } });
-  const fetchWithCert = ((url: string, init: Parameters<typeof undiciFetch>[1]) =>
-    undiciFetch(url, { ...init, dispatcher: agent })) as unknown as client.CustomFetch;
-  const config = await client.discovery(
-    opts.issuer,
-    opts.clientId,
-    { use_mtls_endpoint_aliases: opts.useMtlsEndpointAliases ?? false },
-    client.TlsClientAuth(),
-    { [client.customFetch]: fetchWithCert },
-  );
+  const fetchWithCert = ((url: string, init: Parameters<typeof undiciFetch>[1]) => undiciFetch(url, { ...init, dispatcher: agent })) as unknown as client.CustomFetch;
+  const config = await client.discovery(opts.issuer, opts.clientId, { use_mtls_endpoint_aliases: opts.useMtlsEndpointAliases ?? false }, client.TlsClientAuth(), {
+    [client.customFetch]: fetchWithCert,
+  });
   // Discovery options do not carry over to later requests: set it on the Configuration too.
   config[client.customFetch] = fetchWithCert;
   return { config, close: () => agent.close() };

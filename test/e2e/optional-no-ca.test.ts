@@ -11,7 +11,9 @@ import { listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway } fr
 const pki = await makeTestPki();
 const dir = await listenerDir(pki);
 const upstream = await startRecordingUpstream();
-const gw = await startTestGateway(dir, `
+const gw = await startTestGateway(
+  dir,
+  `
 listeners:
   - name: pinned
     listen: 127.0.0.1:0
@@ -21,7 +23,8 @@ upstreams:
   app: { url: "${upstream.url}" }
 routes:
   - { name: app, match: { pathPrefix: / }, upstream: app, clientCert: optional }
-`);
+`,
+);
 t.teardown(async () => {
   await gw.close();
   await upstream.close();
@@ -29,8 +32,20 @@ t.teardown(async () => {
 
 const ca = pki.rootCa.certPem;
 const refused: ReadonlyArray<[name: string, cert: () => string, key: () => string, reason: string, description: RegExp]> = [
-  ['serverAuth-only EKU', () => pki.clientServerAuthOnly.certPem, () => pki.clientServerAuthOnly.keyPem, 'INVALID_PURPOSE', /^client certificate is not valid for TLS client authentication$/],
-  ['chain longer than verifyDepth 1', () => chainPem(pki.deepChain.client), () => pki.deepChain.client.keyPem, 'CERT_CHAIN_TOO_LONG', /^client certificate chain is longer than verifyDepth allows$/],
+  [
+    'serverAuth-only EKU',
+    () => pki.clientServerAuthOnly.certPem,
+    () => pki.clientServerAuthOnly.keyPem,
+    'INVALID_PURPOSE',
+    /^client certificate is not valid for TLS client authentication$/,
+  ],
+  [
+    'chain longer than verifyDepth 1',
+    () => chainPem(pki.deepChain.client),
+    () => pki.deepChain.client.keyPem,
+    'CERT_CHAIN_TOO_LONG',
+    /^client certificate chain is longer than verifyDepth allows$/,
+  ],
   ['not yet valid', () => pki.clientNotYetValid.certPem, () => pki.clientNotYetValid.keyPem, 'CERT_NOT_YET_VALID', /^client certificate is not yet valid$/],
   ['expired', () => pki.clientExpired.certPem, () => pki.clientExpired.keyPem, 'CERT_HAS_EXPIRED', /^client certificate has expired$/],
 ];
@@ -45,7 +60,10 @@ for (const [name, cert, key, reason, description] of refused) {
     t.equal(body.error, 'invalid_client');
     t.match(body.error_description, description);
     t.equal(upstream.received.filter((r) => r.url === path).length, 0, 'the upstream received nothing');
-    t.ok(gw.logs.find((l) => l.event === 'client_cert_rejected' && l.reason === reason), `security log line with reason ${reason}`);
+    t.ok(
+      gw.logs.find((l) => l.event === 'client_cert_rejected' && l.reason === reason),
+      `security log line with reason ${reason}`,
+    );
   });
 }
 

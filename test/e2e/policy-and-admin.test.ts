@@ -54,11 +54,13 @@ const selfSigned = { cert: pki.clientSelfSigned.certPem, key: pki.clientSelfSign
 
 function adminGet(p: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: gw.gateway.adminAddress!.port, path: p }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port: gw.gateway.adminAddress!.port, path: p }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -102,7 +104,14 @@ t.test('the access log has one line per request with route, status, identity and
   await mtlsRequest({ port: gw.port(), ca, ...client, path: '/san/logged' });
   const line = gw.logs.find((l) => l.event === 'access' && l.url === '/san/logged');
   t.ok(line);
-  t.match(line, { route: 'by-san', status: 200, upstreamStatus: 200, verify: 'SUCCESS', subject: 'CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP', thumbprint: expectedX5t(pki.client.der) });
+  t.match(line, {
+    route: 'by-san',
+    status: 200,
+    upstreamStatus: 200,
+    verify: 'SUCCESS',
+    subject: 'CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP',
+    thumbprint: expectedX5t(pki.client.der),
+  });
   t.type(line?.durationMs, 'number');
   t.type(line?.requestId, 'string');
 });

@@ -106,7 +106,13 @@ t.test('a new listener on a port in use: the reload fails, the old generation ke
   const taken = (holder.address() as net.AddressInfo).port;
   const failuresBefore = (await gw.metric('certgate_config_reload_total{result="failure"}')) ?? 0;
   let mark = gw.lines.length;
-  await replaceConfig(config('require', '', `  - name: second\n    listen: 127.0.0.1:${taken}\n    tls: { cert: server.pem, key: server-key.pem }\n    clientAuth: { mode: require, trustedCAs: [ca.pem] }\n`));
+  await replaceConfig(
+    config(
+      'require',
+      '',
+      `  - name: second\n    listen: 127.0.0.1:${taken}\n    tls: { cert: server.pem, key: server-key.pem }\n    clientAuth: { mode: require, trustedCAs: [ca.pem] }\n`,
+    ),
+  );
   const failed = await gw.waitFor((l) => l.event === 'config_reload_failed', 'the reload failure', mark);
   t.match(String(failed.message), `cannot bind 127.0.0.1:${taken}: EADDRINUSE`);
   t.equal(await gw.metric('certgate_config_reload_total{result="failure"}'), failuresBefore + 1);
@@ -121,7 +127,11 @@ t.test('a new listener on a port in use: the reload fails, the old generation ke
 
 t.test('SIGTERM: /readyz 503 during shutdown.delay, 50 in-flight 2 s requests all 200, exit 0', async (t) => {
   const inFlight = Array.from({ length: 50 }, (_, i) => mtlsRequest({ ...client, path: `/slow/${i}` }));
-  await probeUntil(() => slow.received.length, (n) => n >= 50, { what: '50 requests at the slow upstream', attempts: 800 });
+  await probeUntil(
+    () => slow.received.length,
+    (n) => n >= 50,
+    { what: '50 requests at the slow upstream', attempts: 800 },
+  );
   const mark = gw.lines.length;
   const signalledAt = Date.now();
   gw.child.kill('SIGTERM');
@@ -129,10 +139,20 @@ t.test('SIGTERM: /readyz 503 during shutdown.delay, 50 in-flight 2 s requests al
   t.equal((await gw.admin('/readyz')).status, 503, '/readyz is 503 at once');
   // Still accepting during shutdown.delay (the drain has not started).
   t.equal((await mtlsRequest({ ...client, path: '/during-delay' })).status, 200, 'a new connection during the delay is served');
-  t.notOk(gw.lines.slice(mark).some((l) => l.event === 'worker_draining'), 'the drain waits for shutdown.delay');
+  t.notOk(
+    gw.lines.slice(mark).some((l) => l.event === 'worker_draining'),
+    'the drain waits for shutdown.delay',
+  );
   const answers = await Promise.all(inFlight);
-  t.same(answers.map((a) => a.status), Array(50).fill(200), 'all 50 in-flight requests answered 200');
-  t.ok(answers.every((a) => a.headers.connection === 'close'), 'each answered with Connection: close');
+  t.same(
+    answers.map((a) => a.status),
+    Array(50).fill(200),
+    'all 50 in-flight requests answered 200',
+  );
+  t.ok(
+    answers.every((a) => a.headers.connection === 'close'),
+    'each answered with Connection: close',
+  );
   const { code } = await gw.exited;
   t.equal(code, 0, 'exit 0');
   const elapsed = Date.now() - signalledAt;

@@ -30,8 +30,10 @@ const k2 = generateKeyPairSync('ed25519');
 const pem = (k: ReturnType<typeof generateKeyPairSync>, type: 'private' | 'public'): string =>
   type === 'private' ? k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() : k.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 const dir = await listenerDir(pki, {
-  'k1.pem': pem(k1, 'private'), 'k1.pub': pem(k1, 'public'),
-  'k2.pem': pem(k2, 'private'), 'k2.pub': pem(k2, 'public'),
+  'k1.pem': pem(k1, 'private'),
+  'k1.pub': pem(k1, 'public'),
+  'k2.pem': pem(k2, 'private'),
+  'k2.pub': pem(k2, 'public'),
   'cas.pem': pki.rootCa.certPem + pki.unknownCa.certPem,
 });
 
@@ -55,17 +57,19 @@ await symlink('..data/tls.key', path.join(tlsDir, 'tls.key'));
 let adminPort = 0;
 let keySet: ReturnType<typeof createRemoteKeySet> | undefined;
 const verifyFailures: string[] = [];
-const upstreamAnswering = (name: string) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => {
-  try {
-    const id = verifyForwardedRequest(req as never, { keys: keySet!, maxAge: 60 });
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ upstream: name, keyId: id.keyId }));
-  } catch (err) {
-    verifyFailures.push(`${name}: ${(err as Error).message}`);
-    res.writeHead(500, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ upstream: name, error: (err as Error).message }));
-  }
-};
+const upstreamAnswering =
+  (name: string) =>
+  (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => {
+    try {
+      const id = verifyForwardedRequest(req as never, { keys: keySet!, maxAge: 60 });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ upstream: name, keyId: id.keyId }));
+    } catch (err) {
+      verifyFailures.push(`${name}: ${(err as Error).message}`);
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ upstream: name, error: (err as Error).message }));
+    }
+  };
 const u1 = await startRecordingUpstream(upstreamAnswering('u1'));
 const u2 = await startRecordingUpstream(upstreamAnswering('u2'));
 
@@ -143,7 +147,8 @@ t.test('no request lost across 22 reloads under load', async (t) => {
         const r = await mtlsRequest({ ...client, agent, path: `/load/${name}/${i}` });
         const body = r.json() as { upstream?: string; error?: string };
         if (r.status !== 200) failures.push(`${name}#${i}: status ${r.status} ${r.body}`);
-        else if (!allowedAtStart.has(body.upstream!) && !allowed.has(body.upstream!)) failures.push(`${name}#${i}: from ${body.upstream}, allowed ${[...allowedAtStart].join(',')}`);
+        else if (!allowedAtStart.has(body.upstream!) && !allowed.has(body.upstream!))
+          failures.push(`${name}#${i}: from ${body.upstream}, allowed ${[...allowedAtStart].join(',')}`);
         else served += 1;
       } catch (err) {
         failures.push(`${name}#${i}: ${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`);
@@ -171,10 +176,11 @@ t.test('no request lost across 22 reloads under load', async (t) => {
     reloads += 1;
     return next;
   };
-  const changeConfig = (edit: (s: State) => void) => reloaded(async () => {
-    edit(state);
-    await writeConfig();
-  });
+  const changeConfig = (edit: (s: State) => void) =>
+    reloaded(async () => {
+      edit(state);
+      await writeConfig();
+    });
   const swapCert = async (to: 'A' | 'B'): Promise<void> => {
     const cert = to === 'A' ? pki.server : certB;
     const want = cert.x509.fingerprint256;
@@ -183,7 +189,11 @@ t.test('no request lost across 22 reloads under load', async (t) => {
       await publishServerCert(cert);
       const at = Date.now();
       // Probed from the file change on, while the reload runs (bounded: 400 probes, 25 ms apart).
-      presented = probeUntil(() => presentedCert(), (fp) => fp === want, { what: `server certificate ${to}`, attempts: 400, intervalMs: 25 }).then(() => Date.now() - at);
+      presented = probeUntil(
+        () => presentedCert(),
+        (fp) => fp === want,
+        { what: `server certificate ${to}`, attempts: 400, intervalMs: 25 },
+      ).then(() => Date.now() - at);
       presented.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled meanwhile
     });
     const ms = await presented!;

@@ -53,14 +53,16 @@ await writeFile(join(dir, 'forged.crl'), forged);
 // A CRL whose nextUpdate passed long ago (real dates via openssl ca -crl_lastupdate/-crl_nextupdate).
 const expiredClient = expiredCa.issue('expired-crl.client');
 const expiredPem = join(expiredCa.dir, 'expired.pem');
-expiredCa.openssl('ca', '-gencrl', '-config', join(expiredCa.dir, 'ca.cnf'), '-out', expiredPem,
-  '-crl_lastupdate', '20250101000000Z', '-crl_nextupdate', '20250102000000Z');
+expiredCa.openssl('ca', '-gencrl', '-config', join(expiredCa.dir, 'ca.cnf'), '-out', expiredPem, '-crl_lastupdate', '20250101000000Z', '-crl_nextupdate', '20250102000000Z');
 await writeFile(join(dir, 'expired.crl'), execFileSync('openssl', ['crl', '-in', expiredPem, '-outform', 'DER']));
 
 for (const [name, text] of Object.entries({
-  'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem,
-  'ca.pem': ca.cert.toString(), 'expired-ca.pem': expiredCa.cert.toString(),
-})) await writeFile(path.join(dir, name), text);
+  'server.pem': pki.server.certPem,
+  'server-key.pem': pki.server.keyPem,
+  'ca.pem': ca.cert.toString(),
+  'expired-ca.pem': expiredCa.cert.toString(),
+}))
+  await writeFile(path.join(dir, name), text);
 
 const upstream = await startRecordingUpstream();
 const listener = (name: string, trusted: string, crl: string): string => `
@@ -69,7 +71,9 @@ const listener = (name: string, trusted: string, crl: string): string => `
     tls: { cert: server.pem, key: server-key.pem }
     clientAuth: { mode: require, trustedCAs: [${trusted}] }
     revocation: { check: leaf, sources: [crl], failMode: closed, crl: ${crl} }`;
-const gw = await startTestGateway(dir, `
+const gw = await startTestGateway(
+  dir,
+  `
 admin: { listen: 127.0.0.1:0 }
 listeners:${listener('file', 'ca.pem', '{ files: [ca.crl], refresh: 1s }')}
 ${listener('dp', 'ca.pem', '{ distributionPoints: true, refresh: 1s }')}
@@ -79,7 +83,8 @@ upstreams:
   app: { url: "${upstream.url}" }
 routes:
   - { name: all, match: { pathPrefix: / }, upstream: app }
-`);
+`,
+);
 t.teardown(async () => {
   await gw.close();
   await upstream.close();
@@ -141,13 +146,19 @@ t.test('revoked after start: refused after the next refresh, without a restart',
   // New connections: file (refresh tick / fs.watch) and distribution point (re-fetched when due).
   // Wait for the gateway's answer to change; how long that takes is not this test's business.
   for (const source of ['file', 'dp'] as const) {
-    const seen = await probeUntil((i) => get(source, later, `/${source}/later-${i}`), (r) => r.status !== 200,
-      { what: `${source}: the revocation to be seen`, attempts: 200, intervalMs: 50 });
+    const seen = await probeUntil(
+      (i) => get(source, later, `/${source}/later-${i}`),
+      (r) => r.status !== 200,
+      { what: `${source}: the revocation to be seen`, attempts: 200, intervalMs: 50 },
+    );
     t.equal(seen[seen.length - 1]!.status, 401, `${source}: refused after the next refresh (${seen.length} requests)`);
   }
   // The keep-alive connection re-checks once its verdict (at most one refresh interval) expires.
-  const kaSeen = await probeUntil((i) => get('file', laterKeepAlive, `/file/ka-after-${i}`, agent), (r) => r.status !== 200,
-    { what: 'the keep-alive connection to be refused', attempts: 200, intervalMs: 50 });
+  const kaSeen = await probeUntil(
+    (i) => get('file', laterKeepAlive, `/file/ka-after-${i}`, agent),
+    (r) => r.status !== 200,
+    { what: 'the keep-alive connection to be refused', attempts: 200, intervalMs: 50 },
+  );
   const ka = kaSeen[kaSeen.length - 1]!;
   const kaUrl = `/file/ka-after-${kaSeen.length - 1}`;
   t.equal(sockets.size, 1, 'the same keep-alive connection');
@@ -158,13 +169,19 @@ t.test('revoked after start: refused after the next refresh, without a restart',
 });
 
 t.test('a CRL with a bad signature is never trusted: 503 with failMode closed, for good and revoked alike', async (t) => {
-  for (const [cert, url] of [[good, '/forged/good'], [revokedEarly, '/forged/revoked']] as const) {
+  for (const [cert, url] of [
+    [good, '/forged/good'],
+    [revokedEarly, '/forged/revoked'],
+  ] as const) {
     const res = await get('forged', cert, url);
     t.equal(res.status, 503, url);
     t.match(res.json(), { code: 'REVOCATION_UNAVAILABLE' });
     t.notOk(forwarded(url));
   }
-  t.ok(gw.logs.find((l) => l.event === 'crl_invalid' && String(l.reason).includes('bad signature')), 'crl_invalid logged');
+  t.ok(
+    gw.logs.find((l) => l.event === 'crl_invalid' && String(l.reason).includes('bad signature')),
+    'crl_invalid logged',
+  );
 });
 
 t.test('an expired CRL is never trusted: 503, a crl_stale warning and the stale gauge', async (t) => {
@@ -172,7 +189,10 @@ t.test('an expired CRL is never trusted: 503, a crl_stale warning and the stale 
   t.equal(res.status, 503);
   t.match(res.json(), { code: 'REVOCATION_UNAVAILABLE' });
   t.notOk(forwarded('/expired/x'));
-  t.ok(gw.logs.find((l) => l.event === 'crl_stale'), 'crl_stale logged');
+  t.ok(
+    gw.logs.find((l) => l.event === 'crl_stale'),
+    'crl_stale logged',
+  );
   const text = await metrics();
   t.equal(sample(text, 'certgate_crl_stale', { issuer: 'CN=Expired CRL CA' }), 1);
 });

@@ -31,7 +31,13 @@ const revoked = ca.issue('revoked.client', { ocspUrl });
 ca.revoke(revoked, 'keyCompromise');
 // Missing from index.txt: openssl ocsp answers "unknown" for it.
 const stranger = ca.issue('stranger.client', { ocspUrl });
-writeFileSync(path.join(ca.dir, 'index.txt'), readFileSync(path.join(ca.dir, 'index.txt'), 'utf8').split('\n').filter((l) => !l.includes('CN=stranger.client')).join('\n'));
+writeFileSync(
+  path.join(ca.dir, 'index.txt'),
+  readFileSync(path.join(ca.dir, 'index.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => !l.includes('CN=stranger.client'))
+    .join('\n'),
+);
 await openssl.awaitStatus(revoked, 'revoked'); // it has re-read index.txt
 
 // pkijs responders, signed by the CA key itself: one counts requests, one answers after 1.5 s.
@@ -40,7 +46,9 @@ const counter = new TestOcspResponder({ issuer: ca.cert, signer: { key: caKey } 
 const SLOW_MS = 1500;
 const slowRevoked = ca.issue('slow-revoked.client');
 const slow = new TestOcspResponder({
-  issuer: ca.cert, signer: { key: caKey }, delay: SLOW_MS,
+  issuer: ca.cert,
+  signer: { key: caKey },
+  delay: SLOW_MS,
   statuses: new Map([[slowRevoked.x509.serialNumber.toLowerCase().replace(/^0+/, ''), { status: 'revoked', reason: 1 }]]),
 });
 await Promise.all([counter.start(), slow.start()]);
@@ -61,7 +69,9 @@ const listener = (name: string, revocation: string): string => `
     tls: { cert: server.pem, key: server-key.pem }
     clientAuth: { mode: require, trustedCAs: [ca.pem] }
     revocation: ${revocation}`;
-const gw = await startTestGateway(dir, `
+const gw = await startTestGateway(
+  dir,
+  `
 admin: { listen: 127.0.0.1:0 }
 listeners:${listener('closed', '{ check: leaf, sources: [ocsp], failMode: closed, ocsp: { errorTtl: 200ms, maxAge: 1s } }')}
 ${listener('open', '{ check: leaf, sources: [ocsp], failMode: open, ocsp: { errorTtl: 200ms, maxAge: 1s } }')}
@@ -72,7 +82,8 @@ upstreams:
   app: { url: "${upstream.url}" }
 routes:
   - { name: all, match: { pathPrefix: / }, upstream: app }
-`);
+`,
+);
 t.teardown(async () => {
   await gw.close();
   await Promise.all([upstream.close(), counter.stop(), slow.stop()]);
@@ -113,10 +124,13 @@ t.test('revoked → 401 CLIENT_CERT_REVOKED naming the source and the time', asy
   t.match(body.error_description, /keyCompromise/);
   t.notOk(arrivals.has('/closed/revoked'), 'never forwarded');
   t.match(access('/closed/revoked')[0], { status: 401, code: 'CLIENT_CERT_REVOKED', revocation: 'ocsp:revoked' });
-  t.ok(gw.logs.find((l) => l.event === 'client_cert_revoked' && l.thumbprint !== undefined), 'a security event line');
+  t.ok(
+    gw.logs.find((l) => l.event === 'client_cert_revoked' && l.thumbprint !== undefined),
+    'a security event line',
+  );
 });
 
-t.test('unknown (not in the responder\'s index) with failMode closed → 503 REVOCATION_UNAVAILABLE', async (t) => {
+t.test("unknown (not in the responder's index) with failMode closed → 503 REVOCATION_UNAVAILABLE", async (t) => {
   const res = await get('closed', stranger, '/closed/stranger');
   t.equal(res.status, 503);
   t.match(res.json(), { code: 'REVOCATION_UNAVAILABLE', error_description: /unknown/ });
@@ -153,7 +167,14 @@ t.test('requests wait for a pending check: nothing reaches the upstream before t
 });
 
 t.test('pipelined requests on one connection are all held, and none is forwarded when the answer is revoked', async (t) => {
-  const socket = tls.connect({ host: '127.0.0.1', port: gw.port('slow'), servername: 'localhost', ca: pki.rootCa.certPem, cert: slowRevoked.pem, key: readFileSync(slowRevoked.keyPath) });
+  const socket = tls.connect({
+    host: '127.0.0.1',
+    port: gw.port('slow'),
+    servername: 'localhost',
+    ca: pki.rootCa.certPem,
+    cert: slowRevoked.pem,
+    key: readFileSync(slowRevoked.keyPath),
+  });
   let data = '';
   socket.on('data', (c: Buffer) => (data += c.toString()));
   const closed = new Promise((r) => socket.on('close', r));
@@ -174,8 +195,11 @@ t.test('responder killed: closed → 503, open → 200 with a warning and the fa
   const before = await metrics();
   // The good answers of 'closed' and 'grace' (no nextUpdate, maxAge 1 s) lapse; ask until the
   // gateway's answer changes (the access line tells which verdict a request got).
-  const closedTries = await probeUntil((i) => get('closed', good, `/closed/down-${i}`).then((r) => ({ ...r, url: `/closed/down-${i}` })),
-    (r) => r.status !== 200, { what: "'closed' to see the responder gone", attempts: 200, intervalMs: 25 });
+  const closedTries = await probeUntil(
+    (i) => get('closed', good, `/closed/down-${i}`).then((r) => ({ ...r, url: `/closed/down-${i}` })),
+    (r) => r.status !== 200,
+    { what: "'closed' to see the responder gone", attempts: 200, intervalMs: 25 },
+  );
   const closed = closedTries[closedTries.length - 1]!;
   t.equal(closed.status, 503);
   t.match(closed.json(), { code: 'REVOCATION_UNAVAILABLE', error_description: /unreachable/ });
@@ -184,22 +208,35 @@ t.test('responder killed: closed → 503, open → 200 with a warning and the fa
   const open = await get('open', good, '/open/down');
   t.equal(open.status, 200, open.body);
   t.ok(upstream.received.find((r) => r.url === '/open/down')?.headers['x-client-verify'] === 'SUCCESS', 'X-Client-Verify stays SUCCESS');
-  t.ok(gw.logs.find((l) => l.event === 'revocation_fail_open' && l.level === 40), 'a warning line revocation_fail_open');
+  t.ok(
+    gw.logs.find((l) => l.event === 'revocation_fail_open' && l.level === 40),
+    'a warning line revocation_fail_open',
+  );
   t.match(access('/open/down')[0], { status: 200, revocation: 'ocsp:unknown' });
   const after = await metrics();
-  t.equal((sample(after, 'certgate_revocation_fail_open_total', { status: 'unknown' }) ?? 0) - (sample(before, 'certgate_revocation_fail_open_total', { status: 'unknown' }) ?? 0), 1, 'certgate_revocation_fail_open_total counted it');
+  t.equal(
+    (sample(after, 'certgate_revocation_fail_open_total', { status: 'unknown' }) ?? 0) - (sample(before, 'certgate_revocation_fail_open_total', { status: 'unknown' }) ?? 0),
+    1,
+    'certgate_revocation_fail_open_total counted it',
+  );
 
-  const graceTries = await probeUntil(async (i) => {
-    const url = `/grace/down-${i}`;
-    const r = await get('grace', good, url);
-    await waitUntil(() => access(url).length > 0, { what: `the access line of ${url}` });
-    return { ...r, url };
-  },
-    (r) => access(r.url)[0]?.revocation !== 'ocsp:good', { what: "'grace' to see the responder gone", attempts: 200, intervalMs: 25 });
+  const graceTries = await probeUntil(
+    async (i) => {
+      const url = `/grace/down-${i}`;
+      const r = await get('grace', good, url);
+      await waitUntil(() => access(url).length > 0, { what: `the access line of ${url}` });
+      return { ...r, url };
+    },
+    (r) => access(r.url)[0]?.revocation !== 'ocsp:good',
+    { what: "'grace' to see the responder gone", attempts: 200, intervalMs: 25 },
+  );
   const grace = graceTries[graceTries.length - 1]!;
   t.equal(grace.status, 200, grace.body);
   t.match(access(grace.url)[0], { revocation: 'stale-grace:good' });
-  t.ok(gw.logs.find((l) => l.event === 'revocation_stale_grace'), 'staleGrace use is logged');
+  t.ok(
+    gw.logs.find((l) => l.event === 'revocation_stale_grace'),
+    'staleGrace use is logged',
+  );
 
   // The staleGrace listener still refuses a certificate it never saw good.
   const never = await get('grace', stranger, '/grace/stranger');

@@ -40,9 +40,12 @@ rootB.revoke(revokedB, 'keyCompromise');
 const crls: Record<string, OpensslCa> = { 'root-a.crl': rootA, 'ica-a1.crl': icaRevoked, 'ica-a2.crl': icaGood, 'root-b.crl': rootB };
 for (const [name, ca] of Object.entries(crls)) await writeFile(path.join(dir, name), ca.gencrl({ hours: 2 }));
 for (const [name, text] of Object.entries({
-  'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem,
-  'root-a.pem': rootA.cert.toString(), 'root-b.pem': rootB.cert.toString(),
-})) await writeFile(path.join(dir, name), text);
+  'server.pem': pki.server.certPem,
+  'server-key.pem': pki.server.keyPem,
+  'root-a.pem': rootA.cert.toString(),
+  'root-b.pem': rootB.cert.toString(),
+}))
+  await writeFile(path.join(dir, name), text);
 
 const upstream = await startRecordingUpstream();
 const files = '[root-a.crl, ica-a1.crl, ica-a2.crl, root-b.crl]';
@@ -52,29 +55,38 @@ const listener = (name: string, revocation: string): string => `
     tls: { cert: server.pem, key: server-key.pem }
     clientAuth: { mode: require, trustedCAs: [root-a.pem, root-b.pem], verifyDepth: 3 }
     revocation: ${revocation}`;
-const gw = await startTestGateway(dir, `
+const gw = await startTestGateway(
+  dir,
+  `
 listeners:${listener('chain', `{ check: chain, sources: [crl], crl: { files: ${files} } }`)}
 ${listener('leaf', `{ check: leaf, sources: [crl], crl: { files: ${files} } }`)}
-${listener('override', `
+${listener(
+  'override',
+  `
       check: chain
       sources: [crl]
       crl: { files: ${files} }
       overrides:
         - { issuer: { thumbprint: "${thumbprint(stranger)}" }, check: chain }
         - { issuer: { thumbprint: "${thumbprint(rootB)}" }, check: "off" }
-        - { issuer: { thumbprint: "${thumbprint(rootA)}" }, check: leaf }`)}
-${listener('decoy', `
+        - { issuer: { thumbprint: "${thumbprint(rootA)}" }, check: leaf }`,
+)}
+${listener(
+  'decoy',
+  `
       check: chain
       sources: [crl]
       crl: { files: ${files} }
       overrides:
-        - { issuer: { thumbprint: "${thumbprint(stranger)}" }, check: "off" }`)}
+        - { issuer: { thumbprint: "${thumbprint(stranger)}" }, check: "off" }`,
+)}
 ${listener('ocspFirst', `{ check: leaf, sources: [ocsp, crl], crl: { files: ${files} } }`)}
 upstreams:
   app: { url: "${upstream.url}" }
 routes:
   - { name: all, match: { pathPrefix: / }, upstream: app }
-`);
+`,
+);
 t.teardown(async () => {
   await gw.close();
   await Promise.all([upstream.close(), liar.stop()]);
@@ -108,7 +120,7 @@ t.test('check: chain refuses a leaf whose intermediate the root revoked; check: 
   t.match(access('/leaf/under-revoked'), { revocation: 'crl:good' });
 });
 
-t.test('overrides by thumbprint: off for root B, leaf for root A, a stranger\'s thumbprint changes nothing', async (t) => {
+t.test("overrides by thumbprint: off for root B, leaf for root A, a stranger's thumbprint changes nothing", async (t) => {
   const b = await get('override', revokedB, undefined, '/override/revoked-b');
   t.equal(b.status, 200, 'revocation checking is off for root B (matched by thumbprint)');
   t.match(access('/override/revoked-b'), { status: 200, revocation: 'none:good' });

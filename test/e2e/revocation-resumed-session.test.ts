@@ -25,7 +25,9 @@ for (const [name, text] of Object.entries({ 'server.pem': pki.server.certPem, 's
   await writeFile(path.join(dir, name), text);
 }
 const upstream = await startRecordingUpstream();
-const gw = await startTestGateway(dir, `
+const gw = await startTestGateway(
+  dir,
+  `
 listeners:
   - name: main
     listen: 127.0.0.1:0
@@ -36,7 +38,8 @@ upstreams:
   app: { url: "${upstream.url}" }
 routes:
   - { name: all, match: { pathPrefix: / }, upstream: app }
-`);
+`,
+);
 t.teardown(async () => {
   await gw.close();
   await upstream.close();
@@ -57,8 +60,15 @@ function exchange(cert: IssuedCert, urlPath: string, version: tls.SecureVersion,
     let data = '';
     let reused = false;
     const socket = tls.connect({
-      host: '127.0.0.1', port: gw.port(), servername: 'localhost', ca: pki.rootCa.certPem,
-      cert: cert.pem, key: readFileSync(cert.keyPath), session, minVersion: version, maxVersion: version,
+      host: '127.0.0.1',
+      port: gw.port(),
+      servername: 'localhost',
+      ca: pki.rootCa.certPem,
+      cert: cert.pem,
+      key: readFileSync(cert.keyPath),
+      session,
+      minVersion: version,
+      maxVersion: version,
     });
     socket.on('session', (s: Buffer) => (ticket = s));
     socket.on('secureConnect', () => {
@@ -94,17 +104,27 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
     // again (always from the newest ticket) until the gateway's answer changes.
     let session = resumedGood.session;
     let n = 0;
-    const tries = await probeUntil(async () => {
-      const r = await exchange(cert, `/${version}/resumed-revoked/${++n}`, version, session);
-      session = r.session;
-      return { ...r, url: `/${version}/resumed-revoked/${n}` };
-    }, (r) => r.status !== 200, { what: 'the resumed session to be refused', attempts: 200, intervalMs: 50 });
+    const tries = await probeUntil(
+      async () => {
+        const r = await exchange(cert, `/${version}/resumed-revoked/${++n}`, version, session);
+        session = r.session;
+        return { ...r, url: `/${version}/resumed-revoked/${n}` };
+      },
+      (r) => r.status !== 200,
+      { what: 'the resumed session to be refused', attempts: 200, intervalMs: 50 },
+    );
     const resumed = tries[tries.length - 1]!;
-    t.ok(tries.every((r) => r.reused), `every connection was a resumed session (${tries.length})`);
+    t.ok(
+      tries.every((r) => r.reused),
+      `every connection was a resumed session (${tries.length})`,
+    );
     t.equal(resumed.status, 401);
     t.match(resumed.body, /CLIENT_CERT_REVOKED/);
     t.notOk(forwarded(resumed.url), 'never forwarded');
-    t.match(gw.logs.find((l) => l.event === 'access' && l.url === resumed.url), { status: 401, revocation: 'crl:revoked' });
+    t.match(
+      gw.logs.find((l) => l.event === 'access' && l.url === resumed.url),
+      { status: 401, revocation: 'crl:revoked' },
+    );
     // And it stays refused.
     const again = await exchange(cert, `/${version}/resumed-revoked/again`, version, session);
     t.ok(again.reused);

@@ -26,7 +26,9 @@ await responder.awaitStatus(leaf, 'good');
 const dir = await tempDir();
 await writeFiles(dir, { 'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem, 'ca.pem': ca.cert.toString() });
 const upstream = await startRecordingUpstream();
-const gw = await startTestGateway(dir, `
+const gw = await startTestGateway(
+  dir,
+  `
 listeners:
   - name: grace
     listen: 127.0.0.1:0
@@ -37,7 +39,8 @@ upstreams:
   app: { url: "${upstream.url}" }
 routes:
   - { name: all, match: { pathPrefix: / }, upstream: app }
-`);
+`,
+);
 t.teardown(async () => {
   await gw.close();
   await upstream.close();
@@ -67,7 +70,10 @@ async function requestUntil(cert: IssuedCert, tag: string, revocation: RegExp): 
   throw new Error(`no access line with revocation ${revocation} after ${MAX_POLLS} requests`);
 }
 
-const cases = [{ cert: leaf, reason: 'keyCompromise' }, { cert: hold, reason: 'certificateHold' }] as const;
+const cases = [
+  { cert: leaf, reason: 'keyCompromise' },
+  { cert: hold, reason: 'certificateHold' },
+] as const;
 
 t.test('good, then revoked (keyCompromise / certificateHold), the revoked answer lapses, responder down → never admitted again', async (t) => {
   for (const { cert } of cases) {

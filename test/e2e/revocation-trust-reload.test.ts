@@ -19,7 +19,9 @@ const dir = await listenerDir(pki, { 'root.crl': pki.crl.pem, 'new-ca.crl': newC
 await writeFile(join(dir, 'new-ca.pem'), pki.unknownCa.certPem);
 
 const upstream = await startRecordingUpstream();
-const gw = await startTestGateway(dir, `
+const gw = await startTestGateway(
+  dir,
+  `
 listeners:
   - name: main
     listen: 127.0.0.1:0
@@ -30,20 +32,20 @@ upstreams:
   app: { url: "${upstream.url}" }
 routes:
   - { name: all, match: { pathPrefix: / }, upstream: app }
-`);
+`,
+);
 t.teardown(async () => {
   await gw.close();
   await upstream.close();
 });
 
-const get = (cert: { certPem: string; keyPem: string }, path: string) =>
-  mtlsRequest({ port: gw.port(), ca: pki.rootCa.certPem, cert: cert.certPem, key: cert.keyPem, path });
+const get = (cert: { certPem: string; keyPem: string }, path: string) => mtlsRequest({ port: gw.port(), ca: pki.rootCa.certPem, cert: cert.certPem, key: cert.keyPem, path });
 
 t.test('before the reload the new CA is not trusted', async (t) => {
   const res = await get(pki.clientUnknownCa, '/before');
   t.equal(res.status, 401);
   t.match(res.json(), { code: 'CLIENT_CERT_INVALID' });
-  t.equal((await get(pki.client, '/before-root')).status, 200, 'the root CA\'s client passes');
+  t.equal((await get(pki.client, '/before-root')).status, 200, "the root CA's client passes");
 });
 
 t.test('after replaceTrust, a client the new CA revoked is refused as revoked', async (t) => {
@@ -55,9 +57,12 @@ t.test('after replaceTrust, a client the new CA revoked is refused as revoked', 
   t.equal(revoked.status, 401);
   t.match(revoked.json(), { code: 'CLIENT_CERT_REVOKED', error: 'invalid_client' });
   t.match(revoked.json().error_description, /revoked at \d{4}-\d\d-\d\dT.*\(keyCompromise\) per CRL .*new-ca\.crl/);
-  t.notOk(upstream.received.some((r) => r.url === '/revoked'), 'never forwarded');
+  t.notOk(
+    upstream.received.some((r) => r.url === '/revoked'),
+    'never forwarded',
+  );
 
   const good = await get(newCaGood, '/good');
   t.equal(good.status, 200, 'a client of the new CA that its CRL does not list passes');
-  t.equal((await get(pki.clientRevoked, '/root-revoked')).status, 401, 'the root CA\'s CRL still applies');
+  t.equal((await get(pki.clientRevoked, '/root-revoked')).status, 401, "the root CA's CRL still applies");
 });

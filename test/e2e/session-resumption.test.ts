@@ -46,7 +46,17 @@ function exchange(cert: string, key: string, session?: Buffer, version: tls.Secu
     let ticket: Buffer | undefined;
     let data = '';
     let reused = false;
-    const socket = tls.connect({ host: '127.0.0.1', port: gw.port(), servername: 'localhost', ca: pki.rootCa.certPem, cert, key, session, minVersion: version, maxVersion: version });
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: gw.port(),
+      servername: 'localhost',
+      ca: pki.rootCa.certPem,
+      cert,
+      key,
+      session,
+      minVersion: version,
+      maxVersion: version,
+    });
     socket.on('session', (s: Buffer) => (ticket = s));
     socket.on('secureConnect', () => {
       // Read now: once the socket is closed Node answers null.

@@ -123,7 +123,12 @@ for (const c of cases) {
     t.equal(id.verify, 'SUCCESS');
     t.same(Buffer.from(id.certificate!.der), leaf.der, 'the certificate the client presented');
     t.equal(id.certificate!.x5tS256, expectedX5t(leaf.der));
-    if (c.name === 'ed') t.same(id.chain.map((d) => Buffer.from(d)), [pki.intermediateCa.der], 'the verified chain without the trust anchor');
+    if (c.name === 'ed')
+      t.same(
+        id.chain.map((d) => Buffer.from(d)),
+        [pki.intermediateCa.der],
+        'the verified chain without the trust anchor',
+      );
     t.equal(id.subjectDN, 'CN=client-intermediate.example.org,O=Client');
   });
 
@@ -165,9 +170,18 @@ for (const c of cases) {
 
 t.test('the admin endpoint publishes the asymmetric keys by keyId, never the HMAC secret', async (t) => {
   t.same(jwks.keys.map((k) => k.kid).sort(), ['gw-ec', 'gw-ed']);
-  t.match(jwks.keys.find((k) => k.kid === 'gw-ed'), { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
-  t.match(jwks.keys.find((k) => k.kid === 'gw-ec'), { kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
-  t.notOk(jwks.keys.some((k) => 'd' in k || 'k' in k), 'no private or secret members');
+  t.match(
+    jwks.keys.find((k) => k.kid === 'gw-ed'),
+    { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' },
+  );
+  t.match(
+    jwks.keys.find((k) => k.kid === 'gw-ec'),
+    { kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' },
+  );
+  t.notOk(
+    jwks.keys.some((k) => 'd' in k || 'k' in k),
+    'no private or secret members',
+  );
   t.notOk(JSON.stringify(jwks).includes(hmacSecret.toString('base64url')));
 });
 
@@ -181,9 +195,15 @@ t.test('an upstream without signature gets no Signature headers, even if the cli
 
 t.test('a signature_key_loaded log line per signing upstream', async (t) => {
   for (const c of cases) {
-    t.ok(gw.logs.find((l) => l.event === 'signature_key_loaded' && l.upstream === c.name && l.keyId === `gw-${c.name}` && l.alg === c.alg), c.name);
+    t.ok(
+      gw.logs.find((l) => l.event === 'signature_key_loaded' && l.upstream === c.name && l.keyId === `gw-${c.name}` && l.alg === c.alg),
+      c.name,
+    );
   }
-  t.notOk(gw.logs.raw.some((l) => l.includes(hmacSecret.toString('base64'))), 'the secret is in no log line');
+  t.notOk(
+    gw.logs.raw.some((l) => l.includes(hmacSecret.toString('base64'))),
+    'the secret is in no log line',
+  );
 });
 
 t.test('a key of the wrong type for the alg is a config error naming file, line and key', async (t) => {

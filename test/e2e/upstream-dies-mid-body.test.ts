@@ -31,7 +31,9 @@ upstream.listen(0, '127.0.0.1');
 await once(upstream, 'listening');
 const upstreamPort = (upstream.address() as net.AddressInfo).port;
 
-const gw = await startTestGateway(dir, `
+const gw = await startTestGateway(
+  dir,
+  `
 listeners:
   - name: edge
     listen: 127.0.0.1:0
@@ -41,7 +43,8 @@ upstreams:
   app: { url: "http://127.0.0.1:${upstreamPort}" }
 routes:
   - { name: all, match: { pathPrefix: / }, upstream: app }
-`);
+`,
+);
 t.teardown(async () => {
   await gw.close();
   upstream.close();
@@ -56,8 +59,14 @@ function requestThenKillUpstream(path: string): Promise<{ status: number; receiv
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
-        host: '127.0.0.1', port: gw.port(), path, servername: 'localhost', agent: false,
-        ca: pki.rootCa.certPem, cert: pki.client.certPem, key: pki.client.keyPem,
+        host: '127.0.0.1',
+        port: gw.port(),
+        path,
+        servername: 'localhost',
+        agent: false,
+        ca: pki.rootCa.certPem,
+        cert: pki.client.certPem,
+        key: pki.client.keyPem,
       },
       (res) => {
         let received = '';

@@ -101,12 +101,12 @@ t.teardown(async () => {
 
 const client = { ca: pki.rootCa.certPem, cert: pki.client.certPem, key: pki.client.keyPem };
 
-t.test('https upstream requiring the gateway\'s client certificate: forwarded, with basic auth', async (t) => {
+t.test("https upstream requiring the gateway's client certificate: forwarded, with basic auth", async (t) => {
   const res = await mtlsRequest({ port: gw.port(), ...client, path: '/secure/token', headers: { Authorization: 'Basic Y2xpZW50OmZvcmdlZA==' } });
   t.equal(res.status, 200);
-  t.match(peerSubject, /CN=certgate gateway/, 'the upstream saw the gateway\'s certificate');
+  t.match(peerSubject, /CN=certgate gateway/, "the upstream saw the gateway's certificate");
   const got = secure.received[secure.received.length - 1]!;
-  t.equal(got.headers.authorization, `Basic ${Buffer.from(`gateway:${PASSWORD}`).toString('base64')}`, 'the gateway\'s credentials replace the client\'s');
+  t.equal(got.headers.authorization, `Basic ${Buffer.from(`gateway:${PASSWORD}`).toString('base64')}`, "the gateway's credentials replace the client's");
   t.equal(got.headers['x-client-verify'], 'SUCCESS');
 });
 
@@ -161,8 +161,20 @@ t.test('curl -d @file with Expect: 100-continue uploads through the gateway', as
   const file = path.join(dir, 'upload.bin');
   await writeFile(file, body);
   const { stdout } = await run('curl', [
-    '-sS', '--cacert', path.join(dir, 'ca.pem'), '--cert', path.join(dir, 'client.pem'), '--key', path.join(dir, 'client-key.pem'),
-    '-H', 'Expect: 100-continue', '--data-binary', `@${file}`, '-w', '\\n%{http_code}', `https://localhost:${gw.port()}/upload`,
+    '-sS',
+    '--cacert',
+    path.join(dir, 'ca.pem'),
+    '--cert',
+    path.join(dir, 'client.pem'),
+    '--key',
+    path.join(dir, 'client-key.pem'),
+    '-H',
+    'Expect: 100-continue',
+    '--data-binary',
+    `@${file}`,
+    '-w',
+    '\\n%{http_code}',
+    `https://localhost:${gw.port()}/upload`,
   ]);
   const [json, code] = stdout.trim().split('\n');
   t.equal(code, '200');

@@ -119,7 +119,10 @@ t.test('connection limit: excess requests wait in a queue', async (t) => {
   });
   const { front } = await setup(t, upstream, { connections: 2 });
   const results = await Promise.all(Array.from({ length: 8 }, (_, i) => get(front.port, `/${i}`)));
-  t.same(results.map((r) => r.status), Array(8).fill(200));
+  t.same(
+    results.map((r) => r.status),
+    Array(8).fill(200),
+  );
   t.equal(peak, 2);
 });
 

@@ -114,7 +114,9 @@ function generators(rand: () => number) {
     (v) => v.head.join('') + 'Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello',
     (v) => v.head.join('') + 'Content-Length: 5, 5\r\n\r\nhello',
     (v) => v.head.join('') + `Transfer-Encoding: ${pick(['chunked, gzip', 'gzip', 'gzip, chunked', 'chunked, chunked', 'identity'])}\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
-    (v) => v.head.join('') + `Transfer-Encoding: chunked\r\n\r\n${pick(['zz', '-1', ' 5', '5 ', '0x5', '11111111111111111', '5;', '5;a=', '5;a="x', '5 ;a', '5\t'])}\r\nhello\r\n0\r\n\r\n`,
+    (v) =>
+      v.head.join('') +
+      `Transfer-Encoding: chunked\r\n\r\n${pick(['zz', '-1', ' 5', '5 ', '0x5', '11111111111111111', '5;', '5;a=', '5;a="x', '5 ;a', '5\t'])}\r\nhello\r\n0\r\n\r\n`,
     (v) => v.head.join('') + 'Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n',
     (v) => v.head.join('') + 'Transfer-Encoding: chunked\r\n\r\n9\r\nhello', // short, then close
     (v) => v.head.join('') + 'Transfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer: x\r\n\r\n',
@@ -127,7 +129,16 @@ function generators(rand: () => number) {
     (v) => v.head.join('') + 'Content-Length: 10\r\n\r\nhello', // short body, then close
     (v) => v.head.join('') + 'Content-Length: 2\r\n\r\nhello', // more than announced
     () => 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n',
-    () => pick(['HTTP/1.1 20 OK\r\n\r\n', 'HTTP/2 200 OK\r\n\r\n', 'HTTP/1.1 200OK\r\n\r\n', 'HTTP/1.2 200 OK\r\n\r\n', 'HTTP/1.1 099 x\r\n\r\n', 'http/1.1 200 OK\r\n\r\n', 'HTTP/1.1 200 OK\n\n']),
+    () =>
+      pick([
+        'HTTP/1.1 20 OK\r\n\r\n',
+        'HTTP/2 200 OK\r\n\r\n',
+        'HTTP/1.1 200OK\r\n\r\n',
+        'HTTP/1.2 200 OK\r\n\r\n',
+        'HTTP/1.1 099 x\r\n\r\n',
+        'http/1.1 200 OK\r\n\r\n',
+        'HTTP/1.1 200 OK\n\n',
+      ]),
     (v) => {
       // one random byte of a valid response replaced
       const text = v.head.join('') + v.framing + '\r\n' + v.payload;
@@ -212,7 +223,11 @@ function expectedThroughGateway(raw: readonly string[]): string[] {
  * The front's own node:http server adds its framing: exactly these values, so an upstream's
  * hop-by-hop field leaking through h1 (any other name or value) still shows.
  */
-const FRONT_FRAMING: ReadonlyArray<[string, RegExp]> = [['connection', /^(keep-alive|close)$/], ['keep-alive', /^timeout=\d+$/], ['transfer-encoding', /^chunked$/]];
+const FRONT_FRAMING: ReadonlyArray<[string, RegExp]> = [
+  ['connection', /^(keep-alive|close)$/],
+  ['keep-alive', /^timeout=\d+$/],
+  ['transfer-encoding', /^chunked$/],
+];
 function withoutFrontFraming(raw: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
@@ -241,7 +256,16 @@ async function runAll(cases: Case[], check: (c: Case, direct: Outcome, viaH1: Ou
       const i = next++;
       const t0 = Date.now();
       const [direct, viaH1] = await Promise.all([fetchOutcome(raw.port, `/c/${i}`, false), fetchOutcome(front.port, `/c/${i}`, agent)]);
-      if (process.env.H1_DEBUG && Date.now() - t0 > 500) console.error('SLOW', Date.now() - t0, cases[i]!.label, describe(direct, 'direct'), '|', describe(viaH1, 'via-h1'), JSON.stringify(cases[i]!.bytes.subarray(0, 150).toString('latin1')));
+      if (process.env.H1_DEBUG && Date.now() - t0 > 500)
+        console.error(
+          'SLOW',
+          Date.now() - t0,
+          cases[i]!.label,
+          describe(direct, 'direct'),
+          '|',
+          describe(viaH1, 'via-h1'),
+          JSON.stringify(cases[i]!.bytes.subarray(0, 150).toString('latin1')),
+        );
       check(cases[i]!, direct, viaH1);
     }
   };

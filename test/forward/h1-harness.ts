@@ -76,9 +76,7 @@ export async function startFront(client: UpstreamClient, bodyBuffer = 64 * 1024)
 }
 
 export type Outcome =
-  | { kind: 'ok'; status: number; headers: string[]; body: Buffer }
-  | { kind: 'head-error'; detail: string }
-  | { kind: 'body-error'; status: number; headers: string[] };
+  { kind: 'ok'; status: number; headers: string[]; body: Buffer } | { kind: 'head-error'; detail: string } | { kind: 'body-error'; status: number; headers: string[] };
 
 /** GET through node:http (llhttp). Raw headers are returned as received. */
 export function fetchOutcome(port: number, path: string, agent: http.Agent | false, timeoutMs = 5_000): Promise<Outcome> {

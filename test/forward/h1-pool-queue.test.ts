@@ -84,7 +84,10 @@ t.test('past pool.queue waiting requests, 503 UPSTREAM_BUSY; the queued ones are
     up.held[i]!.end('ok');
   }
   const answers = await Promise.all([first.done, ...queued.map((q) => q.done)]);
-  t.same(answers.map((a) => a.status), [200, 200, 200]);
+  t.same(
+    answers.map((a) => a.status),
+    [200, 200, 200],
+  );
   t.same(up.seen, ['/1', '/2', '/3'], 'the refused request never reached the upstream');
 });
 

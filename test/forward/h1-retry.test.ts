@@ -70,7 +70,11 @@ t.test('a POST is not replayed when a reused socket resets after its head was wr
   const post = await send(f.port, agent, 'POST', '/pay');
   t.equal(post.status, 502, 'the client is told the upstream failed');
   t.equal(f.results.at(-1)!.code, 'UPSTREAM_UNAVAILABLE');
-  t.same(up.lines.filter((l) => l.startsWith('POST')), ['POST /pay HTTP/1.1'], 'the upstream saw exactly one POST');
+  t.same(
+    up.lines.filter((l) => l.startsWith('POST')),
+    ['POST /pay HTTP/1.1'],
+    'the upstream saw exactly one POST',
+  );
 });
 
 t.test('a POST with a buffered body is not replayed either', async (t) => {
@@ -80,7 +84,10 @@ t.test('a POST with a buffered body is not replayed either', async (t) => {
   t.teardown(() => agent.destroy());
   t.equal((await send(f.port, agent, 'GET', '/warm')).status, 200);
   t.equal((await send(f.port, agent, 'POST', '/pay', Buffer.from('amount=100'))).status, 502);
-  t.same(up.lines.filter((l) => l.startsWith('POST')), ['POST /pay HTTP/1.1']);
+  t.same(
+    up.lines.filter((l) => l.startsWith('POST')),
+    ['POST /pay HTTP/1.1'],
+  );
 });
 
 t.test('GET, HEAD and OPTIONS are replayed once on a fresh connection', async (t) => {

@@ -17,7 +17,10 @@ interface Seen {
   body: Buffer;
 }
 
-async function recordingUpstream(t: Test, respond?: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ port: number; seen: Seen[]; connections: () => number; server: http.Server }> {
+async function recordingUpstream(
+  t: Test,
+  respond?: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<{ port: number; seen: Seen[]; connections: () => number; server: http.Server }> {
   const seen: Seen[] = [];
   let connections = 0;
   const server = http.createServer((req, res) => {
@@ -49,7 +52,11 @@ async function front(t: Test, port: number, over: Parameters<typeof h1Client>[1]
   return f;
 }
 
-function request(port: number, opts: http.RequestOptions, body?: Buffer[]): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; trailers: NodeJS.Dict<string> }> {
+function request(
+  port: number,
+  opts: http.RequestOptions,
+  body?: Buffer[],
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; trailers: NodeJS.Dict<string> }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, agent: false, ...opts }, (res) => {
       let text = '';
@@ -92,7 +99,11 @@ t.test('a slow body holds no upstream connection: another client is served meanw
   // The only upstream connection is free for someone else while the body is incomplete.
   const other = await request(f.port, { method: 'GET', path: '/other' });
   t.equal(other.status, 200);
-  t.same(up.seen.map((s) => s.method), ['GET'], 'nothing of the slow request reached the upstream');
+  t.same(
+    up.seen.map((s) => s.method),
+    ['GET'],
+    'nothing of the slow request reached the upstream',
+  );
   const answered = once(slow, 'data');
   slow.write('world');
   const [answer] = (await answered) as [Buffer];

@@ -18,7 +18,7 @@ t.test('http upstreams have no TLS options', async (t) => {
   t.equal(upstreamTlsOptions(upstream('http://backend.internal', undefined, [BASIC])), undefined);
 });
 
-t.test('https: verified, SNI from the URL\'s DNS name, no client certificate by default', async (t) => {
+t.test("https: verified, SNI from the URL's DNS name, no client certificate by default", async (t) => {
   t.same(upstreamTlsOptions(upstream('https://idp.internal:8443')), { rejectUnauthorized: true, servername: 'idp.internal' });
   const withBasic = upstreamTlsOptions(upstream('https://idp.internal:8443', undefined, [BASIC]))!;
   t.equal(withBasic.cert, undefined, 'basic auth adds no certificate');
@@ -32,11 +32,7 @@ t.test('no SNI for an IP literal; IPv6 brackets dropped for connect', async (t) 
   t.equal(upstreamHost(new URL('https://idp.internal:8443')), 'idp.internal');
 });
 
-t.test('configured trust, SNI and the gateway\'s client certificate', async (t) => {
-  const options = upstreamTlsOptions(upstream(
-    'https://127.0.0.1:9443',
-    { ca: CA, servername: 'idp.internal' },
-    [clientCertificateAuth('CERT-PEM', 'KEY-PEM'), BASIC],
-  ));
+t.test("configured trust, SNI and the gateway's client certificate", async (t) => {
+  const options = upstreamTlsOptions(upstream('https://127.0.0.1:9443', { ca: CA, servername: 'idp.internal' }, [clientCertificateAuth('CERT-PEM', 'KEY-PEM'), BASIC]));
   t.same(options, { rejectUnauthorized: true, ca: CA.pem, servername: 'idp.internal', cert: 'CERT-PEM', key: 'KEY-PEM' });
 });

@@ -31,19 +31,30 @@ export function makeCertFixtures(): CertFixtures {
   const dir = mkdtempSync(join(tmpdir(), 'certgate-headers-'));
   try {
     key(dir, 'root');
-    openssl(dir, ['req', '-x509', '-key', 'root.key', '-out', 'root.pem', '-days', '2', '-subj', '/CN=Test Root/O=Acme',
-      '-addext', 'basicConstraints=critical,CA:true', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    openssl(dir, [
+      'req',
+      '-x509',
+      '-key',
+      'root.key',
+      '-out',
+      'root.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Test Root/O=Acme',
+      '-addext',
+      'basicConstraints=critical,CA:true',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
     writeFileSync(join(dir, 'ca.cnf'), 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n');
     key(dir, 'int');
     openssl(dir, ['req', '-new', '-key', 'int.key', '-out', 'int.csr', '-subj', '/CN=Test Intermediate/O=Acme']);
-    openssl(dir, ['x509', '-req', '-in', 'int.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-set_serial', '2',
-      '-out', 'int.pem', '-days', '2', '-extfile', 'ca.cnf']);
-    writeFileSync(join(dir, 'leaf.cnf'),
-      'subjectAltName=DNS:a.example,DNS:b.example,URI:spiffe://example.org/x;y=z\nbasicConstraints=CA:false\n');
+    openssl(dir, ['x509', '-req', '-in', 'int.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-set_serial', '2', '-out', 'int.pem', '-days', '2', '-extfile', 'ca.cnf']);
+    writeFileSync(join(dir, 'leaf.cnf'), 'subjectAltName=DNS:a.example,DNS:b.example,URI:spiffe://example.org/x;y=z\nbasicConstraints=CA:false\n');
     key(dir, 'leaf');
     openssl(dir, ['req', '-new', '-key', 'leaf.key', '-out', 'leaf.csr', '-utf8', '-subj', '/CN=Client, "Q"; a=b é/O=Acme']);
-    openssl(dir, ['x509', '-req', '-in', 'leaf.csr', '-CA', 'int.pem', '-CAkey', 'int.key', '-set_serial', '3',
-      '-out', 'leaf.pem', '-days', '2', '-extfile', 'leaf.cnf']);
+    openssl(dir, ['x509', '-req', '-in', 'leaf.csr', '-CA', 'int.pem', '-CAkey', 'int.key', '-set_serial', '3', '-out', 'leaf.pem', '-days', '2', '-extfile', 'leaf.cnf']);
     const leafPem = readFileSync(join(dir, 'leaf.pem'), 'utf8');
     return {
       root: new X509Certificate(readFileSync(join(dir, 'root.pem'))),

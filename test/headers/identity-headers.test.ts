@@ -3,9 +3,7 @@ import type { ClientCertForwardConfig } from '../../src/config/types.js';
 import type { ClientIdentity } from '../../src/identity/types.js';
 import { dnToVisibleAscii, percentEncodeNonVisible } from '../../src/wire/ascii-safe.js';
 import { decodeCertHeader, decodeChainHeader } from '../../src/wire/header-codecs.js';
-import {
-  addedHeaderNames, chainWithoutAnchor, compileIdentityHeaders, verifyHeaderValue,
-} from '../../src/headers/identity-headers.js';
+import { addedHeaderNames, chainWithoutAnchor, compileIdentityHeaders, verifyHeaderValue } from '../../src/headers/identity-headers.js';
 import { identityFor, makeCertFixtures } from './cert-fixtures.js';
 
 const f = makeCertFixtures();
@@ -30,13 +28,20 @@ t.test('chain without the trust anchor', async (t) => {
     ['empty chain', identityFor(f, { chain: [] }), []],
     ['a copy of the leaf is never repeated', identityFor(f, { chain: [f.leaf, f.intermediate, f.root] }), [f.intermediate.subject]],
   ];
-  for (const [name, identity, want] of cases) t.same(chainWithoutAnchor(identity).map((c) => c.subject), want, name);
+  for (const [name, identity, want] of cases)
+    t.same(
+      chainWithoutAnchor(identity).map((c) => c.subject),
+      want,
+      name,
+    );
 });
 
 t.test('pem-urlencoded with chain and info headers', async (t) => {
   const out = compileIdentityHeaders(cfg())(verified);
-  t.same(out.filter((_, i) => i % 2 === 0), ['X-Client-Cert', 'X-Client-Cert-Chain', 'X-Client-Verify', 'X-Client-Subject-DN',
-    'X-Client-Cert-Thumbprint']);
+  t.same(
+    out.filter((_, i) => i % 2 === 0),
+    ['X-Client-Cert', 'X-Client-Cert-Chain', 'X-Client-Verify', 'X-Client-Subject-DN', 'X-Client-Cert-Thumbprint'],
+  );
   const m = toMap(out);
   t.same(decodeCertHeader('pem-urlencoded', m.get('X-Client-Cert')!), f.leaf.raw);
   t.same(decodeChainHeader('pem-urlencoded', m.get('X-Client-Cert-Chain')!), [f.intermediate.raw], 'no trust anchor');
@@ -95,8 +100,7 @@ t.test('cached per identity object: same frozen array, no re-encoding', async (t
 });
 
 t.test('addedHeaderNames', async (t) => {
-  t.same(addedHeaderNames(cfg()), ['x-client-cert', 'x-client-cert-chain', 'x-client-verify', 'x-client-subject-dn',
-    'x-client-cert-thumbprint']);
+  t.same(addedHeaderNames(cfg()), ['x-client-cert', 'x-client-cert-chain', 'x-client-verify', 'x-client-subject-dn', 'x-client-cert-thumbprint']);
   t.same(addedHeaderNames(cfg({ format: 'xfcc', header: 'X-Forwarded-Client-Cert', infoHeaders: false })), ['x-forwarded-client-cert']);
   t.same(addedHeaderNames(cfg({ chainHeader: undefined, infoHeaders: false })), ['x-client-cert']);
 });

@@ -172,10 +172,7 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
  * A temp dir holding the listener side of the test PKI as server.pem, server-key.pem and ca.pem
  * (the root CA), plus any extra files: what most e2e configs name.
  */
-export async function listenerDir(
-  pki: { server: { certPem: string; keyPem: string }; rootCa: { certPem: string } },
-  extra: Record<string, string> = {},
-): Promise<string> {
+export async function listenerDir(pki: { server: { certPem: string; keyPem: string }; rootCa: { certPem: string } }, extra: Record<string, string> = {}): Promise<string> {
   const dir = await tempDir();
   await writeFiles(dir, { 'server.pem': pki.server.certPem, 'server-key.pem': pki.server.keyPem, 'ca.pem': pki.rootCa.certPem, ...extra });
   return dir;

@@ -8,8 +8,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 
 export type ResponderMode =
-  | 'normal' | 'unrelated-key' | 'wrong-certid' | 'stale' | 'future'
-  | 'no-nonce' | 'wrong-nonce' | 'garbage' | 'hang' | 'http-500' | 'try-later' | 'unsigned-status';
+  'normal' | 'unrelated-key' | 'wrong-certid' | 'stale' | 'future' | 'no-nonce' | 'wrong-nonce' | 'garbage' | 'hang' | 'http-500' | 'try-later' | 'unsigned-status';
 
 export interface Signer {
   readonly key: KeyObject;
@@ -95,7 +94,9 @@ export class TestOcspResponder {
     }
     const ocspReq = pkijs.OCSPRequest.fromBER(reqDer);
     const certId = ocspReq.tbsRequest.requestList[0]!.reqCert;
-    const serialHex = Buffer.from(certId.serialNumber.valueBlock.valueHexView).toString('hex').replace(/^(00)+(?=.)/, '');
+    const serialHex = Buffer.from(certId.serialNumber.valueBlock.valueHexView)
+      .toString('hex')
+      .replace(/^(00)+(?=.)/, '');
     const st = this.opts.statuses?.get(serialHex) ?? { status: 'good' as const };
     const now = Date.now();
 
@@ -104,7 +105,9 @@ export class TestOcspResponder {
       const serial = Buffer.from(certId.serialNumber.valueBlock.valueHexView);
       serial.writeUInt8(serial.readUInt8(serial.length - 1) ^ 1, serial.length - 1);
       respCertId = new pkijs.CertID({
-        hashAlgorithm: certId.hashAlgorithm, issuerNameHash: certId.issuerNameHash, issuerKeyHash: certId.issuerKeyHash,
+        hashAlgorithm: certId.hashAlgorithm,
+        issuerNameHash: certId.issuerNameHash,
+        issuerKeyHash: certId.issuerKeyHash,
         serialNumber: new asn1js.Integer({ valueHex: serial }),
       });
     }
@@ -124,16 +127,16 @@ export class TestOcspResponder {
     const nextIn = this.opts.nextUpdateIn === undefined ? 300_000 : this.opts.nextUpdateIn;
     const nextUpdate = mode === 'stale' ? now - 3_600_000 : nextIn === null ? undefined : thisUpdate + nextIn;
     const single = new pkijs.SingleResponse({
-      certID: respCertId, certStatus, thisUpdate: secondDate(thisUpdate),
+      certID: respCertId,
+      certStatus,
+      thisUpdate: secondDate(thisUpdate),
       ...(nextUpdate !== undefined ? { nextUpdate: secondDate(nextUpdate) } : {}),
     });
 
     const sentNonce = ocspReq.tbsRequest.requestExtensions?.find((e) => e.extnID === OID_NONCE);
     let extensions: pkijs.Extension[] | undefined;
     if (sentNonce && mode !== 'no-nonce') {
-      const value = mode === 'wrong-nonce'
-        ? new asn1js.OctetString({ valueHex: randomBytes(16) }).toBER(false)
-        : sentNonce.extnValue.valueBlock.valueHexView.slice().buffer;
+      const value = mode === 'wrong-nonce' ? new asn1js.OctetString({ valueHex: randomBytes(16) }).toBER(false) : sentNonce.extnValue.valueBlock.valueHexView.slice().buffer;
       extensions = [new pkijs.Extension({ extnID: OID_NONCE, extnValue: value })];
     }
 

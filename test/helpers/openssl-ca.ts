@@ -56,30 +56,73 @@ export class OpensslCa {
     writeFileSync(join(this.dir, 'index.txt.attr'), 'unique_subject = no\n');
     writeFileSync(join(this.dir, 'serial'), '1000\n');
     writeFileSync(join(this.dir, 'crlnumber'), '01\n');
-    writeFileSync(join(this.dir, 'ca.cnf'), [
-      '[ca]', 'default_ca = CA_default',
-      '[CA_default]', `dir = ${this.dir}`, 'database = $dir/index.txt', 'new_certs_dir = $dir',
-      'serial = $dir/serial', 'crlnumber = $dir/crlnumber', 'certificate = $dir/ca.pem',
-      'private_key = $dir/ca.key', 'default_md = sha256', 'default_days = 30', 'default_crl_days = 1',
-      'policy = policy_any', 'unique_subject = no', 'copy_extensions = none', 'crl_extensions = crl_ext',
-      '[policy_any]', 'commonName = supplied',
-      '[crl_ext]', 'authorityKeyIdentifier = keyid:always',
-      '[req]', 'distinguished_name = dn', '[dn]', '',
-    ].join('\n'));
+    writeFileSync(
+      join(this.dir, 'ca.cnf'),
+      [
+        '[ca]',
+        'default_ca = CA_default',
+        '[CA_default]',
+        `dir = ${this.dir}`,
+        'database = $dir/index.txt',
+        'new_certs_dir = $dir',
+        'serial = $dir/serial',
+        'crlnumber = $dir/crlnumber',
+        'certificate = $dir/ca.pem',
+        'private_key = $dir/ca.key',
+        'default_md = sha256',
+        'default_days = 30',
+        'default_crl_days = 1',
+        'policy = policy_any',
+        'unique_subject = no',
+        'copy_extensions = none',
+        'crl_extensions = crl_ext',
+        '[policy_any]',
+        'commonName = supplied',
+        '[crl_ext]',
+        'authorityKeyIdentifier = keyid:always',
+        '[req]',
+        'distinguished_name = dn',
+        '[dn]',
+        '',
+      ].join('\n'),
+    );
     const ku = opts.keyUsage ?? 'critical, keyCertSign, cRLSign';
     const alg = opts.keyAlg ?? 'rsa';
     this.certPath = join(this.dir, 'ca.pem');
     this.keyPath = join(this.dir, 'ca.key');
     if (!opts.parent) {
-      this.openssl('req', '-x509', '-new', ...keyArgs(alg), '-nodes', '-keyout', this.keyPath, '-out', this.certPath,
-        '-subj', `/CN=${this.name}`, '-days', '30', '-config', join(this.dir, 'ca.cnf'),
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', `keyUsage=${ku}`,
-        '-addext', 'subjectKeyIdentifier=hash');
+      this.openssl(
+        'req',
+        '-x509',
+        '-new',
+        ...keyArgs(alg),
+        '-nodes',
+        '-keyout',
+        this.keyPath,
+        '-out',
+        this.certPath,
+        '-subj',
+        `/CN=${this.name}`,
+        '-days',
+        '30',
+        '-config',
+        join(this.dir, 'ca.cnf'),
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        `keyUsage=${ku}`,
+        '-addext',
+        'subjectKeyIdentifier=hash',
+      );
     } else {
-      const issued = opts.parent.issue(this.name, {
-        ...opts.parentLeaf,
-        extra: ['basicConstraints = critical, CA:TRUE', `keyUsage = ${ku}`, ...(opts.parentLeaf?.extra ?? [])],
-      }, alg);
+      const issued = opts.parent.issue(
+        this.name,
+        {
+          ...opts.parentLeaf,
+          extra: ['basicConstraints = critical, CA:TRUE', `keyUsage = ${ku}`, ...(opts.parentLeaf?.extra ?? [])],
+        },
+        alg,
+      );
       writeFileSync(this.certPath, issued.pem);
       writeFileSync(this.keyPath, readFileSync(issued.keyPath));
     }
@@ -140,8 +183,21 @@ export class OpensslCa {
    */
   async startOcsp(opts: { signer?: IssuedCert; port?: number; nmin?: number | null; sha?: string } = {}): Promise<OcspProcess> {
     const signer = opts.signer ?? { certPath: this.certPath, keyPath: this.keyPath };
-    const args = ['ocsp', '-port', String(opts.port ?? 0), '-index', 'index.txt', '-CA', this.certPath,
-      '-rsigner', signer.certPath, '-rkey', signer.keyPath, ...(opts.nmin === null ? [] : ['-nmin', String(opts.nmin ?? 5)]), '-ignore_err'];
+    const args = [
+      'ocsp',
+      '-port',
+      String(opts.port ?? 0),
+      '-index',
+      'index.txt',
+      '-CA',
+      this.certPath,
+      '-rsigner',
+      signer.certPath,
+      '-rkey',
+      signer.keyPath,
+      ...(opts.nmin === null ? [] : ['-nmin', String(opts.nmin ?? 5)]),
+      '-ignore_err',
+    ];
     const child = spawn('openssl', args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.responders.add(child);
     let output = '';
@@ -160,7 +216,10 @@ export class OpensslCa {
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
-      child.once('exit', () => { clearTimeout(timer); reject(new Error(`openssl ocsp exited: ${output}`)); });
+      child.once('exit', () => {
+        clearTimeout(timer);
+        reject(new Error(`openssl ocsp exited: ${output}`));
+      });
     });
     child.removeAllListeners('exit');
     const url = `http://127.0.0.1:${port}`;
@@ -174,8 +233,10 @@ export class OpensslCa {
     // `openssl ocsp` re-reads index.txt at the top of its accept loop, so after one answered query
     // the next connection sees the current index: query until it reports what the test expects.
     const queryStatus = async (cert: IssuedCert): Promise<string> => {
-      const { stdout: out } = await execFileAsync('openssl', ['ocsp', '-issuer', this.certPath, '-cert', cert.certPath, '-url', url, '-noverify', '-no_nonce'],
-        { cwd: this.dir, timeout: 10_000 });
+      const { stdout: out } = await execFileAsync('openssl', ['ocsp', '-issuer', this.certPath, '-cert', cert.certPath, '-url', url, '-noverify', '-no_nonce'], {
+        cwd: this.dir,
+        timeout: 10_000,
+      });
       const m = /: (good|revoked|unknown)\b/.exec(out);
       return m?.[1] ?? out;
     };

@@ -15,14 +15,7 @@
 // issueCertificate(pki.rootCa, { ..., ocspUrl }) from src/pki/certificate-factory.ts.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  chainPem,
-  createCA,
-  createSelfSigned,
-  issueCertificate,
-  type CertificateOptions,
-  type IssuedCertificate,
-} from '../../src/pki/certificate-factory.js';
+import { chainPem, createCA, createSelfSigned, issueCertificate, type CertificateOptions, type IssuedCertificate } from '../../src/pki/certificate-factory.js';
 import { createCrl, type IssuedCrl } from '../../src/pki/crl-factory.js';
 
 export type { IssuedCertificate } from '../../src/pki/certificate-factory.js';
@@ -93,27 +86,48 @@ async function buildTestPki(): Promise<TestPki> {
   const int2 = await issueCertificate(int1, { subject: 'CN=Deep Intermediate 2,O=certgate test', isCA: true });
 
   const [
-    server, client, clientRsa, clientExpired, clientNotYetValid, clientUnknownCa, clientViaIntermediate,
-    deepClient, clientServerAuthOnly, clientSelfSigned, clientRevoked, ocspResponder, gatewayClient, upstreamServer,
+    server,
+    client,
+    clientRsa,
+    clientExpired,
+    clientNotYetValid,
+    clientUnknownCa,
+    clientViaIntermediate,
+    deepClient,
+    clientServerAuthOnly,
+    clientSelfSigned,
+    clientRevoked,
+    ocspResponder,
+    gatewayClient,
+    upstreamServer,
   ] = await Promise.all([
     issueCertificate(rootCa, { subject: 'CN=localhost,O=certgate test', san: LOCALHOST, extendedKeyUsage: ['serverAuth'] }),
-    issueCertificate(rootCa, clientAuth(CLIENT_SUBJECT, {
-      san: {
-        dns: ['client.example.org'],
-        uri: ['spiffe://example.org/client'],
-        email: ['client@example.org'],
-        ip: ['192.0.2.10', '2001:db8::10'],
-      },
-    })),
+    issueCertificate(
+      rootCa,
+      clientAuth(CLIENT_SUBJECT, {
+        san: {
+          dns: ['client.example.org'],
+          uri: ['spiffe://example.org/client'],
+          email: ['client@example.org'],
+          ip: ['192.0.2.10', '2001:db8::10'],
+        },
+      }),
+    ),
     issueCertificate(rootCa, clientAuth(CLIENT_SUBJECT, { keyAlgorithm: 'rsa-2048', san: { dns: ['client-rsa.example.org'] } })),
-    issueCertificate(rootCa, clientAuth('CN=expired.example.org,O=Client', {
-      notBefore: new Date(now - 10 * DAY),
-      notAfter: new Date(now - DAY),
-    })),
-    issueCertificate(rootCa, clientAuth('CN=not-yet-valid.example.org,O=Client', {
-      notBefore: new Date(now + DAY),
-      notAfter: new Date(now + 10 * DAY),
-    })),
+    issueCertificate(
+      rootCa,
+      clientAuth('CN=expired.example.org,O=Client', {
+        notBefore: new Date(now - 10 * DAY),
+        notAfter: new Date(now - DAY),
+      }),
+    ),
+    issueCertificate(
+      rootCa,
+      clientAuth('CN=not-yet-valid.example.org,O=Client', {
+        notBefore: new Date(now + DAY),
+        notAfter: new Date(now + 10 * DAY),
+      }),
+    ),
     issueCertificate(unknownCa, clientAuth('CN=stranger.example.org,O=Elsewhere', { san: { dns: ['client.example.org'] } })),
     issueCertificate(intermediateCa, clientAuth('CN=client-intermediate.example.org,O=Client', { san: { dns: ['client-intermediate.example.org'] } })),
     issueCertificate(int2, clientAuth('CN=deep.example.org,O=Client')),
@@ -127,9 +141,25 @@ async function buildTestPki(): Promise<TestPki> {
   const crl = await createCrl(rootCa, { revoked: [{ serialNumber: clientRevoked.x509.serialNumber }] });
 
   return {
-    rootCa, intermediateCa, server, client, clientRsa, clientExpired, clientNotYetValid, unknownCa, clientUnknownCa,
-    clientViaIntermediate, deepChain: { int1, int2, client: deepClient }, clientServerAuthOnly, clientSelfSigned,
-    clientRevoked, crl, ocspResponder, gatewayClient, upstreamCa, upstreamServer,
+    rootCa,
+    intermediateCa,
+    server,
+    client,
+    clientRsa,
+    clientExpired,
+    clientNotYetValid,
+    unknownCa,
+    clientUnknownCa,
+    clientViaIntermediate,
+    deepChain: { int1, int2, client: deepClient },
+    clientServerAuthOnly,
+    clientSelfSigned,
+    clientRevoked,
+    crl,
+    ocspResponder,
+    gatewayClient,
+    upstreamCa,
+    upstreamServer,
   };
 }
 

@@ -77,10 +77,7 @@ export function oidDer(dotted: string): Buffer {
 /** One AttributeTypeAndValue; `value` defaults to a UTF8String. */
 export function attribute(oid: string | asn1js.AsnType, value: string | asn1js.AsnType): asn1js.Sequence {
   return new asn1js.Sequence({
-    value: [
-      typeof oid === 'string' ? new asn1js.ObjectIdentifier({ value: oid }) : oid,
-      typeof value === 'string' ? new asn1js.Utf8String({ value }) : value,
-    ],
+    value: [typeof oid === 'string' ? new asn1js.ObjectIdentifier({ value: oid }) : oid, typeof value === 'string' ? new asn1js.Utf8String({ value }) : value],
   });
 }
 
@@ -91,11 +88,7 @@ export function nameOf(...rdns: asn1js.Sequence[][]): asn1js.Sequence {
 
 export function extension(oid: string, critical: boolean, value: Uint8Array): asn1js.Sequence {
   return new asn1js.Sequence({
-    value: [
-      new asn1js.ObjectIdentifier({ value: oid }),
-      ...(critical ? [new asn1js.Boolean({ value: true })] : []),
-      new asn1js.OctetString({ valueHex: value }),
-    ],
+    value: [new asn1js.ObjectIdentifier({ value: oid }), ...(critical ? [new asn1js.Boolean({ value: true })] : []), new asn1js.OctetString({ valueHex: value })],
   });
 }
 
@@ -158,9 +151,7 @@ export function buildRawCertificate(spec: RawCertificateSpec = {}): RawCertifica
       new asn1js.Sequence({ value: [spec.notBefore ?? utcTime(new Date(now - DAY)), spec.notAfter ?? utcTime(new Date(now + 30 * DAY))] }),
       subject,
       spki,
-      ...(extensions.length > 0
-        ? [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 3 }, value: [new asn1js.Sequence({ value: [...extensions] })] })]
-        : []),
+      ...(extensions.length > 0 ? [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 3 }, value: [new asn1js.Sequence({ value: [...extensions] })] })] : []),
     ],
   });
   const tbsDer = Buffer.from(tbs.toBER());

@@ -53,11 +53,14 @@ export async function startSupervised(configFile: string, env: NodeJS.ProcessEnv
 
   const waitFor = async (pred: (l: LogLine) => boolean, what: string, from = 0, attempts = 1200): Promise<LogLine> => {
     let hit: LogLine | undefined;
-    await waitUntil(() => {
-      if (gone && !hit) throw new Error(`gateway exited while waiting for ${what}:\n${out}`);
-      hit = lines.slice(from).find(pred);
-      return hit !== undefined;
-    }, { what, attempts });
+    await waitUntil(
+      () => {
+        if (gone && !hit) throw new Error(`gateway exited while waiting for ${what}:\n${out}`);
+        hit = lines.slice(from).find(pred);
+        return hit !== undefined;
+      },
+      { what, attempts },
+    );
     return hit!;
   };
   const listening = await waitFor((l) => l.event === 'listening' && l.listener === 'admin', 'the admin listener');

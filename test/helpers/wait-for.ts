@@ -27,5 +27,9 @@ export async function probeUntil<T>(probe: (attempt: number) => Promise<T> | T, 
 
 /** Waits until `cond()` is true. */
 export async function waitUntil(cond: () => boolean, opts: WaitOptions): Promise<void> {
-  await probeUntil(() => cond(), (v) => v, opts);
+  await probeUntil(
+    () => cond(),
+    (v) => v,
+    opts,
+  );
 }

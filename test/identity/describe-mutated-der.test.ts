@@ -33,10 +33,7 @@ const bases: Buffer[] = [
 ];
 
 type Mutation =
-  | { kind: 'flip'; at: number; value: number }
-  | { kind: 'truncate'; at: number }
-  | { kind: 'length'; at: number; value: number }
-  | { kind: 'content'; at: number; value: number };
+  { kind: 'flip'; at: number; value: number } | { kind: 'truncate'; at: number } | { kind: 'length'; at: number; value: number } | { kind: 'content'; at: number; value: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
@@ -85,7 +82,14 @@ function mutate(input: Buffer, m: Mutation): Buffer {
   }
 }
 
-const allow = compileAllow({ subjectDN: ['CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP'], sanDNS: ['a.example'], sanURI: [], sanEmail: [], sanIP: ['192.0.2.10'], thumbprints: [] });
+const allow = compileAllow({
+  subjectDN: ['CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP'],
+  sanDNS: ['a.example'],
+  sanURI: [],
+  sanEmail: [],
+  sanIP: ['192.0.2.10'],
+  thumbprints: [],
+});
 
 t.test('describeCertificate on mutated DER: a description or UndescribableCertificateError', async (t) => {
   let accepted = 0;

@@ -55,5 +55,8 @@ t.test('createRateLimitedLog: lines carry event, reason and suppressed; drops ar
     ],
   );
   const m = await metrics.logSuppressed.get();
-  t.same(m.values.map((v) => [v.labels.event, v.value]), [['tls_handshake_failed', 4]]);
+  t.same(
+    m.values.map((v) => [v.labels.event, v.value]),
+    [['tls_handshake_failed', 4]],
+  );
 });

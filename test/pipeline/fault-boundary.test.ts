@@ -35,9 +35,13 @@ async function harness(t: Test, identify: () => never, proceed: (ctx: Connection
   const { logger, logs } = captureLogger();
   const metrics = createMetrics(new Registry());
   const runtime = { config: { name: 'edge' }, identities: { resolve: identify }, revocation: undefined } as unknown as ListenerRuntime;
-  const boundary = new FaultBoundary<Rec>({ runtime, logger, metrics }, (_req, _res, ctx, rec) => proceed(ctx, rec), (res, _rec, err) => {
-    sendError(res, err);
-  });
+  const boundary = new FaultBoundary<Rec>(
+    { runtime, logger, metrics },
+    (_req, _res, ctx, rec) => proceed(ctx, rec),
+    (res, _rec, err) => {
+      sendError(res, err);
+    },
+  );
   const handler: Scenario = (req, res) => {
     const ctx = withContext ? withContext() : boundary.identify(req.socket as TLSSocket);
     const rec: Rec = { requestId: 'r1', stage: undefined };
@@ -46,19 +50,25 @@ async function harness(t: Test, identify: () => never, proceed: (ctx: Connection
   };
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
   const port = (server.address() as { port: number }).port;
-  const get = () => new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(body) as Record<string, unknown> }));
-    }).on('error', reject);
-  });
+  const get = () =>
+    new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(body) as Record<string, unknown> }));
+        })
+        .on('error', reject);
+    });
   const count = async (stage: string): Promise<number> => {
     const m = await metrics.internalErrors.get();
     return m.values.find((v) => v.labels.stage === stage)?.value ?? 0;
@@ -72,9 +82,13 @@ const never = (): never => {
 };
 
 t.test('identify throws: 500 INTERNAL_ERROR, one log line, metric stage=identify', async (t) => {
-  const h = await harness(t, () => {
-    throw new TypeError('identify exploded');
-  }, never);
+  const h = await harness(
+    t,
+    () => {
+      throw new TypeError('identify exploded');
+    },
+    never,
+  );
   t.match(await h.get(), { status: 500, body: { error: 'server_error', code: 'INTERNAL_ERROR', error_description: 'internal error' } });
   t.equal(await h.count('identify'), 1);
   const lines = h.logs.lines.filter((l) => l.event === 'internal_error');
@@ -83,32 +97,52 @@ t.test('identify throws: 500 INTERNAL_ERROR, one log line, metric stage=identify
 });
 
 t.test('identify meets a certificate that cannot be described: 401 CLIENT_CERT_INVALID', async (t) => {
-  const h = await harness(t, () => {
-    throw new UndescribableCertificateError('Wrong input string for conversion');
-  }, never);
+  const h = await harness(
+    t,
+    () => {
+      throw new UndescribableCertificateError('Wrong input string for conversion');
+    },
+    never,
+  );
   t.match(await h.get(), { status: 401, body: { error: 'invalid_client', code: 'CLIENT_CERT_INVALID', error_description: 'certificate cannot be parsed' } });
   t.equal(await h.count('identify'), 1);
 });
 
 t.test('a request stage throws: 500 and the stage that was running is counted', async (t) => {
-  const h = await harness(t, never, (_ctx, rec) => {
-    rec.stage = 'policy';
-    throw new RangeError('allow check exploded');
-  }, fine);
+  const h = await harness(
+    t,
+    never,
+    (_ctx, rec) => {
+      rec.stage = 'policy';
+      throw new RangeError('allow check exploded');
+    },
+    fine,
+  );
   t.match(await h.get(), { status: 500, body: { code: 'INTERNAL_ERROR' } });
   t.equal(await h.count('policy'), 1);
-  t.match(h.logs.find((l) => l.event === 'internal_error'), { stage: 'policy', requestId: 'r1' });
+  t.match(
+    h.logs.find((l) => l.event === 'internal_error'),
+    { stage: 'policy', requestId: 'r1' },
+  );
 });
 
 t.test('after a pending revocation check: a throwing stage and a rejected check are both answered', async (t) => {
-  const throwing = await harness(t, never, (_ctx, rec) => {
-    rec.stage = 'policy';
-    throw new Error('allow check exploded after revocation');
-  }, () => ({ ...fine(), pending: new Promise<void>((resolve) => setImmediate(resolve)) }));
+  const throwing = await harness(
+    t,
+    never,
+    (_ctx, rec) => {
+      rec.stage = 'policy';
+      throw new Error('allow check exploded after revocation');
+    },
+    () => ({ ...fine(), pending: new Promise<void>((resolve) => setImmediate(resolve)) }),
+  );
   t.match(await throwing.get(), { status: 500, body: { code: 'INTERNAL_ERROR' } });
   t.equal(await throwing.count('policy'), 1);
 
-  const rejected = await harness(t, never, never, () => ({ ...fine(), pending: new Promise<void>((_resolve, reject) => setImmediate(() => reject(new Error('checker exploded')))) }));
+  const rejected = await harness(t, never, never, () => ({
+    ...fine(),
+    pending: new Promise<void>((_resolve, reject) => setImmediate(() => reject(new Error('checker exploded')))),
+  }));
   t.match(await rejected.get(), { status: 500, body: { code: 'INTERNAL_ERROR' } });
   t.equal(await rejected.count('revocation'), 1);
   await new Promise((resolve) => setImmediate(resolve));
@@ -116,9 +150,14 @@ t.test('after a pending revocation check: a throwing stage and a rejected check 
 });
 
 t.test('a thrown GatewayError is still a fault', async (t) => {
-  const h = await harness(t, never, () => {
-    throw new GatewayError('BAD_REQUEST', 'not a fault');
-  }, fine);
+  const h = await harness(
+    t,
+    never,
+    () => {
+      throw new GatewayError('BAD_REQUEST', 'not a fault');
+    },
+    fine,
+  );
   // A GatewayError thrown is still unexpected (stages reject, they do not throw): 500, counted.
   t.match(await h.get(), { status: 500, body: { code: 'INTERNAL_ERROR' } });
   t.equal(await h.count('revocation'), 1, 'no stage set: the first stage, revocation, is blamed');

@@ -75,7 +75,10 @@ t.test('dev PKI certificates parse, chain, and carry the right names and purpose
   t.same(upstreamServer!.keyUsage, [SERVER_AUTH]);
   t.same(ocsp!.keyUsage, ['1.3.6.1.5.5.7.3.9'], 'OCSP responder EKU OCSPSigning');
 
-  for (const [name, cert] of [['server', server!], ['upstream-server', upstreamServer!]] as const) {
+  for (const [name, cert] of [
+    ['server', server!],
+    ['upstream-server', upstreamServer!],
+  ] as const) {
     t.equal(cert.checkHost('localhost'), 'localhost', `${name} valid for localhost`);
     t.equal(cert.checkIP('127.0.0.1'), '127.0.0.1', `${name} valid for 127.0.0.1`);
     t.equal(cert.checkIP('::1'), '::1', `${name} valid for ::1`);

@@ -8,10 +8,16 @@ const OK43 = 'OID_Sc2yReTDx9QS7f1SMUzNxsh7khJYmaIwqXw8Yuw';
 
 t.test('good entries pass', async (t) => {
   for (const [key, value] of [
-    ['subjectDN', 'CN=client,O=Example,C=JP'], ['subjectDN', 'cn=Smith\\, John;O=Example'], ['sanDNS', '*.example.org'],
-    ['sanURI', 'spiffe://example.org/client'], ['sanEmail', 'client@example.org'], ['sanIP', '2001:db8::10'], ['sanIP', '10.0.0.1'],
+    ['subjectDN', 'CN=client,O=Example,C=JP'],
+    ['subjectDN', 'cn=Smith\\, John;O=Example'],
+    ['sanDNS', '*.example.org'],
+    ['sanURI', 'spiffe://example.org/client'],
+    ['sanEmail', 'client@example.org'],
+    ['sanIP', '2001:db8::10'],
+    ['sanIP', '10.0.0.1'],
     ['thumbprints', OK43],
-  ] as const) t.equal(allowEntryProblem(key, value), undefined, `${key}: ${value}`);
+  ] as const)
+    t.equal(allowEntryProblem(key, value), undefined, `${key}: ${value}`);
 });
 
 t.test('bad entries, with the message the config error shows', async (t) => {

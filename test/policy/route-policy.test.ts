@@ -59,9 +59,7 @@ t.test('checkAllow table', async (t) => {
 });
 
 t.test('compileAllow precomputes normalized sets once', async (t) => {
-  const compiled = compileAllow(
-    rules({ subjectDN: ['CN=A, O=B', 'cn=a,o=b'], sanDNS: ['X.example.'], sanIP: ['::1', '0:0::1'], thumbprints: ['abc'] }),
-  );
+  const compiled = compileAllow(rules({ subjectDN: ['CN=A, O=B', 'cn=a,o=b'], sanDNS: ['X.example.'], sanIP: ['::1', '0:0::1'], thumbprints: ['abc'] }));
   t.equal(compiled.subjectDN.size, 1, 'equal DNs collapse');
   t.same([...compiled.sanDNS], ['x.example']);
   t.same([...compiled.sanIP], ['::1']);
@@ -71,10 +69,12 @@ t.test('compileAllow precomputes normalized sets once', async (t) => {
 });
 
 t.test('compiled entries, literally: how names are normalised once at load', async (t) => {
-  const c = compileAllow(rules({
-    sanDNS: [' Client.Example.ORG. ', 'Bücher.example', 'xn--bcher-kva.example'],
-    sanEmail: ['client@EXAMPLE.org', 'Local.Part@Example.ORG', '@Domain.Only', 'NoAtSigN', 'a@b@C.org'],
-  }));
+  const c = compileAllow(
+    rules({
+      sanDNS: [' Client.Example.ORG. ', 'Bücher.example', 'xn--bcher-kva.example'],
+      sanEmail: ['client@EXAMPLE.org', 'Local.Part@Example.ORG', '@Domain.Only', 'NoAtSigN', 'a@b@C.org'],
+    }),
+  );
   t.same([...c.sanDNS], ['client.example.org', 'xn--bcher-kva.example'], 'trimmed, no trailing dot, lower case, A-labels (IDN U-label and A-label collapse)');
   t.same([...c.sanEmail], ['client@example.org', 'Local.Part@example.org', '@domain.only', 'NoAtSigN', 'a@b@c.org'], 'domain lower-cased from the last @; local part kept');
 });
@@ -82,7 +82,9 @@ t.test('compiled entries, literally: how names are normalised once at load', asy
 t.test('verdict reasons, literally (safe to show the client)', async (t) => {
   const pki = await makeTestPki();
   t.same(checkAllow(identity(undefined), compileAllow(rules({ sanDNS: ['x.example'] }))), { ok: false, reason: 'a client certificate is required' });
-  t.same(checkAllow(identity(pki.clientSelfSigned, 'FAILED'), compileAllow(rules({ sanDNS: ['x.example'] }))),
-    { ok: false, reason: 'client certificate is not verified and is not pinned for this route' });
+  t.same(checkAllow(identity(pki.clientSelfSigned, 'FAILED'), compileAllow(rules({ sanDNS: ['x.example'] }))), {
+    ok: false,
+    reason: 'client certificate is not verified and is not pinned for this route',
+  });
   t.same(checkAllow(identity(pki.client), compileAllow(rules({ sanDNS: ['x.example'] }))), { ok: false, reason: 'client certificate is not allowed on this route' });
 });

@@ -65,11 +65,19 @@ t.test('not listed → good until nextUpdate', async (t) => {
 
 t.test('revoked with reason and date', async (t) => {
   t.same(evaluateCrls([rec(listsLeaf)], leaf, issuer, opts()), {
-    kind: 'answer', status: 'revoked', revokedAt: REVOKED_AT, reason: 'keyCompromise', validUntil: NEXT.getTime(),
+    kind: 'answer',
+    status: 'revoked',
+    revokedAt: REVOKED_AT,
+    reason: 'keyCompromise',
+    validUntil: NEXT.getTime(),
     detail: `revoked at ${REVOKED_AT.toISOString()} (keyCompromise) per CRL eval.crl`,
   });
   t.same(evaluateCrls([rec(listsLeafNoReason)], leaf, issuer, opts()), {
-    kind: 'answer', status: 'revoked', revokedAt: REVOKED_AT, reason: undefined, validUntil: NEXT.getTime(),
+    kind: 'answer',
+    status: 'revoked',
+    revokedAt: REVOKED_AT,
+    reason: undefined,
+    validUntil: NEXT.getTime(),
     detail: `revoked at ${REVOKED_AT.toISOString()} per CRL eval.crl`,
   });
   t.match(evaluateCrls([rec(holdsLeaf)], leaf, issuer, opts()), { kind: 'answer', status: 'revoked', reason: 'certificateHold' }, 'on hold counts as revoked');
@@ -80,7 +88,12 @@ t.test('removeFromCRL in a complete CRL is good', async (t) => {
 });
 
 t.test('a CRL without nextUpdate has no validUntil', async (t) => {
-  t.same(evaluateCrls([rec(variant(empty, { nextUpdate: undefined }))], leaf, issuer, opts()), { kind: 'answer', status: 'good', validUntil: undefined, detail: 'not listed in CRL eval.crl' });
+  t.same(evaluateCrls([rec(variant(empty, { nextUpdate: undefined }))], leaf, issuer, opts()), {
+    kind: 'answer',
+    status: 'good',
+    validUntil: undefined,
+    detail: 'not listed in CRL eval.crl',
+  });
 });
 
 t.test('an entry with an unsupported critical extension is an error', async (t) => {
@@ -90,7 +103,7 @@ t.test('an entry with an unsupported critical extension is an error', async (t) 
 
 t.test('crlProblem refusals, literally', async (t) => {
   const p = (crl: ParsedCrl, cert: CertInfo = leaf, iss: CertInfo = issuer, o = opts()) => crlProblem(rec(crl), cert, iss, o);
-  t.equal(p(empty), undefined, 'the issuer\'s own fresh CRL is usable');
+  t.equal(p(empty), undefined, "the issuer's own fresh CRL is usable");
   t.equal(p(fromOther), 'issued by another name');
   t.equal(p(fromTwin), 'signed by another key of this CA');
   t.equal(p(variant(fromTwin, { authorityKeyId: undefined })), 'bad signature', 'no AKI: the signature decides');
@@ -116,14 +129,17 @@ t.test('distribution point matching (RFC 5280 6.3.3 (b)(2)(i))', async (t) => {
   t.equal(p(['86016x', dpName], leaf), undefined, 'any of the IDP names may match');
   t.equal(p(['8601aa'], leaf), 'distribution point does not match the certificate');
   t.equal(p([issuerAsDirName], leaf), 'distribution point does not match the certificate', 'with a DP, the issuer name does not stand in');
-  t.equal(p([issuerAsDirName], bare), undefined, 'without a DP, the issuer\'s name as directoryName matches');
+  t.equal(p([issuerAsDirName], bare), undefined, "without a DP, the issuer's name as directoryName matches");
   t.equal(p(['8601aa'], bare), 'distribution point does not match the certificate');
   t.equal(p([], bare), undefined, 'no fullName: not partitioned');
   // several distribution points, several names each: any name of any of them may match
-  const many: CertInfo = { ...leaf, crlDistributionPoints: [
-    { fullNames: ['8601aa'], urls: [], partial: false },
-    { fullNames: ['8601bb', '8601cc'], urls: [], partial: false },
-  ] };
+  const many: CertInfo = {
+    ...leaf,
+    crlDistributionPoints: [
+      { fullNames: ['8601aa'], urls: [], partial: false },
+      { fullNames: ['8601bb', '8601cc'], urls: [], partial: false },
+    ],
+  };
   t.equal(p(['8601cc'], many), undefined, 'second name of the second distribution point');
   t.equal(p(['8601dd'], many), 'distribution point does not match the certificate');
 });
@@ -132,7 +148,10 @@ t.test('thisUpdate in the future beyond the clock skew is refused; at the edge i
   const at = (ms: number) => crlProblem(rec(variant(empty, { thisUpdate: new Date(ms) })), leaf, issuer, opts());
   t.equal(at(NOW + SKEW), undefined);
   t.equal(at(NOW + SKEW + 1), `thisUpdate ${new Date(NOW + SKEW + 1).toISOString()} is in the future`);
-  t.equal(crlProblem(rec(variant(empty, { thisUpdate: new Date(NOW + 1) })), leaf, issuer, opts({ clockSkew: 0 })), `thisUpdate ${new Date(NOW + 1).toISOString()} is in the future`);
+  t.equal(
+    crlProblem(rec(variant(empty, { thisUpdate: new Date(NOW + 1) })), leaf, issuer, opts({ clockSkew: 0 })),
+    `thisUpdate ${new Date(NOW + 1).toISOString()} is in the future`,
+  );
 });
 
 t.test('issuer keyUsage: cRLSign required when keyUsage is present', async (t) => {
@@ -145,7 +164,14 @@ t.test('issuer keyUsage: cRLSign required when keyUsage is present', async (t) =
   t.equal(crlProblem(r, leaf, noKeyUsage, o), undefined, 'no keyUsage extension: every use allowed');
   t.equal(crlProblem(r, leaf, issuer, o), undefined);
   t.same(invalid, ['eval.crl: issuer lacks cRLSign']);
-  t.same([...r.verified.entries()], [['no-crl-sign', false], ['no-key-usage', true], [issuer.thumbprint, true]]);
+  t.same(
+    [...r.verified.entries()],
+    [
+      ['no-crl-sign', false],
+      ['no-key-usage', true],
+      [issuer.thumbprint, true],
+    ],
+  );
 });
 
 t.test('a bad signature is refused, reported once, and remembered per issuer', async (t) => {
@@ -167,7 +193,8 @@ t.test('a bad signature is refused, reported once, and remembered per issuer', a
 
 t.test('no usable CRL: error naming every problem; none applicable: no-source', async (t) => {
   t.same(evaluateCrls([rec(fromOther, 'a.crl'), rec(variant(empty, { unsupportedCritical: '1.2.3' }), 'b.crl')], leaf, issuer, opts()), {
-    kind: 'error', detail: `no usable CRL for ${ISSUER_NAME}: a.crl: issued by another name; b.crl: unsupported critical extension 1.2.3`,
+    kind: 'error',
+    detail: `no usable CRL for ${ISSUER_NAME}: a.crl: issued by another name; b.crl: unsupported critical extension 1.2.3`,
   });
   // a problem CRL beside a usable one does not matter
   t.match(evaluateCrls([rec(fromOther, 'a.crl'), rec(listsLeaf)], leaf, issuer, opts()), { kind: 'answer', status: 'revoked' });
@@ -178,7 +205,9 @@ t.test('no usable CRL: error naming every problem; none applicable: no-source', 
 t.test('past nextUpdate: stale (counts as unknown); exactly at nextUpdate still fresh', async (t) => {
   const r = rec(empty);
   t.same(evaluateCrls([r], leaf, issuer, opts({ now: NEXT.getTime() + 1 })), {
-    kind: 'stale', record: r, detail: `CRL eval.crl from ${ISSUER_NAME} is past nextUpdate ${NEXT.toISOString()}`,
+    kind: 'stale',
+    record: r,
+    detail: `CRL eval.crl from ${ISSUER_NAME} is past nextUpdate ${NEXT.toISOString()}`,
   });
   t.match(evaluateCrls([r], leaf, issuer, opts({ now: NEXT.getTime() })), { kind: 'answer', status: 'good' });
 });
@@ -213,31 +242,77 @@ t.test('delta CRLs (RFC 5280 5.2.4)', async (t) => {
   const delta = (crl: ParsedCrl, base: bigint, n: bigint | undefined, origin = 'delta.crl', over: Partial<ParsedCrl> = {}) =>
     rec(variant(crl, { deltaBase: base, crlNumber: n, ...over }), origin);
   const deltaNext = NOW + HOUR / 2;
-  const revokedPerDelta = { kind: 'answer', status: 'revoked', revokedAt: REVOKED_AT, reason: 'keyCompromise', validUntil: NEXT.getTime(), detail: `revoked at ${REVOKED_AT.toISOString()} (keyCompromise) per CRL delta.crl` };
+  const revokedPerDelta = {
+    kind: 'answer',
+    status: 'revoked',
+    revokedAt: REVOKED_AT,
+    reason: 'keyCompromise',
+    validUntil: NEXT.getTime(),
+    detail: `revoked at ${REVOKED_AT.toISOString()} (keyCompromise) per CRL delta.crl`,
+  };
   t.same(evaluateCrls([base(5n), delta(listsLeaf, 5n, 6n)], leaf, issuer, opts()), revokedPerDelta, 'delta lists the cert');
   t.same(evaluateCrls([base(5n), delta(listsLeaf, 4n, 6n)], leaf, issuer, opts()), revokedPerDelta, 'deltaBase below the base number applies');
-  t.match(evaluateCrls([base(5n), delta(listsLeaf, 6n, 7n)], leaf, issuer, opts()), { status: 'good', detail: 'not listed in CRL base.crl' }, 'deltaBase above the base number: ignored');
+  t.match(
+    evaluateCrls([base(5n), delta(listsLeaf, 6n, 7n)], leaf, issuer, opts()),
+    { status: 'good', detail: 'not listed in CRL base.crl' },
+    'deltaBase above the base number: ignored',
+  );
   t.match(evaluateCrls([base(5n), delta(listsLeaf, 5n, 5n)], leaf, issuer, opts()), { status: 'good' }, 'delta number not above the base: ignored');
   t.match(evaluateCrls([base(5n), delta(listsLeaf, 5n, undefined)], leaf, issuer, opts()), { status: 'good' }, 'delta without number: ignored');
   t.match(evaluateCrls([base(undefined), delta(listsLeaf, 0n, 6n)], leaf, issuer, opts()), { status: 'good' }, 'base without number: no delta applies');
   t.match(evaluateCrls([base(5n), delta(listsLeaf, 5n, 6n, 'delta.crl', { nextUpdate: new Date(NOW - 1) })], leaf, issuer, opts()), { status: 'good' }, 'stale delta: ignored');
-  t.match(evaluateCrls([base(5n), delta(listsLeaf, 5n, 6n, 'delta.crl', { nextUpdate: new Date(NOW) })], leaf, issuer, opts()), { status: 'revoked' }, 'delta at its nextUpdate: used');
+  t.match(
+    evaluateCrls([base(5n), delta(listsLeaf, 5n, 6n, 'delta.crl', { nextUpdate: new Date(NOW) })], leaf, issuer, opts()),
+    { status: 'revoked' },
+    'delta at its nextUpdate: used',
+  );
   // the delta's nextUpdate bounds the answer, also when it does not list the cert
-  t.same(evaluateCrls([base(5n), delta(empty, 5n, 6n, 'delta.crl', { nextUpdate: new Date(deltaNext) })], leaf, issuer, opts()),
-    { kind: 'answer', status: 'good', validUntil: deltaNext, detail: 'not listed in CRL base.crl' });
-  t.same(evaluateCrls([base(5n), delta(empty, 5n, 6n, 'delta.crl', { nextUpdate: new Date(NEXT.getTime() + HOUR) })], leaf, issuer, opts()),
-    { kind: 'answer', status: 'good', validUntil: NEXT.getTime(), detail: 'not listed in CRL base.crl' }, 'a later delta nextUpdate does not extend');
-  t.same(evaluateCrls([base(5n), delta(empty, 5n, 6n, 'delta.crl', { nextUpdate: undefined })], leaf, issuer, opts()),
-    { kind: 'answer', status: 'good', validUntil: NEXT.getTime(), detail: 'not listed in CRL base.crl' }, 'delta without nextUpdate');
-  t.same(evaluateCrls([rec(variant(empty, { crlNumber: 5n, nextUpdate: undefined }), 'base.crl'), delta(empty, 5n, 6n, 'delta.crl', { nextUpdate: new Date(deltaNext) })], leaf, issuer, opts()),
-    { kind: 'answer', status: 'good', validUntil: deltaNext, detail: 'not listed in CRL base.crl' }, 'base without nextUpdate: the delta\'s');
+  t.same(evaluateCrls([base(5n), delta(empty, 5n, 6n, 'delta.crl', { nextUpdate: new Date(deltaNext) })], leaf, issuer, opts()), {
+    kind: 'answer',
+    status: 'good',
+    validUntil: deltaNext,
+    detail: 'not listed in CRL base.crl',
+  });
+  t.same(
+    evaluateCrls([base(5n), delta(empty, 5n, 6n, 'delta.crl', { nextUpdate: new Date(NEXT.getTime() + HOUR) })], leaf, issuer, opts()),
+    { kind: 'answer', status: 'good', validUntil: NEXT.getTime(), detail: 'not listed in CRL base.crl' },
+    'a later delta nextUpdate does not extend',
+  );
+  t.same(
+    evaluateCrls([base(5n), delta(empty, 5n, 6n, 'delta.crl', { nextUpdate: undefined })], leaf, issuer, opts()),
+    { kind: 'answer', status: 'good', validUntil: NEXT.getTime(), detail: 'not listed in CRL base.crl' },
+    'delta without nextUpdate',
+  );
+  t.same(
+    evaluateCrls(
+      [rec(variant(empty, { crlNumber: 5n, nextUpdate: undefined }), 'base.crl'), delta(empty, 5n, 6n, 'delta.crl', { nextUpdate: new Date(deltaNext) })],
+      leaf,
+      issuer,
+      opts(),
+    ),
+    { kind: 'answer', status: 'good', validUntil: deltaNext, detail: 'not listed in CRL base.crl' },
+    "base without nextUpdate: the delta's",
+  );
   // release from hold
-  t.same(evaluateCrls([base(5n, holdsLeaf), delta(removesLeaf, 5n, 6n)], leaf, issuer, opts()),
-    { kind: 'answer', status: 'good', validUntil: NEXT.getTime(), detail: 'released from hold per delta CRL delta.crl' });
+  t.same(evaluateCrls([base(5n, holdsLeaf), delta(removesLeaf, 5n, 6n)], leaf, issuer, opts()), {
+    kind: 'answer',
+    status: 'good',
+    validUntil: NEXT.getTime(),
+    detail: 'released from hold per delta CRL delta.crl',
+  });
   // the highest-numbered applicable delta speaks
-  t.match(evaluateCrls([base(5n), delta(removesLeaf, 5n, 6n, 'd6.crl'), delta(holdsLeaf, 5n, 7n, 'd7.crl')], leaf, issuer, opts()), { status: 'revoked', reason: 'certificateHold' });
-  t.match(evaluateCrls([base(5n), delta(holdsLeaf, 5n, 7n, 'd7.crl'), delta(removesLeaf, 5n, 6n, 'd6.crl')], leaf, issuer, opts()), { status: 'revoked', reason: 'certificateHold' });
-  t.match(evaluateCrls([base(5n, holdsLeaf), delta(holdsLeaf, 5n, 6n, 'd6.crl'), delta(removesLeaf, 5n, 8n, 'd8.crl')], leaf, issuer, opts()), { status: 'good', detail: 'released from hold per delta CRL d8.crl' });
+  t.match(evaluateCrls([base(5n), delta(removesLeaf, 5n, 6n, 'd6.crl'), delta(holdsLeaf, 5n, 7n, 'd7.crl')], leaf, issuer, opts()), {
+    status: 'revoked',
+    reason: 'certificateHold',
+  });
+  t.match(evaluateCrls([base(5n), delta(holdsLeaf, 5n, 7n, 'd7.crl'), delta(removesLeaf, 5n, 6n, 'd6.crl')], leaf, issuer, opts()), {
+    status: 'revoked',
+    reason: 'certificateHold',
+  });
+  t.match(evaluateCrls([base(5n, holdsLeaf), delta(holdsLeaf, 5n, 6n, 'd6.crl'), delta(removesLeaf, 5n, 8n, 'd8.crl')], leaf, issuer, opts()), {
+    status: 'good',
+    detail: 'released from hold per delta CRL d8.crl',
+  });
   // an entry with an unsupported critical extension in the delta
   const bad = variant(listsLeaf, { entry: (s: string) => (s === leaf.serial ? { revokedAt: REVOKED_AT, unsupportedCritical: '2.5.29.29' } : undefined) });
   t.same(evaluateCrls([base(5n), delta(bad, 5n, 6n)], leaf, issuer, opts()), { kind: 'error', detail: 'delta CRL entry has unsupported critical extension 2.5.29.29' });

@@ -5,10 +5,12 @@ import { pino, type Logger } from 'pino';
 import type { RevocationConfig } from '../../src/config/types.js';
 import type { TrustAnchors } from '../../src/revocation/revocation-checker.js';
 
-export function revocationConfig(over: Partial<Omit<RevocationConfig, 'ocsp' | 'crl'>> & {
-  ocsp?: Partial<RevocationConfig['ocsp']>;
-  crl?: Partial<RevocationConfig['crl']>;
-} = {}): RevocationConfig {
+export function revocationConfig(
+  over: Partial<Omit<RevocationConfig, 'ocsp' | 'crl'>> & {
+    ocsp?: Partial<RevocationConfig['ocsp']>;
+    crl?: Partial<RevocationConfig['crl']>;
+  } = {},
+): RevocationConfig {
   const { ocsp, crl, ...rest } = over;
   return {
     check: 'leaf',
@@ -31,7 +33,14 @@ export interface CapturedLogger {
 
 export function captureLogger(): CapturedLogger {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); } });
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write: (s: string) => {
+        lines.push(JSON.parse(s) as Record<string, unknown>);
+      },
+    },
+  );
   return { logger, lines, events: (name) => lines.filter((l) => l.event === name) };
 }
 

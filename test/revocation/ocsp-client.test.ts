@@ -12,7 +12,10 @@ import { captureLogger, fixedTrust, revocationConfig } from './fixtures.js';
 t.test('faulty responders are rejected', async (t) => {
   const ca = new OpensslCa({ name: 'OCSP Fault CA', keyAlg: 'ec' });
   const other = new OpensslCa({ name: 'Other CA', keyAlg: 'ec' });
-  t.teardown(async () => { await ca.close(); await other.close(); });
+  t.teardown(async () => {
+    await ca.close();
+    await other.close();
+  });
   const caKey = createPrivateKey(readFileSync(ca.keyPath));
   const leaf = ca.issue('client');
   const chain = [leaf.x509, ca.cert];
@@ -20,19 +23,31 @@ t.test('faulty responders are rejected', async (t) => {
   const noEku = ca.issueOcspSigner('no eku', { eku: false });
   const foreign = other.issueOcspSigner('foreign responder');
 
-  const run = async (signer: { key: import('node:crypto').KeyObject; cert?: import('node:crypto').X509Certificate }, mode: ResponderMode, expect: { status: string; reason?: string }, extra: Partial<Parameters<typeof revocationConfig>[0]> = {}) => {
+  const run = async (
+    signer: { key: import('node:crypto').KeyObject; cert?: import('node:crypto').X509Certificate },
+    mode: ResponderMode,
+    expect: { status: string; reason?: string },
+    extra: Partial<Parameters<typeof revocationConfig>[0]> = {},
+  ) => {
     const responder = new TestOcspResponder({ issuer: ca.cert, signer, mode });
     const url = await responder.start();
     const log = captureLogger();
-    const checker = new RevocationChecker(revocationConfig({ sources: ['ocsp'], ...extra, ocsp: { responder: url, timeout: 500, ...extra.ocsp } }),
-      { logger: log.logger, registry: new Registry(), trust: fixedTrust([ca.cert]) });
+    const checker = new RevocationChecker(revocationConfig({ sources: ['ocsp'], ...extra, ocsp: { responder: url, timeout: 500, ...extra.ocsp } }), {
+      logger: log.logger,
+      registry: new Registry(),
+      trust: fixedTrust([ca.cert]),
+    });
     await checker.start();
     const v = await checker.check(chain);
     await checker.close();
     await responder.stop();
     t.equal(v.status, expect.status, `${mode}: status ${v.status} (${v.detail})`);
     if (expect.status !== 'good') t.equal(v.admit, false, `${mode}: not admitted`);
-    if (expect.reason) t.ok(log.events('ocsp_response_rejected').some((l) => l.reason === expect.reason), `${mode}: logged rejection ${expect.reason}`);
+    if (expect.reason)
+      t.ok(
+        log.events('ocsp_response_rejected').some((l) => l.reason === expect.reason),
+        `${mode}: logged rejection ${expect.reason}`,
+      );
     t.ok(responder.requests >= 1, `${mode}: responder was asked`);
     return v;
   };
@@ -90,13 +105,19 @@ t.test('revoked via responder carries time and reason; errors are cached for err
   const serial = leaf.x509.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
   const at = new Date('2026-01-02T03:04:05Z');
   const responder = new TestOcspResponder({
-    issuer: ca.cert, signer: { key: createPrivateKey(readFileSync(ca.keyPath)) },
+    issuer: ca.cert,
+    signer: { key: createPrivateKey(readFileSync(ca.keyPath)) },
     statuses: new Map([[serial, { status: 'revoked', revokedAt: at, reason: 1 }]]),
   });
   const url = await responder.start();
   t.teardown(() => responder.stop());
   let now = Date.now();
-  const checker = new RevocationChecker(revocationConfig({ ocsp: { responder: url, errorTtl: 5000 } }), { logger: captureLogger().logger, registry: new Registry(), trust: fixedTrust([ca.cert]), now: () => now });
+  const checker = new RevocationChecker(revocationConfig({ ocsp: { responder: url, errorTtl: 5000 } }), {
+    logger: captureLogger().logger,
+    registry: new Registry(),
+    trust: fixedTrust([ca.cert]),
+    now: () => now,
+  });
   t.teardown(() => checker.close());
   const v = await checker.check([leaf.x509, ca.cert]);
   t.equal(v.status, 'revoked');

@@ -30,8 +30,18 @@ const noDigitalSignature = await issueCertificate(ca, { subject: 'CN=No DS', ext
 const foreign = await issueCertificate(other, { subject: 'CN=Foreign', extendedKeyUsage: ['OCSPSigning'], ...wideValidity });
 // validity edges with the clock skew (whole seconds, as certificates carry them)
 const notYet = await issueCertificate(ca, { subject: 'CN=Not Yet', extendedKeyUsage: ['OCSPSigning'], notBefore: new Date(NOW + SKEW + 1000), notAfter: new Date(NOW + 60 * MIN) });
-const justValidFrom = await issueCertificate(ca, { subject: 'CN=Edge From', extendedKeyUsage: ['OCSPSigning'], notBefore: new Date(NOW + SKEW), notAfter: new Date(NOW + 60 * MIN) });
-const expired = await issueCertificate(ca, { subject: 'CN=Expired', extendedKeyUsage: ['OCSPSigning'], notBefore: new Date(NOW - 60 * MIN), notAfter: new Date(NOW - SKEW - 1000) });
+const justValidFrom = await issueCertificate(ca, {
+  subject: 'CN=Edge From',
+  extendedKeyUsage: ['OCSPSigning'],
+  notBefore: new Date(NOW + SKEW),
+  notAfter: new Date(NOW + 60 * MIN),
+});
+const expired = await issueCertificate(ca, {
+  subject: 'CN=Expired',
+  extendedKeyUsage: ['OCSPSigning'],
+  notBefore: new Date(NOW - 60 * MIN),
+  notAfter: new Date(NOW - SKEW - 1000),
+});
 const justValidTo = await issueCertificate(ca, { subject: 'CN=Edge To', extendedKeyUsage: ['OCSPSigning'], notBefore: new Date(NOW - 60 * MIN), notAfter: new Date(NOW - SKEW) });
 const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 
@@ -113,12 +123,14 @@ function build(b: Build = {}): Buffer {
   });
   const resp = new pkijs.OCSPResponse({
     responseStatus: new asn1js.Enumerated({ value: 0 }),
-    ...(b.omitBytes ? {} : {
-      responseBytes: new pkijs.ResponseBytes({
-        responseType: b.responseType ?? '1.3.6.1.5.5.7.48.1.1',
-        response: new asn1js.OctetString({ valueHex: b.rawBasic ?? basic.toSchema().toBER(false) }),
-      }),
-    }),
+    ...(b.omitBytes
+      ? {}
+      : {
+          responseBytes: new pkijs.ResponseBytes({
+            responseType: b.responseType ?? '1.3.6.1.5.5.7.48.1.1',
+            response: new asn1js.OctetString({ valueHex: b.rawBasic ?? basic.toSchema().toBER(false) }),
+          }),
+        }),
   });
   return Buffer.from(resp.toSchema().toBER(false));
 }
@@ -132,9 +144,29 @@ t.test('answers from the issuer, literally', async (t) => {
   t.same(v(), { ok: true, status: 'good', thisUpdate: THIS, nextUpdate: NEXT, signedBy: 'issuer' });
   t.same(v({ status: { unknown: true } }), { ok: true, status: 'unknown', thisUpdate: THIS, nextUpdate: NEXT, signedBy: 'issuer' });
   const at = new Date(NOW - 30 * MIN);
-  t.same(v({ status: { revokedAt: at, reason: 1 } }), { ok: true, status: 'revoked', thisUpdate: THIS, nextUpdate: NEXT, signedBy: 'issuer', revokedAt: at, reason: 'keyCompromise' });
-  t.same(v({ status: { revokedAt: at, reason: 6 } }), { ok: true, status: 'revoked', thisUpdate: THIS, nextUpdate: NEXT, signedBy: 'issuer', revokedAt: at, reason: 'certificateHold' }, 'on hold');
-  t.same(v({ status: { revokedAt: at, reason: 0 } }), { ok: true, status: 'revoked', thisUpdate: THIS, nextUpdate: NEXT, signedBy: 'issuer', revokedAt: at, reason: 'unspecified' });
+  t.same(v({ status: { revokedAt: at, reason: 1 } }), {
+    ok: true,
+    status: 'revoked',
+    thisUpdate: THIS,
+    nextUpdate: NEXT,
+    signedBy: 'issuer',
+    revokedAt: at,
+    reason: 'keyCompromise',
+  });
+  t.same(
+    v({ status: { revokedAt: at, reason: 6 } }),
+    { ok: true, status: 'revoked', thisUpdate: THIS, nextUpdate: NEXT, signedBy: 'issuer', revokedAt: at, reason: 'certificateHold' },
+    'on hold',
+  );
+  t.same(v({ status: { revokedAt: at, reason: 0 } }), {
+    ok: true,
+    status: 'revoked',
+    thisUpdate: THIS,
+    nextUpdate: NEXT,
+    signedBy: 'issuer',
+    revokedAt: at,
+    reason: 'unspecified',
+  });
   t.same(v({ status: { revokedAt: at, reason: 42 } }), { ok: true, status: 'revoked', thisUpdate: THIS, nextUpdate: NEXT, signedBy: 'issuer', revokedAt: at, reason: 'reason42' });
   const noReason = v({ status: { revokedAt: at } });
   t.same(noReason, { ok: true, status: 'revoked', thisUpdate: THIS, nextUpdate: NEXT, signedBy: 'issuer', revokedAt: at });
@@ -147,7 +179,11 @@ t.test('revokedInfo of the wrong shape is refused by the decoder (malformed, nev
   const at = new Date(NOW - 30 * MIN);
   const undecodable = { ok: false, code: 'malformed', detail: /^undecodable response: / };
   t.match(weird([new asn1js.UTCTime({ valueDate: at })]), undecodable, 'UTCTime instead of GeneralizedTime');
-  t.match(weird([new asn1js.GeneralizedTime({ valueDate: at }), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Integer({ value: 1 })] })]), undecodable, 'reason not ENUMERATED');
+  t.match(
+    weird([new asn1js.GeneralizedTime({ valueDate: at }), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Integer({ value: 1 })] })]),
+    undecodable,
+    'reason not ENUMERATED',
+  );
   t.match(weird([]), undecodable, 'empty RevokedInfo');
   t.match(v({ status: { block: new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 1 } }) } }), undecodable, 'primitive [1]');
 });
@@ -155,7 +191,11 @@ t.test('revokedInfo of the wrong shape is refused by the decoder (malformed, nev
 t.test('certStatus outside good/revoked/unknown is refused by the decoder (malformed)', async (t) => {
   t.match(v({ status: { block: new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 3 } }) } }), { ok: false, code: 'malformed', detail: /^undecodable response: / });
   t.match(v({ status: { block: new asn1js.Null() } }), { ok: false, code: 'malformed', detail: /^undecodable response: / }, 'universal NULL (tag 5)');
-  t.match(v({ status: { block: new asn1js.Primitive({ idBlock: { tagClass: 2, tagNumber: 0 } }) } }), { ok: false, code: 'malformed', detail: /^undecodable response: / }, 'application class [0]');
+  t.match(
+    v({ status: { block: new asn1js.Primitive({ idBlock: { tagClass: 2, tagNumber: 0 } }) } }),
+    { ok: false, code: 'malformed', detail: /^undecodable response: / },
+    'application class [0]',
+  );
 });
 
 t.test('responder status and envelope', async (t) => {
@@ -171,23 +211,53 @@ t.test('responder status and envelope', async (t) => {
   const garbage = validateOcspResponse(Buffer.from('not der at all'), o());
   t.equal(garbage.ok, false);
   t.match(garbage, { code: 'malformed', detail: /^undecodable response: ./ });
-  t.match(v({ rawBasic: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]).buffer }), { ok: false, code: 'malformed', detail: /^undecodable response: ./ }, 'basic response of the wrong shape');
+  t.match(
+    v({ rawBasic: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]).buffer }),
+    { ok: false, code: 'malformed', detail: /^undecodable response: ./ },
+    'basic response of the wrong shape',
+  );
   t.same(v({ unusedBits: 1 }), { ok: false, code: 'bad-signature', detail: 'signature has unused bits' });
 });
 
 t.test('who may sign (RFC 6960 4.2.2.2)', async (t) => {
   const notAuthorized = 'response signed by a certificate not authorized for OCSP: ';
   t.same(v({ signer: stranger }), { ok: false, code: 'bad-signature', detail: 'signature does not verify with the issuer or an included responder certificate' });
-  t.same(v({ signer: stranger, certs: [responder] }), { ok: false, code: 'bad-signature', detail: 'signature does not verify with the issuer or an included responder certificate' }, 'included cert did not sign');
-  t.same(v({ signer: keyOf(responder), certs: [responder] }), { ok: true, status: 'good', thisUpdate: THIS, nextUpdate: NEXT, signedBy: responder.x509.subject.replace(/\n/g, ', ') });
+  t.same(
+    v({ signer: stranger, certs: [responder] }),
+    { ok: false, code: 'bad-signature', detail: 'signature does not verify with the issuer or an included responder certificate' },
+    'included cert did not sign',
+  );
+  t.same(v({ signer: keyOf(responder), certs: [responder] }), {
+    ok: true,
+    status: 'good',
+    thisUpdate: THIS,
+    nextUpdate: NEXT,
+    signedBy: responder.x509.subject.replace(/\n/g, ', '),
+  });
   t.equal((v({ signer: keyOf(responder), certs: [responder] }) as { signedBy: string }).signedBy, 'O=Certgate Test, CN=Responder');
   t.match(v({ signer: keyOf(responder), certs: [noEku, responder] }), { ok: true, signedBy: 'O=Certgate Test, CN=Responder' }, 'a non-signing cert before the signer is skipped');
-  t.match(v({ certs: [noEku] }), { ok: true, signedBy: 'issuer' }, 'the issuer\'s signature needs no certificate');
-  t.same(v({ signer: keyOf(responder) }), { ok: false, code: 'bad-signature', detail: 'signature does not verify with the issuer or an included responder certificate' }, 'delegated without its certificate');
+  t.match(v({ certs: [noEku] }), { ok: true, signedBy: 'issuer' }, "the issuer's signature needs no certificate");
+  t.same(
+    v({ signer: keyOf(responder) }),
+    { ok: false, code: 'bad-signature', detail: 'signature does not verify with the issuer or an included responder certificate' },
+    'delegated without its certificate',
+  );
   t.same(v({ signer: keyOf(noEku), certs: [noEku] }), { ok: false, code: 'unauthorized-signer', detail: `${notAuthorized}CN=No EKU lacks id-kp-OCSPSigning` });
-  t.same(v({ signer: keyOf(noDigitalSignature), certs: [noDigitalSignature] }), { ok: false, code: 'unauthorized-signer', detail: `${notAuthorized}CN=No DS keyUsage lacks digitalSignature` });
-  t.same(v({ signer: keyOf(foreign), certs: [foreign] }), { ok: false, code: 'unauthorized-signer', detail: `${notAuthorized}CN=Foreign is not issued by the certificate's issuer` });
-  t.same(v({ signer: keyOf(noEku), certs: [noEku, noEku] }), { ok: false, code: 'unauthorized-signer', detail: `${notAuthorized}CN=No EKU lacks id-kp-OCSPSigning; CN=No EKU lacks id-kp-OCSPSigning` }, 'every refusal is listed');
+  t.same(v({ signer: keyOf(noDigitalSignature), certs: [noDigitalSignature] }), {
+    ok: false,
+    code: 'unauthorized-signer',
+    detail: `${notAuthorized}CN=No DS keyUsage lacks digitalSignature`,
+  });
+  t.same(v({ signer: keyOf(foreign), certs: [foreign] }), {
+    ok: false,
+    code: 'unauthorized-signer',
+    detail: `${notAuthorized}CN=Foreign is not issued by the certificate's issuer`,
+  });
+  t.same(
+    v({ signer: keyOf(noEku), certs: [noEku, noEku] }),
+    { ok: false, code: 'unauthorized-signer', detail: `${notAuthorized}CN=No EKU lacks id-kp-OCSPSigning; CN=No EKU lacks id-kp-OCSPSigning` },
+    'every refusal is listed',
+  );
   // the responder certificate's validity, with the clock skew at both edges
   t.same(v({ signer: keyOf(notYet), certs: [notYet] }), { ok: false, code: 'unauthorized-signer', detail: `${notAuthorized}CN=Not Yet is outside its validity period` });
   t.match(v({ signer: keyOf(justValidFrom), certs: [justValidFrom] }), { ok: true, signedBy: 'CN=Edge From' });
@@ -195,25 +265,43 @@ t.test('who may sign (RFC 6960 4.2.2.2)', async (t) => {
   t.match(v({ signer: keyOf(justValidTo), certs: [justValidTo] }), { ok: true, signedBy: 'CN=Edge To' });
 });
 
-t.test('a CA-named certificate with the issuer\'s name but another key is not the issuer', async (t) => {
+t.test("a CA-named certificate with the issuer's name but another key is not the issuer", async (t) => {
   const impostor = await createCA({ subject: 'CN=OCSP Unit CA' });
   const fakeResponder = await issueCertificate(impostor, { subject: 'CN=Fake', extendedKeyUsage: ['OCSPSigning'], ...wideValidity });
-  t.same(v({ signer: keyOf(fakeResponder), certs: [fakeResponder] }), { ok: false, code: 'unauthorized-signer', detail: 'response signed by a certificate not authorized for OCSP: CN=Fake is not issued by the certificate\'s issuer' });
+  t.same(v({ signer: keyOf(fakeResponder), certs: [fakeResponder] }), {
+    ok: false,
+    code: 'unauthorized-signer',
+    detail: "response signed by a certificate not authorized for OCSP: CN=Fake is not issued by the certificate's issuer",
+  });
 });
 
-t.test('a responder certificate with the CA\'s name and key id but a broken CA signature is refused', async (t) => {
+t.test("a responder certificate with the CA's name and key id but a broken CA signature is refused", async (t) => {
   const tampered = Buffer.from(responder.der);
   tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 0x01, tampered.length - 1); // last byte of the CA's ECDSA signature value
-  t.same(v({ signer: keyOf(responder), certs: [{ der: tampered } as IssuedCertificate] }),
-    { ok: false, code: 'unauthorized-signer', detail: 'response signed by a certificate not authorized for OCSP: CN=Responder\nO=Certgate Test is not issued by the certificate\'s issuer'.replace('CN=Responder\nO=Certgate Test', responder.x509.subject) });
+  t.same(v({ signer: keyOf(responder), certs: [{ der: tampered } as IssuedCertificate] }), {
+    ok: false,
+    code: 'unauthorized-signer',
+    detail: "response signed by a certificate not authorized for OCSP: CN=Responder\nO=Certgate Test is not issued by the certificate's issuer".replace(
+      'CN=Responder\nO=Certgate Test',
+      responder.x509.subject,
+    ),
+  });
 });
 
 t.test('nonce (RFC 8954)', async (t) => {
   t.same(v({ nonce: null }), { ok: false, code: 'nonce-missing', detail: 'nonce sent but not echoed' });
-  t.same(v({ nonce: null, extensions: [new pkijs.Extension({ extnID: '1.2.3.4', extnValue: new asn1js.Null().toBER(false) })] }), { ok: false, code: 'nonce-missing', detail: 'nonce sent but not echoed' }, 'other extension only');
+  t.same(
+    v({ nonce: null, extensions: [new pkijs.Extension({ extnID: '1.2.3.4', extnValue: new asn1js.Null().toBER(false) })] }),
+    { ok: false, code: 'nonce-missing', detail: 'nonce sent but not echoed' },
+    'other extension only',
+  );
   const wrong = Buffer.from(new asn1js.OctetString({ valueHex: Buffer.alloc(16, 8) }).toBER(false));
   t.same(v({ nonce: wrong }), { ok: false, code: 'nonce-mismatch', detail: 'echoed nonce differs from ours' });
-  t.match(v({ nonce: NONCE, extensions: [new pkijs.Extension({ extnID: '1.2.3.4', extnValue: new asn1js.Null().toBER(false) })] }), { ok: true, status: 'good' }, 'found among other extensions');
+  t.match(
+    v({ nonce: NONCE, extensions: [new pkijs.Extension({ extnID: '1.2.3.4', extnValue: new asn1js.Null().toBER(false) })] }),
+    { ok: true, status: 'good' },
+    'found among other extensions',
+  );
   t.match(v({ nonce: null }, { nonce: undefined }), { ok: true, status: 'good' }, 'no nonce sent, none needed');
   t.match(v({ nonce: wrong }, { nonce: undefined }), { ok: true, status: 'good' }, 'no nonce sent: an echoed one is not compared');
 });
@@ -235,7 +323,15 @@ t.test('thisUpdate / nextUpdate window with clock skew', async (t) => {
   t.same(v({ thisUpdate: NOW + SKEW + 1000 }), { ok: false, code: 'not-yet-valid', detail: `thisUpdate ${new Date(NOW + SKEW + 1000).toISOString()} is in the future` });
   t.same(v({ thisUpdate: NOW + 1000 }, { clockSkew: 0 }), { ok: false, code: 'not-yet-valid', detail: `thisUpdate ${new Date(NOW + 1000).toISOString()} is in the future` });
   t.match(v({ thisUpdate: NOW - 10 * MIN, nextUpdate: NOW - SKEW }), { ok: true }, 'nextUpdate exactly skew ago');
-  t.same(v({ thisUpdate: NOW - 10 * MIN, nextUpdate: NOW - SKEW - 1000 }), { ok: false, code: 'stale', detail: `nextUpdate ${new Date(NOW - SKEW - 1000).toISOString()} has passed` });
-  t.same(v({ thisUpdate: NOW - 10 * MIN, nextUpdate: NOW - 1000 }, { clockSkew: 0 }), { ok: false, code: 'stale', detail: `nextUpdate ${new Date(NOW - 1000).toISOString()} has passed` });
+  t.same(v({ thisUpdate: NOW - 10 * MIN, nextUpdate: NOW - SKEW - 1000 }), {
+    ok: false,
+    code: 'stale',
+    detail: `nextUpdate ${new Date(NOW - SKEW - 1000).toISOString()} has passed`,
+  });
+  t.same(v({ thisUpdate: NOW - 10 * MIN, nextUpdate: NOW - 1000 }, { clockSkew: 0 }), {
+    ok: false,
+    code: 'stale',
+    detail: `nextUpdate ${new Date(NOW - 1000).toISOString()} has passed`,
+  });
   t.match(v({ thisUpdate: NOW - 24 * 60 * MIN, nextUpdate: null }), { ok: true }, 'no nextUpdate never goes stale here (the client caps the age)');
 });

@@ -16,18 +16,21 @@ import { fixedTrust, revocationConfig } from './fixtures.js';
 const pki = await makeTestPki();
 const bmp = (text: string): asn1js.AsnType => rawElement(30, Buffer.from(text, 'utf16le').swap16());
 // DER order: O first, then the CN; printed (RFC 4514 order) as "CN=Smith\, John CA,O=Example Org".
-const anchor = new X509Certificate(buildRawCertificate({
-  subject: nameOf([attribute('2.5.4.10', 'Example Org')], [attribute('2.5.4.3', bmp('Smith, John CA'))]),
-}).der);
+const anchor = new X509Certificate(
+  buildRawCertificate({
+    subject: nameOf([attribute('2.5.4.10', 'Example Org')], [attribute('2.5.4.3', bmp('Smith, John CA'))]),
+  }).der,
+);
 const leaf = pki.client.x509;
 
 function verdictWith(subjectDN: string) {
   const log = captureLogger();
   // CRL only, with no CRL: without the override the verdict is "unknown" and, failMode closed, refused.
-  const checker = new RevocationChecker(
-    revocationConfig({ check: 'leaf', sources: ['crl'], overrides: [{ issuer: { subjectDN }, check: 'off' }] }),
-    { logger: log.logger, registry: new Registry(), trust: fixedTrust([anchor]) },
-  );
+  const checker = new RevocationChecker(revocationConfig({ check: 'leaf', sources: ['crl'], overrides: [{ issuer: { subjectDN }, check: 'off' }] }), {
+    logger: log.logger,
+    registry: new Registry(),
+    trust: fixedTrust([anchor]),
+  });
   t.teardown(() => checker.close());
   return checker.check([leaf, anchor]);
 }

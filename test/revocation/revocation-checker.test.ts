@@ -47,7 +47,14 @@ t.test('openssl ocsp: good, revoked, unknown, responder down, staleGrace', async
   const ghost = new OpensslCa({ name: 'Ghost CA', keyAlg: 'ec' });
   t.teardown(() => ghost.close());
   const stranger = ca.issue('stranger', { ocspUrl });
-  writeFileSync(join(ca.dir, 'index.txt'), (await import('node:fs')).readFileSync(join(ca.dir, 'index.txt'), 'utf8').split('\n').filter((l) => !l.includes('CN=stranger')).join('\n'));
+  writeFileSync(
+    join(ca.dir, 'index.txt'),
+    (await import('node:fs'))
+      .readFileSync(join(ca.dir, 'index.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => !l.includes('CN=stranger'))
+      .join('\n'),
+  );
   const u = await checker.check([stranger.x509, ca.cert]);
   t.match(u, { status: 'unknown', admit: false }, u.detail);
   const open = makeChecker(t, cfg({ failMode: 'open' }), ca);
@@ -123,7 +130,13 @@ t.test('staleGrace: good, then the responder disowns the certificate (unknown), 
   t.match(await checker.check([leaf.x509, ca.cert]), { status: 'good', admit: true });
   // Drop it from the responder's index (by rename, so openssl sees a new file).
   const index = join(ca.dir, 'index.txt');
-  writeFileSync(`${index}.new`, readFileSync(index, 'utf8').split('\n').filter((l) => !l.includes('CN=later disowned')).join('\n'));
+  writeFileSync(
+    `${index}.new`,
+    readFileSync(index, 'utf8')
+      .split('\n')
+      .filter((l) => !l.includes('CN=later disowned'))
+      .join('\n'),
+  );
   renameSync(`${index}.new`, index);
   await responder.awaitStatus(leaf, 'unknown');
   now += 61_000;
@@ -222,7 +235,10 @@ t.test('CRL from the distribution point over HTTP: fetched once, refreshed, coal
   const { checker } = makeChecker(t, revocationConfig({ sources: ['ocsp', 'crl'], crl: { distributionPoints: true, refresh: 60_000 } }), ca, () => now);
   await checker.start();
   const vs = await Promise.all(leaves.map((l) => checker.check([l.x509, ca.cert])));
-  t.ok(vs.every((v) => v.status === 'good' && v.source === 'crl'), 'all good via CRL (no OCSP URL: OCSP skipped)');
+  t.ok(
+    vs.every((v) => v.status === 'good' && v.source === 'crl'),
+    'all good via CRL (no OCSP URL: OCSP skipped)',
+  );
   t.equal(http.hits.get('/ca.crl'), 1, 'concurrent fetches of one URL coalesced');
   ca.revoke(leaves[0]!, 'keyCompromise');
   crl = ca.gencrl();
@@ -242,7 +258,10 @@ t.test('check: chain, intermediates, overrides, off', async (t) => {
   const leaf = ica.issue('chain leaf');
   writeFileSync(rootCrl, root.gencrl());
   writeFileSync(icaCrl, ica.gencrl());
-  const files = () => [{ path: rootCrl, der: [root.gencrl()] }, { path: icaCrl, der: [ica.gencrl()] }];
+  const files = () => [
+    { path: rootCrl, der: [root.gencrl()] },
+    { path: icaCrl, der: [ica.gencrl()] },
+  ];
   const chain = [leaf.x509, ica.cert, root.cert];
 
   const c1 = makeChecker(t, revocationConfig({ check: 'chain', sources: ['crl'], crl: { files: files() } }), root);

@@ -29,7 +29,15 @@ const ICA = certInfo(ica.x509).serial;
 const DIRECT = certInfo(directLeaf.x509).serial;
 
 const good = (expiresAt: number, detail = 'ocsp good'): OcspOutcome => ({ kind: 'answer', status: 'good', expiresAt, cached: false, detail });
-const ocspRevoked = (expiresAt: number): OcspOutcome => ({ kind: 'answer', status: 'revoked', revokedAt: REVOKED_AT, reason: 'keyCompromise', expiresAt, cached: false, detail: 'ocsp revoked' });
+const ocspRevoked = (expiresAt: number): OcspOutcome => ({
+  kind: 'answer',
+  status: 'revoked',
+  revokedAt: REVOKED_AT,
+  reason: 'keyCompromise',
+  expiresAt,
+  cached: false,
+  detail: 'ocsp revoked',
+});
 const ocspUnknown = (expiresAt: number): OcspOutcome => ({ kind: 'answer', status: 'unknown', expiresAt, cached: false, detail: 'ocsp unknown' });
 const down: OcspOutcome = { kind: 'error', detail: 'responder down', expiresAt: 0, cached: false };
 const none = { kind: 'no-source' } as const;
@@ -38,17 +46,37 @@ function setup(t: Test, over: Parameters<typeof revocationConfig>[0] = {}, ancho
   let now = T0;
   const log = captureLogger();
   const registry = new Registry();
-  const checker = new RevocationChecker(revocationConfig({ ocsp: { errorTtl: 5000 }, crl: { refresh: 10 * MIN }, ...over }), { logger: log.logger, registry, trust: fixedTrust(anchors), now: () => now });
+  const checker = new RevocationChecker(revocationConfig({ ocsp: { errorTtl: 5000 }, crl: { refresh: 10 * MIN }, ...over }), {
+    logger: log.logger,
+    registry,
+    trust: fixedTrust(anchors),
+    now: () => now,
+  });
   t.teardown(() => checker.close());
   const ocsp = new Map<string, OcspOutcome>();
   const crl = new Map<string, CrlOutcome>();
   const calls: string[] = [];
   const issuers: string[] = [];
-  checker.ocsp.query = async (cert: CertInfo, issuer: CertInfo) => { calls.push(`ocsp ${cert.serial}`); issuers.push(issuer.serial); return ocsp.get(cert.serial) ?? none; };
-  checker.crl.lookup = async (cert: CertInfo) => { calls.push(`crl ${cert.serial}`); return crl.get(cert.serial) ?? none; };
+  checker.ocsp.query = async (cert: CertInfo, issuer: CertInfo) => {
+    calls.push(`ocsp ${cert.serial}`);
+    issuers.push(issuer.serial);
+    return ocsp.get(cert.serial) ?? none;
+  };
+  checker.crl.lookup = async (cert: CertInfo) => {
+    calls.push(`crl ${cert.serial}`);
+    return crl.get(cert.serial) ?? none;
+  };
   return {
-    checker, log, registry, ocsp, crl, calls, issuers,
-    at: (ms: number) => { now = ms; },
+    checker,
+    log,
+    registry,
+    ocsp,
+    crl,
+    calls,
+    issuers,
+    at: (ms: number) => {
+      now = ms;
+    },
     metric: async (name: string) => (await registry.getSingleMetric(name)?.get())?.values.map((v) => ({ labels: v.labels, value: v.value })) ?? [],
   };
 }
@@ -66,10 +94,16 @@ t.test('check: off answers at once, for check() and cached()', async (t) => {
 });
 
 t.test('start loads CRLs only when they are used', async (t) => {
-  for (const [over, expected] of [[{}, 1], [{ sources: ['ocsp'] }, 0], [{ check: 'off' }, 0]] as const) {
+  for (const [over, expected] of [
+    [{}, 1],
+    [{ sources: ['ocsp'] }, 0],
+    [{ check: 'off' }, 0],
+  ] as const) {
     const s = setup(t, over);
     let started = 0;
-    s.checker.crl.start = async () => { started++; };
+    s.checker.crl.start = async () => {
+      started++;
+    };
     await s.checker.start();
     t.equal(started, expected, JSON.stringify(over));
   }
@@ -81,7 +115,7 @@ t.test('good from OCSP: admitted, cached until its expiry, counted', async (t) =
   const v = await s.checker.check(chain);
   t.same(v, { status: 'good', admit: true, source: 'ocsp', cached: false, revokedAt: undefined, revocationReason: undefined, detail: 'ocsp good', expiresAt: T0 + 5 * MIN });
   t.same(s.calls, [`ocsp ${LEAF}`], 'leaf only, OCSP first and enough');
-  t.same(s.issuers, [ICA], 'asked with the leaf\'s issuer');
+  t.same(s.issuers, [ICA], "asked with the leaf's issuer");
   const thumb = certInfo(leafCert.x509).thumbprint;
   t.same(s.checker.cached(thumb), { ...v, cached: true });
   t.same(await s.checker.check(chain), { ...v, cached: true });
@@ -107,8 +141,20 @@ t.test('concurrent checks of one certificate share one decision', async (t) => {
 t.test('revoked from OCSP: refused with reason and date, logged', async (t) => {
   const s = setup(t);
   s.ocsp.set(LEAF, ocspRevoked(T0 + 5 * MIN));
-  t.same(await s.checker.check(chain), { status: 'revoked', admit: false, source: 'ocsp', cached: false, revokedAt: REVOKED_AT, revocationReason: 'keyCompromise', detail: 'ocsp revoked', expiresAt: T0 + 5 * MIN });
-  t.same(s.log.events('certificate_revoked').map((l) => ({ serial: l.serial, source: l.source, reason: l.reason, msg: l.msg })), [{ serial: LEAF, source: 'ocsp', reason: 'keyCompromise', msg: 'ocsp revoked' }]);
+  t.same(await s.checker.check(chain), {
+    status: 'revoked',
+    admit: false,
+    source: 'ocsp',
+    cached: false,
+    revokedAt: REVOKED_AT,
+    revocationReason: 'keyCompromise',
+    detail: 'ocsp revoked',
+    expiresAt: T0 + 5 * MIN,
+  });
+  t.same(
+    s.log.events('certificate_revoked').map((l) => ({ serial: l.serial, source: l.source, reason: l.reason, msg: l.msg })),
+    [{ serial: LEAF, source: 'ocsp', reason: 'keyCompromise', msg: 'ocsp revoked' }],
+  );
   t.same(await s.metric('certgate_revocation_checks_total'), [{ labels: { source: 'ocsp', result: 'revoked' }, value: 1 }]);
 });
 
@@ -116,7 +162,16 @@ t.test('OCSP unknown or down falls through to the CRL; the CRL answer is capped 
   const s = setup(t);
   s.ocsp.set(LEAF, ocspUnknown(T0 + MIN));
   s.crl.set(LEAF, { kind: 'answer', status: 'revoked', revokedAt: REVOKED_AT, reason: 'certificateHold', validUntil: T0 + 60 * MIN, detail: 'crl hold' });
-  t.same(await s.checker.check(chain), { status: 'revoked', admit: false, source: 'crl', cached: false, revokedAt: REVOKED_AT, revocationReason: 'certificateHold', detail: 'crl hold', expiresAt: T0 + 10 * MIN });
+  t.same(await s.checker.check(chain), {
+    status: 'revoked',
+    admit: false,
+    source: 'crl',
+    cached: false,
+    revokedAt: REVOKED_AT,
+    revocationReason: 'certificateHold',
+    detail: 'crl hold',
+    expiresAt: T0 + 10 * MIN,
+  });
   t.same(s.calls, [`ocsp ${LEAF}`, `crl ${LEAF}`]);
 
   const s2 = setup(t);
@@ -155,7 +210,10 @@ t.test('every source failed: unknown; closed refuses, open admits with a warning
   o.ocsp.set(LEAF, down);
   t.same(await o.checker.check(chain), { status: 'unknown', admit: true, source: 'ocsp', cached: false, expiresAt: T0 + 5000, detail: 'responder down' });
   t.same(await o.metric('certgate_revocation_fail_open_total'), [{ labels: { status: 'unknown' }, value: 1 }]);
-  t.same(o.log.events('revocation_fail_open').map((l) => ({ serial: l.serial, msg: l.msg })), [{ serial: LEAF, msg: 'admitting with unknown revocation status (failMode open): responder down' }]);
+  t.same(
+    o.log.events('revocation_fail_open').map((l) => ({ serial: l.serial, msg: l.msg })),
+    [{ serial: LEAF, msg: 'admitting with unknown revocation status (failMode open): responder down' }],
+  );
   const c = setup(t, { sources: ['crl'] });
   c.crl.set(LEAF, { kind: 'stale', detail: 'crl stale', record: undefined as never });
   t.match(await c.checker.check(chain), { status: 'unknown', admit: false, source: 'crl', detail: 'crl stale' }, 'a stale CRL is unknown');
@@ -163,11 +221,25 @@ t.test('every source failed: unknown; closed refuses, open admits with a warning
   t.match(await e.checker.check(chain), { status: 'unknown', admit: false, source: 'none' }, 'no sources configured');
 });
 
-t.test('no source for the leaf: unknown; the leaf\'s issuer unknown: unknown', async (t) => {
+t.test("no source for the leaf: unknown; the leaf's issuer unknown: unknown", async (t) => {
   const s = setup(t);
-  t.same(await s.checker.check(chain), { status: 'unknown', admit: false, source: 'none', cached: false, expiresAt: T0 + 5000, detail: 'no revocation source for CN=decision leaf' });
+  t.same(await s.checker.check(chain), {
+    status: 'unknown',
+    admit: false,
+    source: 'none',
+    cached: false,
+    expiresAt: T0 + 5000,
+    detail: 'no revocation source for CN=decision leaf',
+  });
   const lone = setup(t);
-  t.same(await lone.checker.check([strangerLeaf.x509]), { status: 'unknown', admit: false, source: 'none', cached: false, expiresAt: T0 + 5000, detail: 'issuer of the client certificate is unknown' });
+  t.same(await lone.checker.check([strangerLeaf.x509]), {
+    status: 'unknown',
+    admit: false,
+    source: 'none',
+    cached: false,
+    expiresAt: T0 + 5000,
+    detail: 'issuer of the client certificate is unknown',
+  });
   t.same(lone.calls, []);
 });
 
@@ -182,13 +254,30 @@ t.test('check: chain checks every certificate below the anchor; the worst answer
   const s = setup(t, { check: 'chain' });
   s.ocsp.set(LEAF, good(T0 + 5 * MIN));
   s.ocsp.set(ICA, good(T0 + 2 * MIN));
-  t.same(await s.checker.check(chain), { status: 'good', admit: true, source: 'ocsp', cached: false, revokedAt: undefined, revocationReason: undefined, detail: 'ocsp good', expiresAt: T0 + 2 * MIN }, 'earliest expiry');
+  t.same(
+    await s.checker.check(chain),
+    { status: 'good', admit: true, source: 'ocsp', cached: false, revokedAt: undefined, revocationReason: undefined, detail: 'ocsp good', expiresAt: T0 + 2 * MIN },
+    'earliest expiry',
+  );
   t.same(s.calls.sort(), [`ocsp ${ICA}`, `ocsp ${LEAF}`].sort());
 
   const r = setup(t, { check: 'chain' });
   r.ocsp.set(LEAF, ocspUnknown(T0 + MIN));
   r.ocsp.set(ICA, ocspRevoked(T0 + 3 * MIN));
-  t.same(await r.checker.check(chain), { status: 'revoked', admit: false, source: 'ocsp', cached: false, revokedAt: REVOKED_AT, revocationReason: 'keyCompromise', detail: 'intermediate: ocsp revoked', expiresAt: T0 + 5000 }, 'revoked intermediate beats an unknown leaf');
+  t.same(
+    await r.checker.check(chain),
+    {
+      status: 'revoked',
+      admit: false,
+      source: 'ocsp',
+      cached: false,
+      revokedAt: REVOKED_AT,
+      revocationReason: 'keyCompromise',
+      detail: 'intermediate: ocsp revoked',
+      expiresAt: T0 + 5000,
+    },
+    'revoked intermediate beats an unknown leaf',
+  );
 
   const u = setup(t, { check: 'chain' });
   u.ocsp.set(LEAF, good(T0 + MIN));
@@ -198,20 +287,37 @@ t.test('check: chain checks every certificate below the anchor; the worst answer
   const lr = setup(t, { check: 'chain' });
   lr.ocsp.set(LEAF, ocspRevoked(T0 + MIN));
   lr.ocsp.set(ICA, ocspRevoked(T0 + MIN));
-  t.match(await lr.checker.check(chain), { status: 'revoked', detail: 'ocsp revoked' }, 'the leaf\'s own answer has no prefix');
+  t.match(await lr.checker.check(chain), { status: 'revoked', detail: 'ocsp revoked' }, "the leaf's own answer has no prefix");
 
   const skip = setup(t, { check: 'chain' });
   skip.ocsp.set(LEAF, good(T0 + 20 * MIN));
-  t.same(await skip.checker.check(chain), { status: 'good', admit: true, source: 'ocsp', cached: false, revokedAt: undefined, revocationReason: undefined, detail: 'ocsp good', expiresAt: T0 + 10 * MIN }, 'intermediate without source skipped until crl.refresh');
-  t.same(skip.log.events('revocation_no_source').map((l) => ({ subject: l.subject, msg: l.msg })),
-    [{ subject: 'CN=Decision Issuing', msg: 'no revocation source for intermediate CN=Decision Issuing; treated as good (intermediateWithoutSource: skip)' }]);
+  t.same(
+    await skip.checker.check(chain),
+    { status: 'good', admit: true, source: 'ocsp', cached: false, revokedAt: undefined, revocationReason: undefined, detail: 'ocsp good', expiresAt: T0 + 10 * MIN },
+    'intermediate without source skipped until crl.refresh',
+  );
+  t.same(
+    skip.log.events('revocation_no_source').map((l) => ({ subject: l.subject, msg: l.msg })),
+    [{ subject: 'CN=Decision Issuing', msg: 'no revocation source for intermediate CN=Decision Issuing; treated as good (intermediateWithoutSource: skip)' }],
+  );
   const strict = setup(t, { check: 'chain', intermediateWithoutSource: 'unknown' });
   strict.ocsp.set(LEAF, good(T0 + 20 * MIN));
-  t.same(await strict.checker.check(chain), { status: 'unknown', admit: false, source: 'none', cached: false, expiresAt: T0 + 5000, detail: 'intermediate: no revocation source for CN=Decision Issuing' });
+  t.same(await strict.checker.check(chain), {
+    status: 'unknown',
+    admit: false,
+    source: 'none',
+    cached: false,
+    expiresAt: T0 + 5000,
+    detail: 'intermediate: no revocation source for CN=Decision Issuing',
+  });
   const skipOnly = setup(t, { check: 'chain' });
   skipOnly.ocsp.set(LEAF, ocspUnknown(T0 + 20 * MIN));
   t.match(await skipOnly.checker.check(chain), { status: 'unknown', detail: 'ocsp unknown' });
-  const detail = (await (async () => { const x = setup(t, { check: 'chain' }); x.ocsp.set(LEAF, ocspRevoked(T0 + MIN)); return x.checker.check(chain); })());
+  const detail = await (async () => {
+    const x = setup(t, { check: 'chain' });
+    x.ocsp.set(LEAF, ocspRevoked(T0 + MIN));
+    return x.checker.check(chain);
+  })();
   t.equal(detail.detail, 'ocsp revoked');
 });
 
@@ -222,7 +328,12 @@ t.test('overrides by trust anchor: thumbprint or subject DN (normalised)', async
   t.same(off.calls, []);
   const dn = setup(t, { overrides: [{ issuer: { subjectDN: 'cn=decision root, o=CERTGATE TEST' }, check: 'off' }] });
   t.match(await dn.checker.check(chain), { source: 'none', detail: 'revocation checking is off for CN=Decision Root,O=Certgate Test' }, 'DN in another case and spacing');
-  const other = setup(t, { overrides: [{ issuer: { subjectDN: 'CN=Stranger CA' }, check: 'off' }, { issuer: { thumbprint: 'x'.repeat(43) }, check: 'off' }] });
+  const other = setup(t, {
+    overrides: [
+      { issuer: { subjectDN: 'CN=Stranger CA' }, check: 'off' },
+      { issuer: { thumbprint: 'x'.repeat(43) }, check: 'off' },
+    ],
+  });
   other.ocsp.set(LEAF, good(T0 + MIN));
   t.match(await other.checker.check(chain), { source: 'ocsp' }, 'an override for another anchor does not apply');
   const src = setup(t, { overrides: [{ issuer: { thumbprint: rootThumb }, sources: ['crl'] }] });
@@ -244,16 +355,27 @@ t.test('staleGrace: a recent good answer covers an unreachable source, within bo
   s.at(T0 + 6 * MIN);
   const until = T0 + 35 * MIN;
   t.same(await s.checker.check(chain), {
-    status: 'good', admit: true, source: 'stale-grace', cached: false, expiresAt: T0 + 6 * MIN + 5000,
+    status: 'good',
+    admit: true,
+    source: 'stale-grace',
+    cached: false,
+    expiresAt: T0 + 6 * MIN + 5000,
     detail: `every revocation source failed (responder down); last good answer (ocsp good) used within staleGrace until ${new Date(until).toISOString()}`,
   });
-  t.same(s.log.events('revocation_stale_grace').map((l) => l.serial), [LEAF]);
+  t.same(
+    s.log.events('revocation_stale_grace').map((l) => l.serial),
+    [LEAF],
+  );
   s.at(until - 1000);
   t.match(await s.checker.check(chain), { source: 'stale-grace', expiresAt: until }, 'expiry capped by the end of the grace');
   s.at(until);
   t.match(await s.checker.check(chain), { source: 'stale-grace' }, 'at the end of the grace: still inside');
   s.at(until + 1);
-  t.same(await s.checker.check(chain), { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: until + 1 + 5000, detail: 'responder down' }, 'beyond staleGrace');
+  t.same(
+    await s.checker.check(chain),
+    { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: until + 1 + 5000, detail: 'responder down' },
+    'beyond staleGrace',
+  );
 });
 
 t.test('staleGrace does not apply: zero grace, an authoritative unknown, a revocation in between', async (t) => {
@@ -269,7 +391,11 @@ t.test('staleGrace does not apply: zero grace, an authoritative unknown, a revoc
   await disowned.checker.check(chain);
   disowned.ocsp.set(LEAF, ocspUnknown(T0 + 2 * MIN));
   disowned.at(T0 + MIN);
-  t.same(await disowned.checker.check(chain), { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: T0 + MIN + 5000, detail: 'ocsp unknown' }, 'authoritative unknown: no grace');
+  t.same(
+    await disowned.checker.check(chain),
+    { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: T0 + MIN + 5000, detail: 'ocsp unknown' },
+    'authoritative unknown: no grace',
+  );
   disowned.ocsp.set(LEAF, down);
   disowned.at(T0 + MIN + 5000);
   t.match(await disowned.checker.check(chain), { status: 'unknown', admit: false, source: 'ocsp' }, 'and the old good answer is forgotten');
@@ -283,7 +409,11 @@ t.test('staleGrace does not apply: zero grace, an authoritative unknown, a revoc
   t.match(await rv.checker.check(chain), { status: 'revoked', admit: false });
   rv.at(T0 + 2 * MIN);
   rv.ocsp.set(LEAF, down);
-  t.same(await rv.checker.check(chain), { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: T0 + 2 * MIN + 5000, detail: 'responder down' }, 'never stale-grace good after a revocation');
+  t.same(
+    await rv.checker.check(chain),
+    { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: T0 + 2 * MIN + 5000, detail: 'responder down' },
+    'never stale-grace good after a revocation',
+  );
   t.same(rv.log.events('revocation_stale_grace'), []);
 
   const fo = setup(t, { staleGrace: 60 * MIN, failMode: 'open' });
@@ -322,7 +452,14 @@ t.test('a source that disappears (no source any more) ends the grace', async (t)
   await s.checker.check(chain);
   s.ocsp.delete(LEAF);
   s.at(T0 + MIN);
-  t.same(await s.checker.check(chain), { status: 'unknown', admit: false, source: 'none', cached: false, expiresAt: T0 + MIN + 5000, detail: 'no revocation source for CN=decision leaf' });
+  t.same(await s.checker.check(chain), {
+    status: 'unknown',
+    admit: false,
+    source: 'none',
+    cached: false,
+    expiresAt: T0 + MIN + 5000,
+    detail: 'no revocation source for CN=decision leaf',
+  });
 });
 
 t.test('a lone leaf whose issuer is not an anchor gets no grace from an earlier full-chain answer', async (t) => {
@@ -351,5 +488,8 @@ t.test('log lines carry component: revocation', async (t) => {
   const s = setup(t);
   s.ocsp.set(LEAF, ocspRevoked(T0 + MIN));
   await s.checker.check(chain);
-  t.same(s.log.events('certificate_revoked').map((l) => l.component), ['revocation']);
+  t.same(
+    s.log.events('certificate_revoked').map((l) => l.component),
+    ['revocation'],
+  );
 });

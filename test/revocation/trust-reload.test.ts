@@ -29,10 +29,11 @@ const newCaFile = { path: 'new-ca.pem', pem: newCa.certPem, certificates: [newCa
 t.test('after the trust store changes, the new anchor completes the chain and its CRL decides', async (t) => {
   const trust = new TrustStore([rootFile]);
   const log = captureLogger();
-  const checker = new RevocationChecker(
-    revocationConfig({ check: 'leaf', sources: ['crl'], failMode: 'closed', crl: { files: [{ path: crlPath, der: [crl.der] }] } }),
-    { logger: log.logger, registry: new Registry(), trust },
-  );
+  const checker = new RevocationChecker(revocationConfig({ check: 'leaf', sources: ['crl'], failMode: 'closed', crl: { files: [{ path: crlPath, der: [crl.der] }] } }), {
+    logger: log.logger,
+    registry: new Registry(),
+    trust,
+  });
   t.teardown(() => checker.close());
   await checker.start();
 
@@ -44,6 +45,9 @@ t.test('after the trust store changes, the new anchor completes the chain and it
 
   trust.replace([rootFile]);
   const other = await issueCertificate(newCa, { subject: 'CN=after.new-ca.example.org,O=Elsewhere', extendedKeyUsage: ['clientAuth'] });
-  t.match(await checker.check([other.x509]), { status: 'unknown', admit: false, detail: 'issuer of the client certificate is unknown' },
-    'once the CA is no longer trusted, it no longer completes chains');
+  t.match(
+    await checker.check([other.x509]),
+    { status: 'unknown', admit: false, detail: 'issuer of the client certificate is unknown' },
+    'once the CA is no longer trusted, it no longer completes chains',
+  );
 });

@@ -22,7 +22,11 @@ const rows: ReadonlyArray<[method: string, routeMethods: ReadonlySet<string> | u
 ];
 
 for (const [method, routeMethods, refused] of rows) {
-  t.equal(isMethodRefused(method, routeMethods), refused, `${method} on a route with ${routeMethods ? `[${[...routeMethods].join(', ')}]` : 'no methods'}: ${refused ? 'refused' : 'passes'}`);
+  t.equal(
+    isMethodRefused(method, routeMethods),
+    refused,
+    `${method} on a route with ${routeMethods ? `[${[...routeMethods].join(', ')}]` : 'no methods'}: ${refused ? 'refused' : 'passes'}`,
+  );
 }
 
 t.test('the 405: code, message and Allow header', async (t) => {

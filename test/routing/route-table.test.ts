@@ -94,11 +94,7 @@ t.test('normaliseHost', async (t) => {
 });
 
 t.test('a route naming listeners never serves another named listener', async (t) => {
-  const two = compileRoutes([
-    route('x-only', { pathPrefix: '/x/' }, ['lx']),
-    route('y-only', { pathPrefix: '/y/' }, ['ly']),
-    route('both', { pathPrefix: '/' }),
-  ]);
+  const two = compileRoutes([route('x-only', { pathPrefix: '/x/' }, ['lx']), route('y-only', { pathPrefix: '/y/' }, ['ly']), route('both', { pathPrefix: '/' })]);
   t.equal(two.match('lx', 'h', '/x/1', 'GET')?.name, 'x-only');
   t.equal(two.match('ly', 'h', '/x/1', 'GET')?.name, 'both', "lx's route is not ly's");
   t.equal(two.match('ly', 'h', '/y/1', 'GET')?.name, 'y-only');

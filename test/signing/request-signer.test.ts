@@ -25,10 +25,7 @@ t.test('Signature-Input: label certgate, derived components, added headers lower
     added: ['X-Client-Cert', 'abc', 'X-Client-Verify', 'SUCCESS'],
     now: NOW,
   });
-  t.equal(
-    out.signatureInput,
-    `certgate=("@method" "@authority" "@path" "@query" "x-client-cert" "x-client-verify");created=${CREATED};keyid="gw-2026-11";alg="ed25519"`,
-  );
+  t.equal(out.signatureInput, `certgate=("@method" "@authority" "@path" "@query" "x-client-cert" "x-client-verify");created=${CREATED};keyid="gw-2026-11";alg="ed25519"`);
   t.match(out.signature, /^certgate=:[A-Za-z0-9+/]{86}==:$/);
   // What we concatenate is what an RFC 8941 serializer produces from the parsed value.
   const entry = parseDictionary(out.signatureInput).get('certgate') as InnerList;
@@ -146,7 +143,12 @@ t.test('within one second an identical base reuses its signature; anything else 
   t.not(nextSecond.signature, first.signature, 'and the signature with it');
   const verifyFn = createVerifyFn('ecdsa-p256-sha256', sig.key.type === 'private' ? (await import('node:crypto')).createPublicKey(sig.key) : sig.key);
   const base = buildSignatureBase(
-    [['@method', 'GET'], ['@authority', 'api:443'], ['@path', '/a'], ['x-client-cert', 'abc']],
+    [
+      ['@method', 'GET'],
+      ['@authority', 'api:443'],
+      ['@path', '/a'],
+      ['x-client-cert', 'abc'],
+    ],
     first.signatureInput.slice('certgate='.length),
   );
   t.ok(verifyFn(base, Buffer.from(first.signature.slice('certgate=:'.length, -1), 'base64')), 'the reused signature verifies');

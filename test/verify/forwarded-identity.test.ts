@@ -28,13 +28,43 @@ function refusal(fn: () => unknown): { code: string; message: string; component:
 t.test('every certificate-bearing header must be covered, in any spelling', async (t) => {
   const notCovered = (name: string) => ({ code: 'ERR_HEADER_NOT_COVERED', message: `${name} is present but not covered by the signature`, component: name, cause: false });
   const withChain = { ...opts, chainHeader: 'X-Chain' };
-  for (const name of ['client-cert', 'client-cert-chain', 'x-forwarded-client-cert', 'x-client-verify', 'x-client-subject-dn', 'x-client-cert-thumbprint', 'x-client-cert', 'x-chain', 'x_client_cert', 'client_cert_chain']) {
-    t.same(refusal(() => assertCertHeadersCovered(view({ [name]: 'v' }), new Set(), withChain)), notCovered(name), name);
-    t.equal(refusal(() => assertCertHeadersCovered(view({ [name]: 'v' }), new Set([name]), withChain)), undefined, `${name} covered`);
+  for (const name of [
+    'client-cert',
+    'client-cert-chain',
+    'x-forwarded-client-cert',
+    'x-client-verify',
+    'x-client-subject-dn',
+    'x-client-cert-thumbprint',
+    'x-client-cert',
+    'x-chain',
+    'x_client_cert',
+    'client_cert_chain',
+  ]) {
+    t.same(
+      refusal(() => assertCertHeadersCovered(view({ [name]: 'v' }), new Set(), withChain)),
+      notCovered(name),
+      name,
+    );
+    t.equal(
+      refusal(() => assertCertHeadersCovered(view({ [name]: 'v' }), new Set([name]), withChain)),
+      undefined,
+      `${name} covered`,
+    );
   }
-  t.equal(refusal(() => assertCertHeadersCovered(view({ 'x-other': 'v' }), new Set(), opts)), undefined, 'other headers need no coverage');
-  t.equal(refusal(() => assertCertHeadersCovered(view({ 'x-chain': 'v' }), new Set(), opts)), undefined, 'a chain header only when configured');
-  t.same(refusal(() => assertCertHeadersCovered(view({ 'my-cert': 'v' }), new Set(), { ...opts, certHeader: 'My-Cert' })), notCovered('my-cert'));
+  t.equal(
+    refusal(() => assertCertHeadersCovered(view({ 'x-other': 'v' }), new Set(), opts)),
+    undefined,
+    'other headers need no coverage',
+  );
+  t.equal(
+    refusal(() => assertCertHeadersCovered(view({ 'x-chain': 'v' }), new Set(), opts)),
+    undefined,
+    'a chain header only when configured',
+  );
+  t.same(
+    refusal(() => assertCertHeadersCovered(view({ 'my-cert': 'v' }), new Set(), { ...opts, certHeader: 'My-Cert' })),
+    notCovered('my-cert'),
+  );
 });
 
 t.test('the forwarded client, literally', async (t) => {
@@ -47,9 +77,16 @@ t.test('the forwarded client, literally', async (t) => {
     verify: 'SUCCESS',
   });
   t.strictSame(readForwardedClient(view({}), opts), { chain: [] }, 'nothing forwarded: no certificate, subjectDN or verify keys');
-  t.strictSame(readForwardedClient(view({ 'x-client-verify': 'NONE' }), { ...opts, chainHeader: 'X-Chain' }), { chain: [], verify: 'NONE' }, 'an absent chain header is an empty chain');
+  t.strictSame(
+    readForwardedClient(view({ 'x-client-verify': 'NONE' }), { ...opts, chainHeader: 'X-Chain' }),
+    { chain: [], verify: 'NONE' },
+    'an absent chain header is an empty chain',
+  );
   const chained = readForwardedClient(view({ 'x-client-cert': CERT, 'x-chain': encodeChainHeader('pem-urlencoded', CHAIN_DER) }), { ...opts, chainHeader: 'X-Chain' });
-  t.same(chained.chain.map((c) => c.toString('hex')), CHAIN_DER.map((c) => c.toString('hex')));
+  t.same(
+    chained.chain.map((c) => c.toString('hex')),
+    CHAIN_DER.map((c) => c.toString('hex')),
+  );
 });
 
 t.test('XFCC: chain and subject come from the one header; X-Client-Subject-DN wins when present', async (t) => {
@@ -62,15 +99,28 @@ t.test('XFCC: chain and subject come from the one header; X-Client-Subject-DN wi
 });
 
 t.test('refusals: two copies, undecodable, thumbprint mismatch', async (t) => {
-  t.same(refusal(() => readForwardedClient(view({ 'x-client-verify': ['SUCCESS', 'SUCCESS'] }), opts)),
-    { code: 'ERR_MALFORMED', message: 'x-client-verify appears more than once', component: 'x-client-verify', cause: false });
-  t.same(refusal(() => readForwardedClient(view({ 'x-client-cert': 'not%20a%20cert' }), opts)),
-    { code: 'ERR_MALFORMED', message: 'X-Client-Cert cannot be decoded', component: 'x-client-cert', cause: true });
-  t.same(refusal(() => readForwardedClient(view({ 'x-client-cert': CERT, 'x-chain': '%%%' }), { ...opts, chainHeader: 'X-Chain' })),
-    { code: 'ERR_MALFORMED', message: 'X-Chain cannot be decoded', component: 'x-chain', cause: true });
+  t.same(
+    refusal(() => readForwardedClient(view({ 'x-client-verify': ['SUCCESS', 'SUCCESS'] }), opts)),
+    { code: 'ERR_MALFORMED', message: 'x-client-verify appears more than once', component: 'x-client-verify', cause: false },
+  );
+  t.same(
+    refusal(() => readForwardedClient(view({ 'x-client-cert': 'not%20a%20cert' }), opts)),
+    { code: 'ERR_MALFORMED', message: 'X-Client-Cert cannot be decoded', component: 'x-client-cert', cause: true },
+  );
+  t.same(
+    refusal(() => readForwardedClient(view({ 'x-client-cert': CERT, 'x-chain': '%%%' }), { ...opts, chainHeader: 'X-Chain' })),
+    { code: 'ERR_MALFORMED', message: 'X-Chain cannot be decoded', component: 'x-chain', cause: true },
+  );
   const mismatch = { code: 'ERR_MALFORMED', message: 'X-Client-Cert-Thumbprint does not match the forwarded certificate', component: 'x-client-cert-thumbprint', cause: false };
-  t.same(refusal(() => readForwardedClient(view({ 'x-client-cert': CERT, 'x-client-cert-thumbprint': 'A'.repeat(43) }), opts)), mismatch);
-  t.same(refusal(() => readForwardedClient(view({ 'x-client-cert-thumbprint': X5T }), opts)), mismatch, 'a thumbprint without a certificate');
+  t.same(
+    refusal(() => readForwardedClient(view({ 'x-client-cert': CERT, 'x-client-cert-thumbprint': 'A'.repeat(43) }), opts)),
+    mismatch,
+  );
+  t.same(
+    refusal(() => readForwardedClient(view({ 'x-client-cert-thumbprint': X5T }), opts)),
+    mismatch,
+    'a thumbprint without a certificate',
+  );
 });
 
 t.test('a certificate whose base64 fills whole 64-character lines gets no empty PEM line', async (t) => {

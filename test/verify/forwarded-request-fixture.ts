@@ -13,10 +13,7 @@ import type { ComponentLine, SignatureParams } from '../../src/wire/signature-ba
 import { readMessage } from '../fixtures/rfc9421/rfc9421-fixtures.js';
 
 /** RFC 9421 B.3's client certificate (an EC P-256 leaf). */
-export const LEAF_DER: Buffer = Buffer.from(
-  /^:(.*):$/.exec(readMessage('b3-proxy-request.http').headers.find(([n]) => n === 'Client-Cert')![1])![1]!,
-  'base64',
-);
+export const LEAF_DER: Buffer = Buffer.from(/^:(.*):$/.exec(readMessage('b3-proxy-request.http').headers.find(([n]) => n === 'Client-Cert')![1])![1]!, 'base64');
 /** Two real CA certificates standing in for a chain above the leaf. */
 export const CHAIN_DER: Buffer[] = [pemToDer(rootCertificates[0]!)[0]!, pemToDer(rootCertificates[1]!)[0]!];
 
@@ -25,8 +22,7 @@ export function signatureConfig(alg: SignatureAlg, keyId = `k-${alg}`, expiresIn
     const key = createSecretKey(randomBytes(32));
     return { alg, keyId, key, keyPath: '<test>', publicKey: key, ...(expiresIn === undefined ? {} : { expiresIn }) };
   }
-  const { privateKey, publicKey } =
-    alg === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } = alg === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { alg, keyId, key: privateKey, keyPath: '<test>', publicKey, ...(expiresIn === undefined ? {} : { expiresIn }) };
 }
 
@@ -89,11 +85,7 @@ export function forwardedRequest(o: ForwardOptions): ForwardedRequest {
 }
 
 /** A `certgate` signature over arbitrary components and parameters, for refusal tests. */
-export function craftSignature(
-  sig: SignatureConfig,
-  lines: readonly ComponentLine[],
-  params: SignatureParams,
-): { 'signature-input': string; signature: string } {
+export function craftSignature(sig: SignatureConfig, lines: readonly ComponentLine[], params: SignatureParams): { 'signature-input': string; signature: string } {
   const value = signatureParamsValue(
     lines.map(([id]) => id),
     params,

@@ -26,8 +26,7 @@ for (const alg of ALGS) {
         signature: signed.signature,
       } as Record<string, string>,
     };
-    const keyLookup = async (params: { keyid?: string }) =>
-      params.keyid === sig.keyId ? { id: sig.keyId, algs: [alg], verify: createVerifier(sig.publicKey, alg) } : null;
+    const keyLookup = async (params: { keyid?: string }) => (params.keyid === sig.keyId ? { id: sig.keyId, algs: [alg], verify: createVerifier(sig.publicKey, alg) } : null);
     const config = {
       keyLookup,
       requiredFields: ['@method', '@authority', '@path', '@query', 'x-client-cert'],
@@ -60,10 +59,7 @@ for (const alg of ALGS) {
     t.equal(id.keyId, sig.keyId);
     t.ok(id.certificate!.der.equals(LEAF_DER));
 
-    t.throws(
-      () => verifyForwardedRequest({ ...upstreamView, method: 'PUT' }, { keys: { [sig.keyId]: sig.publicKey }, maxAge: 60 }),
-      { code: 'ERR_BAD_SIGNATURE' },
-    );
+    t.throws(() => verifyForwardedRequest({ ...upstreamView, method: 'PUT' }, { keys: { [sig.keyId]: sig.publicKey }, maxAge: 60 }), { code: 'ERR_BAD_SIGNATURE' });
   });
 }
 

@@ -22,8 +22,7 @@ await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 t.teardown(() => server.close());
 const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/.well-known/certgate-keys`;
 const NOW = 1_763_000_000_000;
-const verify = (sig: typeof k1, keys: ReturnType<typeof createRemoteKeySet>) =>
-  verifyForwardedRequest(forwardedRequest({ sig, now: NOW }), { keys, maxAge: 30, now: NOW + 1000 });
+const verify = (sig: typeof k1, keys: ReturnType<typeof createRemoteKeySet>) => verifyForwardedRequest(forwardedRequest({ sig, now: NOW }), { keys, maxAge: 30, now: NOW + 1000 });
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
     fn();
@@ -46,8 +45,15 @@ t.test('fetched ahead; verification is synchronous; unknown keyid refetches once
   await keys2.ready();
   t.equal(verify(k2, keys2).keyId, 'k2');
   served = publicJwks([k1]);
-  t.equal(codeOf(() => verify(k2, keys)), 'ERR_UNKNOWN_KEYID', 'an unknown keyid is refused now');
-  t.equal(codeOf(() => verify(k2, keys)), 'ERR_UNKNOWN_KEYID');
+  t.equal(
+    codeOf(() => verify(k2, keys)),
+    'ERR_UNKNOWN_KEYID',
+    'an unknown keyid is refused now',
+  );
+  t.equal(
+    codeOf(() => verify(k2, keys)),
+    'ERR_UNKNOWN_KEYID',
+  );
   t.equal(fetches, 2, 'no refetch within the cooldown (one fetch each for keys and keys2)');
 });
 
@@ -58,9 +64,20 @@ t.test('an unknown keyid after the cooldown: one background refetch, then the ke
   await keys.ready();
   served = publicJwks([k1, k2]);
   const before = fetches;
-  t.equal(codeOf(() => verify(k2, keys)), 'ERR_UNKNOWN_KEYID');
-  t.equal(codeOf(() => verify(k2, keys)), 'ERR_UNKNOWN_KEYID', 'a second miss while the fetch runs');
-  await probeUntil(() => keys.keyIds().length, (n) => n === 2, { what: 'k2 fetched' });
+  t.equal(
+    codeOf(() => verify(k2, keys)),
+    'ERR_UNKNOWN_KEYID',
+  );
+  t.equal(
+    codeOf(() => verify(k2, keys)),
+    'ERR_UNKNOWN_KEYID',
+    'a second miss while the fetch runs',
+  );
+  await probeUntil(
+    () => keys.keyIds().length,
+    (n) => n === 2,
+    { what: 'k2 fetched' },
+  );
   t.equal(fetches, before + 1, 'one refetch for both misses');
   t.equal(verify(k2, keys).keyId, 'k2', 'k2 verifies after the refetch');
 });

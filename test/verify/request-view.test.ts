@@ -34,7 +34,11 @@ t.test('splitTarget: path, query and authority of origin- and absolute-form targ
 });
 
 t.test('requestView: method and url are required', async (t) => {
-  for (const req of [{ url: '/', headers: {} }, { method: 'GET', headers: {} }, { method: 1, url: '/', headers: {} }]) {
+  for (const req of [
+    { url: '/', headers: {} },
+    { method: 'GET', headers: {} },
+    { method: 1, url: '/', headers: {} },
+  ]) {
     t.throws(() => requestView(req as never), new CertgateVerifyError('ERR_MALFORMED', 'request needs a method and a url'), JSON.stringify(req));
     try {
       requestView(req as never);
@@ -55,7 +59,13 @@ t.test('requestView: the authority comes from the option, the absolute URL, :aut
 
 t.test('requestView: fields by lower-cased name, from a header object or fetch Headers', async (t) => {
   const fromObject = requestView({ method: 'POST', url: '/x?y', headers: { 'X-A': ['1', '2'], 'x-b': 'v', 'X-Skip': undefined } });
-  t.same([...fromObject.fields], [['x-a', ['1', '2']], ['x-b', ['v']]]);
+  t.same(
+    [...fromObject.fields],
+    [
+      ['x-a', ['1', '2']],
+      ['x-b', ['v']],
+    ],
+  );
   t.equal(fromObject.method, 'POST');
   t.equal(fromObject.path, '/x');
   t.equal(fromObject.query, '?y');
@@ -69,6 +79,11 @@ t.test('requestView: fields by lower-cased name, from a header object or fetch H
   // An object that merely has a forEach (no get) is read as a plain header object.
   const odd = { forEach: 'not a function', 'x-c': '3' } as unknown as Record<string, string>;
   t.same(requestView({ method: 'GET', url: '/', headers: odd }).fields.get('x-c'), ['3']);
-  const onlyForEach = { forEach() { throw new Error('must not be called'); }, 'x-d': '4' } as unknown as Record<string, string>;
+  const onlyForEach = {
+    forEach() {
+      throw new Error('must not be called');
+    },
+    'x-d': '4',
+  } as unknown as Record<string, string>;
   t.same(requestView({ method: 'GET', url: '/', headers: onlyForEach }).fields.get('x-d'), ['4']);
 });

@@ -23,7 +23,11 @@ t.test('src/verify/index.ts reaches only pure modules', async (t) => {
     }
   };
   visit(resolve(root, 'src/verify/index.ts'));
-  t.same([...packages].filter((p) => !ALLOWED_PACKAGES.has(p)), [], 'no gateway runtime packages');
+  t.same(
+    [...packages].filter((p) => !ALLOWED_PACKAGES.has(p)),
+    [],
+    'no gateway runtime packages',
+  );
   const local = [...seen].map((f) => f.slice(root.length + 1));
   t.notOk(
     local.some((f) => /^src\/(config\/load|observability|forward|pipeline|cli|admin)/.test(f)),

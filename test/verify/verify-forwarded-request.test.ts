@@ -22,7 +22,10 @@ t.test('returns the forwarded identity (pem-urlencoded, chain header)', async (t
   t.ok(id.certificate!.der.equals(LEAF_DER));
   t.equal(id.certificate!.x5tS256, x5t);
   t.match(id.certificate!.pem, /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n$/);
-  t.same(id.chain.map((c) => c.toString('hex')), CHAIN_DER.map((c) => c.toString('hex')));
+  t.same(
+    id.chain.map((c) => c.toString('hex')),
+    CHAIN_DER.map((c) => c.toString('hex')),
+  );
   t.equal(id.subjectDN, 'CN=BC');
   t.equal(id.verify, 'SUCCESS');
   t.equal(id.keyId, 'gw-1');
@@ -146,7 +149,13 @@ t.test('missing or malformed signature fields', async (t) => {
     ['x-client-cert', 'not-a-cert'],
   ] as const;
   const crafted = { ...badCert, headers: { ...badCert.headers, 'x-client-cert': 'not-a-cert', 'x-client-verify': undefined } };
-  Object.assign(crafted.headers, craftSignature(sig, lines, [['created', CREATED], ['keyid', 'gw-1']]));
+  Object.assign(
+    crafted.headers,
+    craftSignature(sig, lines, [
+      ['created', CREATED],
+      ['keyid', 'gw-1'],
+    ]),
+  );
   refuses(t, 'undecodable certificate', crafted, 'ERR_MALFORMED');
   Object.assign(crafted.headers, craftSignature(sig, lines, [['keyid', 'gw-1']]));
   refuses(t, 'no created', crafted, 'ERR_MALFORMED');
@@ -163,7 +172,17 @@ t.test('required components must be covered', async (t) => {
   ] as const;
   for (const skip of ['@method', '@authority', '@path', '@query']) {
     const req = { ...base, headers: { ...base.headers } };
-    Object.assign(req.headers, craftSignature(sig, all.filter(([id]) => id !== skip), [['created', CREATED], ['keyid', 'gw-1']]));
+    Object.assign(
+      req.headers,
+      craftSignature(
+        sig,
+        all.filter(([id]) => id !== skip),
+        [
+          ['created', CREATED],
+          ['keyid', 'gw-1'],
+        ],
+      ),
+    );
     t.throws(() => verifyForwardedRequest(req, opts), { code: 'ERR_COMPONENT_NOT_COVERED', component: skip }, skip);
   }
   t.throws(() => verifyForwardedRequest(base, { ...opts, requiredHeaders: ['Authorization'] }), {

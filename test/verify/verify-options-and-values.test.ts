@@ -14,16 +14,13 @@ const opts: VerifyOptions = { keys: { 'gw-1': sig.publicKey }, maxAge: 30, now: 
 
 t.test('options: keys and a maxAge in seconds are required (TypeError, not a refusal)', async (t) => {
   const req = forwardedRequest({ sig, now: NOW });
-  const bad: unknown[] = [
-    undefined,
-    { maxAge: 30 },
-    { keys: 'gw-1', maxAge: 30 },
-    { keys: opts.keys },
-    { keys: opts.keys, maxAge: -1 },
-    { keys: opts.keys, maxAge: Number.NaN },
-  ];
+  const bad: unknown[] = [undefined, { maxAge: 30 }, { keys: 'gw-1', maxAge: 30 }, { keys: opts.keys }, { keys: opts.keys, maxAge: -1 }, { keys: opts.keys, maxAge: Number.NaN }];
   for (const o of bad) {
-    t.throws(() => verifyForwardedRequest(req, o as VerifyOptions), new TypeError('verifyForwardedRequest needs keys and a maxAge in seconds'), o === undefined ? 'undefined' : JSON.stringify(o));
+    t.throws(
+      () => verifyForwardedRequest(req, o as VerifyOptions),
+      new TypeError('verifyForwardedRequest needs keys and a maxAge in seconds'),
+      o === undefined ? 'undefined' : JSON.stringify(o),
+    );
   }
   // maxAge 0 is a valid (strict) setting: the 2 s old signature is then a refusal, not a TypeError
   const err = (() => {

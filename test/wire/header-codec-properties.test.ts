@@ -16,7 +16,10 @@ const hostileText = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ' ', '"', '
 
 t.test('every format: decode(encode(der)) is the DER', async (t) => {
   for (const format of ['pem-urlencoded', 'der-base64', 'rfc9440', 'xfcc'] as const) {
-    fc.assert(fc.property(der, (d) => decodeCertHeader(format, encodeCertHeader(format, d)).equals(d)), runs);
+    fc.assert(
+      fc.property(der, (d) => decodeCertHeader(format, encodeCertHeader(format, d)).equals(d)),
+      runs,
+    );
     t.pass(format);
   }
 });
@@ -35,10 +38,13 @@ t.test('chain headers: decode(encode(chain)) is the chain, in order', async (t) 
 });
 
 t.test('PEM: pemToDer(derToPem(der)) is the DER', async (t) => {
-  fc.assert(fc.property(fc.array(der, { minLength: 1, maxLength: 3 }), (ders) => {
-    const back = pemToDer(ders.map((d) => derToPem(d)).join(''));
-    return back.length === ders.length && back.every((b, i) => b.equals(ders[i]!));
-  }), runs);
+  fc.assert(
+    fc.property(fc.array(der, { minLength: 1, maxLength: 3 }), (ders) => {
+      const back = pemToDer(ders.map((d) => derToPem(d)).join(''));
+      return back.length === ders.length && back.every((b, i) => b.equals(ders[i]!));
+    }),
+    runs,
+  );
   t.pass();
 });
 

@@ -3,8 +3,16 @@ import { createHash } from 'node:crypto';
 import { parseItem, parseList } from 'structured-headers';
 import type { CertHeaderFormat } from '../../src/wire/header-codecs.js';
 import {
-  CERT_HEADER_CODECS, CERT_HEADER_FORMATS, CertHeaderError, decodeCertHeader, decodeChainHeader, derToPem, encodeCertHeader, encodeChainHeader,
-  nginxEscapeUriComponent, pemToDer,
+  CERT_HEADER_CODECS,
+  CERT_HEADER_FORMATS,
+  CertHeaderError,
+  decodeCertHeader,
+  decodeChainHeader,
+  derToPem,
+  encodeCertHeader,
+  encodeChainHeader,
+  nginxEscapeUriComponent,
+  pemToDer,
 } from '../../src/wire/header-codecs.js';
 import { parseXfcc, xfccValue } from '../../src/wire/xfcc.js';
 import { makeCertFixtures } from '../headers/cert-fixtures.js';
@@ -24,7 +32,7 @@ t.test('nginx URI-component escaping: every byte as ngx_escape_uri(NGX_ESCAPE_UR
   t.equal(nginxEscapeUriComponent("+/= \n!'()*"), '%2B%2F%3D%20%0A%21%27%28%29%2A');
 });
 
-t.test('PEM is byte-identical to OpenSSL\'s (what nginx escapes)', async (t) => {
+t.test("PEM is byte-identical to OpenSSL's (what nginx escapes)", async (t) => {
   t.equal(derToPem(leaf), f.leafPem);
   t.equal(derToPem(leaf), f.leaf.toString(), 'Node X509Certificate.toString()');
   t.same(pemToDer(f.leafPem + derToPem(chain[0]!)), [leaf, chain[0]]);
@@ -60,7 +68,10 @@ t.test('xfcc element: order, hash, quoting of a subject with , " ; =', async (t)
   t.ok(v.startsWith(`Hash=${hash};Cert="-----BEGIN%20CERTIFICATE-----%0A`));
   const [el, ...rest] = parseXfcc(v);
   t.equal(rest.length, 0, 'one element');
-  t.same(el!.map(([k]) => k), ['Hash', 'Cert', 'Chain', 'Subject', 'URI', 'DNS', 'DNS']);
+  t.same(
+    el!.map(([k]) => k),
+    ['Hash', 'Cert', 'Chain', 'Subject', 'URI', 'DNS', 'DNS'],
+  );
   // Subject is always quoted, inner " and \ escaped, non-ASCII as RFC 4514 hex pairs.
   t.match(v, ';Subject="O=Acme,CN=Client\\\\, \\\\\\"Q\\\\\\"\\\\; a=b \\\\C3\\\\A9";');
   t.equal(xfccValue(el!, 'subject'), 'O=Acme,CN=Client\\, \\"Q\\"\\; a=b \\C3\\A9');
@@ -70,7 +81,11 @@ t.test('xfcc element: order, hash, quoting of a subject with , " ; =', async (t)
   t.notMatch(v, /[\r\n]/);
 });
 
-interface RoundTrip { readonly format: CertHeaderFormat; readonly cert: string; readonly chain: string | undefined }
+interface RoundTrip {
+  readonly format: CertHeaderFormat;
+  readonly cert: string;
+  readonly chain: string | undefined;
+}
 const roundTrips: RoundTrip[] = (['pem-urlencoded', 'der-base64', 'rfc9440'] as const).map((format) => ({
   format,
   cert: encodeCertHeader(format, leaf),
@@ -123,8 +138,7 @@ const bad: [CertHeaderFormat, string, string][] = [
   ['xfcc', 'Cert="abc', 'unmatched quote'],
   ['xfcc', 'Subject="x"', 'no certificate'],
   ['xfcc', `Cert="${encodeCertHeader('pem-urlencoded', leaf)}",Cert="${encodeCertHeader('pem-urlencoded', leaf)}"`, 'two elements'],
-  ['xfcc', `Cert="${encodeCertHeader('pem-urlencoded', leaf)}";Chain="${encodeCertHeader('pem-urlencoded', chain[0]!)}"`,
-    'Chain not starting with Cert'],
+  ['xfcc', `Cert="${encodeCertHeader('pem-urlencoded', leaf)}";Chain="${encodeCertHeader('pem-urlencoded', chain[0]!)}"`, 'Chain not starting with Cert'],
 ];
 for (const [format, value, why] of bad) {
   t.test(`rejects ${format}: ${why}`, async (t) => {

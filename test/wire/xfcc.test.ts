@@ -14,7 +14,14 @@ const serialise: [XfccElement, string][] = [
   [[['Subject', '']], 'Subject=""'],
   [[['Cert', 'abc']], 'Cert="abc"'],
   [[['URI', '']], 'URI='],
-  [[['Hash', 'h'], ['DNS', 'a'], ['DNS', 'b']], 'Hash=h;DNS=a;DNS=b'],
+  [
+    [
+      ['Hash', 'h'],
+      ['DNS', 'a'],
+      ['DNS', 'b'],
+    ],
+    'Hash=h;DNS=a;DNS=b',
+  ],
 ];
 for (const [pairs, want] of serialise) {
   t.test(`serialise ${want}`, async (t) => {
@@ -24,7 +31,8 @@ for (const [pairs, want] of serialise) {
 }
 
 t.test('Envoy documentation example parses', async (t) => {
-  const v = 'By=http://frontend.lyft.com;Hash=468ed33be74eee6556d90c0149c1309e9ba61d6425303443c0748a02dd8de688;' +
+  const v =
+    'By=http://frontend.lyft.com;Hash=468ed33be74eee6556d90c0149c1309e9ba61d6425303443c0748a02dd8de688;' +
     'Subject="/C=US/ST=CA/L=San Francisco/OU=Lyft/CN=Test Client";URI=http://testclient.lyft.com,' +
     'By=http://backend.lyft.com;Hash=9ba61d6425303443c0748a02dd8de688468ed33be74eee6556d90c0149c1309e;' +
     'SAN=http://frontend.lyft.com';
@@ -38,7 +46,10 @@ t.test('Envoy documentation example parses', async (t) => {
 t.test('quoted separators do not split elements or pairs', async (t) => {
   const els = parseXfcc('Subject="a,b;c=d \\"e\\"";DNS=x , Hash=1');
   t.equal(els.length, 2);
-  t.same(els[0], [['Subject', 'a,b;c=d "e"'], ['DNS', 'x']]);
+  t.same(els[0], [
+    ['Subject', 'a,b;c=d "e"'],
+    ['DNS', 'x'],
+  ]);
   t.same(els[1], [['Hash', '1']]);
 });
 

@@ -14,7 +14,7 @@ t.test('subjectDer: the subject Name exactly as encoded', async (t) => {
     t.equal(der[0], 0x30, 'a DER SEQUENCE');
     const viaPkijs = Buffer.from(pkijs.Certificate.fromBER(issued.der).subject.toSchema().toBER());
     t.same(der, viaPkijs, 'same bytes as pkijs re-encodes');
-    t.same(certInfo(issued.x509).subjectDer, der, 'revocation\'s view reads the same bytes');
+    t.same(certInfo(issued.x509).subjectDer, der, "revocation's view reads the same bytes");
   }
   t.ok(subjectDer(pki.rootCa.x509).toString('latin1').includes('certgate Test Root CA'));
 });
@@ -23,7 +23,7 @@ t.test('certInfo: the fields revocation matches on', async (t) => {
   const leaf = certInfo(pki.client.x509);
   const root = certInfo(pki.rootCa.x509);
   t.equal(leaf.serial, pki.client.x509.serialNumber.toLowerCase().replace(/^(00)+(?=[0-7])/, ''), 'serial as lower-case hex');
-  t.same(leaf.issuerDer, subjectDer(pki.rootCa.x509), 'issuer Name bytes equal the root\'s subject');
+  t.same(leaf.issuerDer, subjectDer(pki.rootCa.x509), "issuer Name bytes equal the root's subject");
   t.equal(leaf.isCA, false);
   t.equal(root.isCA, true);
   t.same(root.keyUsage && { keyCertSign: root.keyUsage.keyCertSign, cRLSign: root.keyUsage.cRLSign }, { keyCertSign: true, cRLSign: true });
@@ -39,9 +39,11 @@ t.test('readCertificateFields: names, SANs and validity of a client certificate'
     email: ['client@example.org'],
     ip: ['192.0.2.10', '2001:db8::10'],
   });
-  t.same(fields.subject.map((rdn) => rdn.map((atv) => `${atv.oid}=${atv.text}`)), [
-    ['2.5.4.3=client.example.org'], ['2.5.4.10=Client'], ['2.5.4.7=Chiyoda-ku'], ['2.5.4.8=Tokyo'], ['2.5.4.6=JP'],
-  ], 'most specific RDN first');
+  t.same(
+    fields.subject.map((rdn) => rdn.map((atv) => `${atv.oid}=${atv.text}`)),
+    [['2.5.4.3=client.example.org'], ['2.5.4.10=Client'], ['2.5.4.7=Chiyoda-ku'], ['2.5.4.8=Tokyo'], ['2.5.4.6=JP']],
+    'most specific RDN first',
+  );
   t.equal(fields.notAfter.getTime(), new Date(pki.client.x509.validTo).getTime());
   t.equal(fields.notBefore.getTime(), new Date(pki.client.x509.validFrom).getTime());
 });

@@ -34,7 +34,6 @@ function crossCheck(tt: Test, der: Buffer, mine: ParsedCrl): void {
   tt.ok(Buffer.from(ref.tbsView).equals(mine.tbs), 'same TBS bytes');
 }
 
-
 t.test('openssl -gencrl CRLs parse and match pkijs', async (t) => {
   const ca = new OpensslCa({ name: 'Parser CA' });
   t.teardown(() => ca.close());
@@ -68,7 +67,8 @@ t.test('a 20,000-entry CRL: fast, identical to pkijs', async (t) => {
   const key = createPrivateKey(readFileSync(ca.keyPath));
   const list = serials(20_000, 7);
   const der = buildCrl({
-    issuerName: certInfo(ca.cert).subjectDer, key,
+    issuerName: certInfo(ca.cert).subjectDer,
+    key,
     entries: list.map((s, i) => ({ serial: s, reason: i % 3 === 0 ? 'keyCompromise' : i % 3 === 1 ? 'certificateHold' : undefined })),
   });
   const t0 = performance.now();
@@ -93,10 +93,7 @@ t.test('fuzz: truncations and bit flips never crash and never verify', async (t)
   t.teardown(() => ca.close());
   for (let i = 0; i < 3; i++) ca.revoke(ca.issue(`f${i}`), i === 1 ? 'certificateHold' : 'keyCompromise');
   const key = createPrivateKey(readFileSync(ca.keyPath));
-  const inputs = [
-    ca.gencrl(),
-    buildCrl({ issuerName: certInfo(ca.cert).subjectDer, key, entries: serials(50).map((s) => ({ serial: s, reason: 'keyCompromise' })) }),
-  ];
+  const inputs = [ca.gencrl(), buildCrl({ issuerName: certInfo(ca.cert).subjectDer, key, entries: serials(50).map((s) => ({ serial: s, reason: 'keyCompromise' })) })];
   let parsedButRejected = 0;
   let parseErrors = 0;
   const tryOne = (bytes: Buffer): void => {

@@ -7,9 +7,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import * as asn1js from 'asn1js';
-import {
-  formatDN, normalizeDN, parseDN, type AttributeTypeAndValue, type DistinguishedName,
-} from '../../src/x509/distinguished-name.js';
+import { formatDN, normalizeDN, parseDN, type AttributeTypeAndValue, type DistinguishedName } from '../../src/x509/distinguished-name.js';
 
 const seed = Number(process.env.FC_SEED ?? 20260705); // fixed: a run is reproducible; FC_SEED explores
 t.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);
@@ -17,7 +15,8 @@ t.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);
 // Known short names (printed as text) and unnamed types (printed as dotted OID + #hex).
 const namedOids = fc.constantFrom('2.5.4.3', '2.5.4.10', '2.5.4.11', '2.5.4.6', '0.9.2342.19200300.100.1.25', '1.2.840.113549.1.9.1');
 const arc = fc.oneof(fc.bigInt({ min: 0n, max: 200n }), fc.bigInt({ min: 2n ** 53n - 2n, max: 2n ** 53n + 2n }), fc.bigInt({ min: 0n, max: 2n ** 160n }));
-const unnamedOid = fc.tuple(fc.constantFrom('1.2', '1.3.6.1.4.1', '2.25', '2.999'), fc.array(arc, { minLength: 1, maxLength: 4 }))
+const unnamedOid = fc
+  .tuple(fc.constantFrom('1.2', '1.3.6.1.4.1', '2.25', '2.999'), fc.array(arc, { minLength: 1, maxLength: 4 }))
   .map(([prefix, arcs]) => [prefix, ...arcs.map(String)].join('.'));
 
 // RFC 4514 specials and spaces, often at the edges where escaping rules differ.
@@ -31,17 +30,19 @@ const encoded = (value: string): fc.Arbitrary<Buffer> => {
   const bmp = codePoints.every((cp) => cp <= 0xffff)
     ? [Buffer.from(new asn1js.Primitive({ idBlock: { tagClass: 1, tagNumber: 30 }, valueHex: Buffer.from(codePoints.flatMap((cp) => [cp >> 8, cp & 0xff])) }).toBER())]
     : [];
-  const universal = Buffer.from(new asn1js.Primitive({
-    idBlock: { tagClass: 1, tagNumber: 28 }, valueHex: Buffer.from(codePoints.flatMap((cp) => [cp >>> 24, (cp >> 16) & 0xff, (cp >> 8) & 0xff, cp & 0xff])),
-  }).toBER());
+  const universal = Buffer.from(
+    new asn1js.Primitive({
+      idBlock: { tagClass: 1, tagNumber: 28 },
+      valueHex: Buffer.from(codePoints.flatMap((cp) => [cp >>> 24, (cp >> 16) & 0xff, (cp >> 8) & 0xff, cp & 0xff])),
+    }).toBER(),
+  );
   const latin1 = codePoints.every((cp) => cp <= 0xff)
     ? [Buffer.from(new asn1js.Primitive({ idBlock: { tagClass: 1, tagNumber: 20 }, valueHex: Buffer.from(value, 'latin1') }).toBER())]
     : [];
   return fc.constantFrom(utf8, universal, ...bmp, ...latin1);
 };
 
-const atv: fc.Arbitrary<AttributeTypeAndValue> = fc.tuple(fc.oneof(namedOids, unnamedOid), text)
-  .chain(([oid, value]) => encoded(value).map((ber) => ({ oid, text: value, ber })));
+const atv: fc.Arbitrary<AttributeTypeAndValue> = fc.tuple(fc.oneof(namedOids, unnamedOid), text).chain(([oid, value]) => encoded(value).map((ber) => ({ oid, text: value, ber })));
 const dn: fc.Arbitrary<DistinguishedName> = fc.array(fc.array(atv, { minLength: 1, maxLength: 3 }), { maxLength: 4 });
 
 t.test('parseDN(formatDN(dn)) is the same name, and printing it again gives the same string', async (t) => {

@@ -1,13 +1,5 @@
 import t from 'tap';
-import {
-  distinguishedNameProblem,
-  dnEquals,
-  escapeValue,
-  formatDN,
-  InvalidDistinguishedNameError,
-  normalizeDN,
-  parseDN,
-} from '../../src/x509/distinguished-name.js';
+import { distinguishedNameProblem, dnEquals, escapeValue, formatDN, InvalidDistinguishedNameError, normalizeDN, parseDN } from '../../src/x509/distinguished-name.js';
 
 const CLIENT = 'CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP';
 
@@ -117,9 +109,16 @@ t.test('escapeValue never lets CR or LF through (header safety)', async (t) => {
 });
 
 t.test('distinguishedNameProblem: what config accepts as an allow.subjectDN or override DN', async (t) => {
-  for (const ok of ['CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP', 'CN=a+UID=b,O=x', 'CN=Smith\\, John', '2.5.4.3=#0403616263', 'cn=a, o=b',
+  for (const ok of [
+    'CN=client.example.org,O=Client,L=Chiyoda-ku,ST=Tokyo,C=JP',
+    'CN=a+UID=b,O=x',
+    'CN=Smith\\, John',
+    '2.5.4.3=#0403616263',
+    'cn=a, o=b',
     // The runtime parser (x509/distinguished-name.ts) reads RFC 2253's ';' separator, and config is checked by that parser.
-    'CN=a;O=b', '1.2.99999999999999999999999=#0C0161']) {
+    'CN=a;O=b',
+    '1.2.99999999999999999999999=#0C0161',
+  ]) {
     t.equal(distinguishedNameProblem(ok), undefined, ok);
   }
   for (const bad of ['client.example.org', 'XYZ=a', 'CN=a,badAttr=b', '=x', 'CN=a,', 'CN=a\\q', 'C N=x']) t.type(distinguishedNameProblem(bad), 'string', bad);

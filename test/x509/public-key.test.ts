@@ -15,6 +15,6 @@ t.test('type, bits and curve, curves by their NIST / RFC 8422 name', async (t) =
   t.same(publicKeyFacts(cert({ type: 'ec', curve: 'P-256' })), { type: 'ec', bits: undefined, curve: 'P-256' });
   t.same(publicKeyFacts(cert({ type: 'ec', curve: 'P-521' })), { type: 'ec', bits: undefined, curve: 'P-521' });
   t.same(publicKeyFacts(cert({ type: 'ec', curve: 'brainpoolP256r1' })), { type: 'ec', bits: undefined, curve: 'brainpoolP256r1' });
-  t.same(publicKeyFacts(cert({ type: 'ec', curve: 'secp224r1' })), { type: 'ec', bits: undefined, curve: 'secp224r1' }, 'a curve with no config name keeps OpenSSL\'s');
+  t.same(publicKeyFacts(cert({ type: 'ec', curve: 'secp224r1' })), { type: 'ec', bits: undefined, curve: 'secp224r1' }, "a curve with no config name keeps OpenSSL's");
   t.same(publicKeyFacts(cert({ type: 'ed25519' })), { type: 'ed25519', bits: undefined, curve: undefined });
 });

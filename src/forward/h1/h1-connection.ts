@@ -47,9 +47,7 @@ export class H1Connection {
   ) {
     const s = owner.settings;
     this.exchange = first;
-    const socket = s.https
-      ? tls.connect({ ...s.tls, host: s.host, port: s.port })
-      : net.connect({ host: s.host, port: s.port });
+    const socket = s.https ? tls.connect({ ...s.tls, host: s.host, port: s.port }) : net.connect({ host: s.host, port: s.port });
     this.socket = socket;
     socket.setNoDelay(true);
     this.setInactivityTimeout(s.connectTimeout);

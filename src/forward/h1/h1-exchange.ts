@@ -176,8 +176,14 @@ export class H1Exchange implements ResponseSink {
     this.conn = undefined;
     const code = (err as Error & { code?: string }).code;
     if (
-      conn !== undefined && conn.served > 0 && conn.connected && !conn.parser.received && !this.retried &&
-      this.replayable() && code !== 'ERR_UPSTREAM_HEADERS_TIMEOUT' && code !== 'ERR_UPSTREAM_CLIENT_CLOSED'
+      conn !== undefined &&
+      conn.served > 0 &&
+      conn.connected &&
+      !conn.parser.received &&
+      !this.retried &&
+      this.replayable() &&
+      code !== 'ERR_UPSTREAM_HEADERS_TIMEOUT' &&
+      code !== 'ERR_UPSTREAM_CLIENT_CLOSED'
     ) {
       this.retried = true;
       this.pool.retry(this);

@@ -14,8 +14,16 @@ export interface StatusLine {
 /** HTTP/1.x SP 3DIGIT [SP reason], bytes [s, e) of b without the CRLF. */
 export function parseStatusLine(b: Buffer, s: number, e: number, out: StatusLine): UpstreamError | undefined {
   if (
-    e - s < 12 || b[s] !== 0x48 || b[s + 1] !== 0x54 || b[s + 2] !== 0x54 || b[s + 3] !== 0x50 ||
-    b[s + 4] !== 0x2f || b[s + 5] !== 0x31 || b[s + 6] !== 0x2e || (b[s + 7] !== 0x31 && b[s + 7] !== 0x30) || b[s + 8] !== 0x20
+    e - s < 12 ||
+    b[s] !== 0x48 ||
+    b[s + 1] !== 0x54 ||
+    b[s + 2] !== 0x54 ||
+    b[s + 3] !== 0x50 ||
+    b[s + 4] !== 0x2f ||
+    b[s + 5] !== 0x31 ||
+    b[s + 6] !== 0x2e ||
+    (b[s + 7] !== 0x31 && b[s + 7] !== 0x30) ||
+    b[s + 8] !== 0x20
   ) {
     return badResponse('invalid status line');
   }

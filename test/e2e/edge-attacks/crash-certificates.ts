@@ -20,8 +20,17 @@ import * as asn1js from 'asn1js';
 import { makeTestPki } from '../../helpers/pki.js';
 import { listenerDir, startRecordingUpstream, startTestGateway } from '../../helpers/gateway-harness.js';
 import {
-  attribute, buildRawCertificate, clientAuthEku, derElement, extension, nameOf, oidDer, rawElement,
-  OID_SUBJECT_ALT_NAME, type RawCertificate, type RawCertificateSpec,
+  attribute,
+  buildRawCertificate,
+  clientAuthEku,
+  derElement,
+  extension,
+  nameOf,
+  oidDer,
+  rawElement,
+  OID_SUBJECT_ALT_NAME,
+  type RawCertificate,
+  type RawCertificateSpec,
 } from '../../helpers/raw-certificate.js';
 
 const CN = '2.5.4.3';
@@ -79,8 +88,22 @@ function cases(issuer: Awaited<ReturnType<typeof makeTestPki>>['rootCa']): Crash
     { name: 'garbage unknown extension', spec: issued({ extensions: [clientAuthEku(), ext('1.3.6.1.4.1.99999.1', false, [0xde, 0xad, 0xbe, 0xef])] }), expect: ISSUED_FINE },
     { name: 'critical unknown extension', spec: issued({ extensions: [clientAuthEku(), ext('1.3.6.1.4.1.99999.2', true, [0x05, 0x00])] }), expect: REFUSED },
     { name: 'SAN that is not a SEQUENCE', spec: { extensions: [clientAuthEku(), ext(OID_SUBJECT_ALT_NAME, false, [0x04, 0x02, 0x41, 0x42])] }, expect: UNTRUSTED_TOLERATED },
-    { name: 'SAN with a 5-byte IP address', spec: issued({ extensions: [clientAuthEku(), san(new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 7 }, valueHex: Uint8Array.from([1, 2, 3, 4, 5]) }))] }), expect: ISSUED_FINE },
-    { name: 'duplicated SAN extension', spec: issued({ extensions: [clientAuthEku(), san(new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: Buffer.from('a.example') })), san(new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: Buffer.from('b.example') }))] }), expect: UNTRUSTED_TOLERATED },
+    {
+      name: 'SAN with a 5-byte IP address',
+      spec: issued({ extensions: [clientAuthEku(), san(new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 7 }, valueHex: Uint8Array.from([1, 2, 3, 4, 5]) }))] }),
+      expect: ISSUED_FINE,
+    },
+    {
+      name: 'duplicated SAN extension',
+      spec: issued({
+        extensions: [
+          clientAuthEku(),
+          san(new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: Buffer.from('a.example') })),
+          san(new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: Buffer.from('b.example') })),
+        ],
+      }),
+      expect: UNTRUSTED_TOLERATED,
+    },
     { name: 'basicConstraints garbage', spec: { extensions: [clientAuthEku(), ext('2.5.29.19', true, [0x01, 0x01])] }, expect: UNTRUSTED_TOLERATED },
     { name: 'no extensions at all', spec: issued({ extensions: [] }), expect: ISSUED_FINE },
     // Names: odd string types and odd shapes.
@@ -90,18 +113,39 @@ function cases(issuer: Awaited<ReturnType<typeof makeTestPki>>['rootCa']): Crash
     { name: 'empty CN', spec: issued({ subject: cn(rawElement(UTF8, '')) }), expect: ISSUED_FINE },
     { name: 'empty subject', spec: { subject: nameOf() }, expect: UNTRUSTED_TOLERATED },
     { name: 'CN with , + " \\ # < > ; = and CR LF', spec: issued({ subject: nameOf([attribute(O, '#o,r+g"\\'), attribute(CN, 'a<b>;c=d\r\ne ')]) }), expect: ISSUED_FINE },
-    { name: 'attribute value that is a BIT STRING', spec: issued({ subject: nameOf([attribute('1.3.6.1.4.1.99999.3', new asn1js.BitString({ valueHex: Uint8Array.from([0xf0]) }))], [attribute(CN, 'bits')]) }), expect: ISSUED_FINE },
+    {
+      name: 'attribute value that is a BIT STRING',
+      spec: issued({ subject: nameOf([attribute('1.3.6.1.4.1.99999.3', new asn1js.BitString({ valueHex: Uint8Array.from([0xf0]) }))], [attribute(CN, 'bits')]) }),
+      expect: ISSUED_FINE,
+    },
     { name: 'attribute value that is a SEQUENCE', spec: issued({ subject: nameOf([attribute(CN, new asn1js.Sequence({ value: [new asn1js.Null()] }))]) }), expect: ISSUED_FINE },
-    { name: `subject OID arc above 2^53 (${HUGE_ARC_OID})`, spec: issued({ subject: nameOf([attribute(derElement(oidDer(HUGE_ARC_OID)), 'a')], [attribute(CN, 'huge')]) }), expect: ISSUED_FINE },
-    { name: 'subject OID arc above 2^53 (self-signed)', spec: { subject: nameOf([attribute(derElement(oidDer('2.25.340282366920938463463374607431768211455')), 'x')]) }, expect: UNTRUSTED_TOLERATED },
+    {
+      name: `subject OID arc above 2^53 (${HUGE_ARC_OID})`,
+      spec: issued({ subject: nameOf([attribute(derElement(oidDer(HUGE_ARC_OID)), 'a')], [attribute(CN, 'huge')]) }),
+      expect: ISSUED_FINE,
+    },
+    {
+      name: 'subject OID arc above 2^53 (self-signed)',
+      spec: { subject: nameOf([attribute(derElement(oidDer('2.25.340282366920938463463374607431768211455')), 'x')]) },
+      expect: UNTRUSTED_TOLERATED,
+    },
     // Serials.
     { name: 'serial zero', spec: issued({ serial: Uint8Array.from([0x00]) }), expect: ISSUED_FINE },
     { name: 'negative serial', spec: issued({ serial: Uint8Array.from([0xff, 0x01]) }), expect: ISSUED_FINE },
     { name: '40-byte serial', spec: issued({ serial: Uint8Array.from({ length: 40 }, (_, i) => i + 1) }), expect: ISSUED_FINE },
-    { name: 'SAN DNS and URI names with CR LF', spec: issued({ extensions: [clientAuthEku(), san(
-      new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: Buffer.from('evil.example\r\nX-Injected: 1') }),
-      new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 6 }, valueHex: Buffer.from('spiffe://a\r\nb') }),
-    )] }), expect: ISSUED_FINE },
+    {
+      name: 'SAN DNS and URI names with CR LF',
+      spec: issued({
+        extensions: [
+          clientAuthEku(),
+          san(
+            new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: Buffer.from('evil.example\r\nX-Injected: 1') }),
+            new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 6 }, valueHex: Buffer.from('spiffe://a\r\nb') }),
+          ),
+        ],
+      }),
+      expect: ISSUED_FINE,
+    },
   ];
 }
 
@@ -142,8 +186,25 @@ async function presentWithOpensslCli(port: number, ca: string, cert: { certPem: 
     await fs.writeFile(path.join(dir, 'key.pem'), cert.keyPem);
     await fs.writeFile(path.join(dir, 'ca.pem'), ca);
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('openssl', ['s_client', '-quiet', '-ign_eof', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost',
-        '-cert', path.join(dir, 'cert.pem'), '-key', path.join(dir, 'key.pem'), '-CAfile', path.join(dir, 'ca.pem')], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const child = spawn(
+        'openssl',
+        [
+          's_client',
+          '-quiet',
+          '-ign_eof',
+          '-connect',
+          `127.0.0.1:${port}`,
+          '-servername',
+          'localhost',
+          '-cert',
+          path.join(dir, 'cert.pem'),
+          '-key',
+          path.join(dir, 'key.pem'),
+          '-CAfile',
+          path.join(dir, 'ca.pem'),
+        ],
+        { stdio: ['pipe', 'pipe', 'ignore'] },
+      );
       let text = '';
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (c: string) => (text += c));
@@ -209,9 +270,15 @@ export async function crashCertificates(t: Test): Promise<void> {
     listen: 127.0.0.1:0
     tls: { cert: server.pem, key: server-key.pem }
     clientAuth: ${clientAuth}${extra}`;
-  const gw = await startTestGateway(dir, `
-listeners:${listener('require', '{ mode: require, trustedCAs: [ca.pem] }')}${listener('optional', '{ mode: optional, trustedCAs: [ca.pem] }')}${listener('optional_no_ca', '{ mode: optional_no_ca, trustedCAs: [ca.pem] }')}${listener('off', '{ mode: off }')}${listener('allowlisted', '{ mode: require, trustedCAs: [ca.pem] }', `
-    revocation: { check: leaf, sources: [ocsp], failMode: open, ocsp: { responder: "http://127.0.0.1:${ocspPort}", timeout: 1s } }`)}
+  const gw = await startTestGateway(
+    dir,
+    `
+listeners:${listener('require', '{ mode: require, trustedCAs: [ca.pem] }')}${listener('optional', '{ mode: optional, trustedCAs: [ca.pem] }')}${listener('optional_no_ca', '{ mode: optional_no_ca, trustedCAs: [ca.pem] }')}${listener('off', '{ mode: off }')}${listener(
+      'allowlisted',
+      '{ mode: require, trustedCAs: [ca.pem] }',
+      `
+    revocation: { check: leaf, sources: [ocsp], failMode: open, ocsp: { responder: "http://127.0.0.1:${ocspPort}", timeout: 1s } }`,
+    )}
 upstreams:
   app:
     url: ${upstream.url}
@@ -227,7 +294,8 @@ routes:
     match: { pathPrefix: / }
     upstream: app
     clientCert: optional
-`);
+`,
+  );
   t.teardown(async () => {
     await gw.close();
     await upstream.close();
@@ -263,15 +331,25 @@ routes:
   // failMode open): a subject with a huge OID arc is matched, not thrown on.
   const huge = buildRawCertificate(cases(pki.rootCa).find((c) => c.name.startsWith('subject OID arc above 2^53 (1.2.'))!.spec);
   t.match(await present(gw.port('allowlisted'), ca, huge), { status: 200 }, 'huge-arc subject on the allow list: 200 after the revocation check');
-  t.ok(gw.logs.find((l) => l.event === 'revocation_fail_open'), 'the revocation check ran (and failed open) before the allow check');
+  t.ok(
+    gw.logs.find((l) => l.event === 'revocation_fail_open'),
+    'the revocation check ran (and failed open) before the allow check',
+  );
   const otherHuge = buildRawCertificate({ issuer: pki.rootCa, subject: nameOf([attribute(derElement(oidDer('1.2.99999999999999999998')), 'a')], [attribute(CN, 'huge')]) });
   t.match(await present(gw.port('allowlisted'), ca, otherHuge), { status: 403, code: 'CLIENT_NOT_ALLOWED' }, 'a different huge arc is not on the list: 403');
   const yearOnly = buildRawCertificate({ issuer: pki.rootCa, notAfter: rawElement(GENERALIZED_TIME, '2099') });
-  t.match(await present(gw.port('allowlisted'), ca, yearOnly), opensslParses(yearOnly.certPem) ? { status: 401, code: 'CLIENT_CERT_INVALID' } : { status: 0 }, 'GeneralizedTime "2099" on the revocation listener: refused');
+  t.match(
+    await present(gw.port('allowlisted'), ca, yearOnly),
+    opensslParses(yearOnly.certPem) ? { status: 401, code: 'CLIENT_CERT_INVALID' } : { status: 0 },
+    'GeneralizedTime "2099" on the revocation listener: refused',
+  );
 
   // The gateway lives on: a normal client still gets 200 everywhere.
   for (const mode of ['require', 'optional', 'optional_no_ca', 'off', 'allowlisted'] as const) {
     t.match(await present(gw.port(mode), ca, normal), { status: 200 }, `normal client on ${mode} afterwards: 200`);
   }
-  t.notOk(gw.logs.find((l) => l.event === 'internal_error'), 'no stage needed the fault boundary: each certificate was answered by design');
+  t.notOk(
+    gw.logs.find((l) => l.event === 'internal_error'),
+    'no stage needed the fault boundary: each certificate was answered by design',
+  );
 }

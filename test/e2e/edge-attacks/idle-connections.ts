@@ -142,7 +142,10 @@ routes:
   const closed = await closedEvent;
   t.equal(closed.count, n, 'every idle connection was closed');
   t.equal(closed.closedByServer, n, 'by the server');
-  t.ok(closed.maxLifetimeMs! <= HANDSHAKE_TIMEOUT_MS + CLOSE_MARGIN_MS, `closed at the handshake timeout (lifetimes ${closed.minLifetimeMs}-${closed.maxLifetimeMs} ms for ${HANDSHAKE_TIMEOUT_MS} ms)`);
+  t.ok(
+    closed.maxLifetimeMs! <= HANDSHAKE_TIMEOUT_MS + CLOSE_MARGIN_MS,
+    `closed at the handshake timeout (lifetimes ${closed.minLifetimeMs}-${closed.maxLifetimeMs} ms for ${HANDSHAKE_TIMEOUT_MS} ms)`,
+  );
 
   // The server side has let go of each socket once each timeout is counted.
   const end = Date.now() + 5000;
@@ -154,7 +157,9 @@ routes:
   t.equal(await count(gw.gateway.metrics.limitsReached, { listener: 'edge', limit: 'handshake_timeout' }), n, 'limitsReached{limit=handshake_timeout} too');
 
   const heapAfter = await settledHeap(gc);
-  t.comment(`heap: baseline ${(heapBefore / 1048576).toFixed(1)} MiB, open ${(heapOpen / 1048576).toFixed(1)} MiB, after ${(heapAfter / 1048576).toFixed(1)} MiB; RSS after ${(process.memoryUsage().rss / 1048576).toFixed(1)} MiB`);
+  t.comment(
+    `heap: baseline ${(heapBefore / 1048576).toFixed(1)} MiB, open ${(heapOpen / 1048576).toFixed(1)} MiB, after ${(heapAfter / 1048576).toFixed(1)} MiB; RSS after ${(process.memoryUsage().rss / 1048576).toFixed(1)} MiB`,
+  );
   t.ok(heapAfter <= heapBefore * 1.2, 'the JavaScript heap is back within 20% of its baseline');
 
   const warnLines = gw.logs.lines.filter((l) => l.level === 40).length;

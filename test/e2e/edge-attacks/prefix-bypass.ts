@@ -104,7 +104,11 @@ routes:
     t.equal(jsonCode(res).code, row.code, `${row.path}: code`);
     if (row.reason !== undefined) t.match(jsonCode(res).description, new RegExp(`^request path refused: ${row.reason} `), `${row.path}: reason`);
   }
-  t.same(upstream.received.map((r) => r.url), [], 'the upstream received none of them');
+  t.same(
+    upstream.received.map((r) => r.url),
+    [],
+    'the upstream received none of them',
+  );
 
   const counted = new Map((await gw.gateway.metrics.pathRejections.get()).values.map((v) => [v.labels.reason, v.value]));
   t.equal(counted.get('parameters'), 6, 'path rejections counted by reason: parameters');
@@ -114,7 +118,11 @@ routes:
   // What is accepted reaches the upstream, the access log and the route in its canonical form.
   const ok = await rawRequest({ port: gw.port(), ca, head: 'GET /public/%7eu%2Dser/%c3%a9%3b?q=%2e%2E/x HTTP/1.1\r\nHost: localhost' });
   t.equal(ok.status, 200);
-  t.same(upstream.received.map((r) => r.url), ['/public/~u-ser/%C3%A9%3B?q=%2e%2E/x'], 'upstream request line: canonical path, query as sent');
+  t.same(
+    upstream.received.map((r) => r.url),
+    ['/public/~u-ser/%C3%A9%3B?q=%2e%2E/x'],
+    'upstream request line: canonical path, query as sent',
+  );
   const access = await until(() => gw.logs.find((l) => l.event === 'access' && l.status === 200));
   t.equal(access.url, '/public/~u-ser/%C3%A9%3B?q=%2e%2E/x', 'access log url is the canonical target');
 

@@ -9,14 +9,50 @@ import { jsonCode, rawRequest } from './raw-request.js';
 // Written out literally: issue 7 finding 5, then the certificate headers of Curity, Keycloak,
 // Envoy, Traefik, AWS ALB and Azure, then the forwarding headers the gateway sets itself.
 const OWNED: readonly string[] = [
-  'X-Real-IP', 'True-Client-IP', 'X-Forwarded-Port', 'X-Forwarded-Prefix', 'X-Forwarded-Scheme', 'X-Forwarded-Ssl',
-  'X-Original-URL', 'X-Rewrite-URL', 'X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'SSL-Client-Verify',
-  'X-SSL-Cert-Chain-1', 'X-SSL-Cert-Chain-0', 'X-SSL-Cert-Chain-17', 'X-Client-DN', 'X-Amzn-Mtls-Clientcert-Subject',
-  'X-Amzn-Mtls-Clientcert-Issuer', 'X-Amzn-Mtls-Clientcert-Serial-Number', 'X-Amzn-Mtls-Clientcert', 'X-Amzn-Mtls-Clientcert-Leaf',
-  'X-Client-SSL-Cert', 'SSL-Client-Cert', 'SSL-Client-Cert-Chain-0', 'X-SSL-Client-Verify', 'X-SSL-Client-Cert', 'X-SSL-Cert',
-  'X-Forwarded-Client-Cert', 'X-Forwarded-Tls-Client-Cert', 'X-Forwarded-Tls-Client-Cert-Info', 'X-ARR-ClientCert',
-  'Client-Cert', 'Client-Cert-Chain', 'X-Client-Cert', 'X-Client-Cert-Chain', 'X-Client-Verify', 'X-Client-Subject-DN',
-  'X-Client-Cert-Thumbprint', 'X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'Forwarded', 'Signature', 'Signature-Input',
+  'X-Real-IP',
+  'True-Client-IP',
+  'X-Forwarded-Port',
+  'X-Forwarded-Prefix',
+  'X-Forwarded-Scheme',
+  'X-Forwarded-Ssl',
+  'X-Original-URL',
+  'X-Rewrite-URL',
+  'X-HTTP-Method-Override',
+  'X-HTTP-Method',
+  'X-Method-Override',
+  'SSL-Client-Verify',
+  'X-SSL-Cert-Chain-1',
+  'X-SSL-Cert-Chain-0',
+  'X-SSL-Cert-Chain-17',
+  'X-Client-DN',
+  'X-Amzn-Mtls-Clientcert-Subject',
+  'X-Amzn-Mtls-Clientcert-Issuer',
+  'X-Amzn-Mtls-Clientcert-Serial-Number',
+  'X-Amzn-Mtls-Clientcert',
+  'X-Amzn-Mtls-Clientcert-Leaf',
+  'X-Client-SSL-Cert',
+  'SSL-Client-Cert',
+  'SSL-Client-Cert-Chain-0',
+  'X-SSL-Client-Verify',
+  'X-SSL-Client-Cert',
+  'X-SSL-Cert',
+  'X-Forwarded-Client-Cert',
+  'X-Forwarded-Tls-Client-Cert',
+  'X-Forwarded-Tls-Client-Cert-Info',
+  'X-ARR-ClientCert',
+  'Client-Cert',
+  'Client-Cert-Chain',
+  'X-Client-Cert',
+  'X-Client-Cert-Chain',
+  'X-Client-Verify',
+  'X-Client-Subject-DN',
+  'X-Client-Cert-Thumbprint',
+  'X-Forwarded-For',
+  'X-Forwarded-Proto',
+  'X-Forwarded-Host',
+  'Forwarded',
+  'Signature',
+  'Signature-Input',
 ];
 
 /** Operator-configured `stripHeaders` of the upstream below. */
@@ -114,7 +150,10 @@ routes:
     }
     t.same(seen.get('x-request-id'), ['innocent-1'], 'an innocent header passes');
     t.same(seen.get('x-custom-thing'), ['innocent-2'], 'an innocent underscore header passes');
-    t.notOk(raw.some((v, i) => i % 2 === 1 && v === 'forged'), 'no forged value anywhere');
+    t.notOk(
+      raw.some((v, i) => i % 2 === 1 && v === 'forged'),
+      'no forged value anywhere',
+    );
   }
 
   const realIp = (await gw.gateway.metrics.spoofedHeaders.get()).values.find((v) => v.labels.header === 'x-real-ip');
@@ -123,9 +162,14 @@ routes:
   t.equal(operator?.value, 14, 'operator-stripped headers counted too');
   const labels = (await gw.gateway.metrics.spoofedHeaders.get()).values.map((v) => String(v.labels.header));
   t.ok(labels.includes('x-ssl-cert-chain-*'), 'a header family is counted under one label');
-  t.notOk(labels.some((l) => /^x-ssl-cert-chain-\d+$/.test(l) || /^x-amzn-mtls-clientcert-.+[^*]$/.test(l) && l !== 'x-amzn-mtls-clientcert-leaf'),
-    'no label per invented family member (bounded metric series)');
-  t.ok(gw.logs.find((l) => l.event === 'spoofed_header_stripped' && (l.headers as string[]).includes('X_Real_IP')), 'security log line names the spelling');
+  t.notOk(
+    labels.some((l) => /^x-ssl-cert-chain-\d+$/.test(l) || (/^x-amzn-mtls-clientcert-.+[^*]$/.test(l) && l !== 'x-amzn-mtls-clientcert-leaf')),
+    'no label per invented family member (bounded metric series)',
+  );
+  t.ok(
+    gw.logs.find((l) => l.event === 'spoofed_header_stripped' && (l.headers as string[]).includes('X_Real_IP')),
+    'security log line names the spelling',
+  );
 
   // TRACE: refused unless the route lists it; never forwarded.
   const before = upstream.received.length;
