@@ -9,17 +9,10 @@ import { Coalescer, TtlCache } from './ocsp-cache.js';
 import { buildOcspRequest, certIdKey } from './ocsp-request.js';
 import { validateOcspResponse } from './ocsp-response.js';
 import type { RevocationMetrics } from './revocation-metrics.js';
+import type { SourceStatus } from './types.js';
 
 export type OcspOutcome =
-  | {
-      readonly kind: 'answer';
-      readonly status: 'good' | 'revoked' | 'unknown';
-      readonly revokedAt?: Date;
-      readonly reason?: string;
-      readonly expiresAt: number;
-      readonly cached: boolean;
-      readonly detail: string;
-    }
+  | (SourceStatus & { readonly cached: boolean })
   /** Responder unreachable, timed out, or its response was rejected. */
   | { readonly kind: 'error'; readonly detail: string; readonly expiresAt: number; readonly cached: boolean }
   /** Neither a configured responder nor an AIA OCSP URL. */

@@ -5,19 +5,11 @@ import type { CertInfo } from '../x509/certificate-info.js';
 import type { CrlStore } from './crl-store.js';
 import type { OcspClient } from './ocsp-client.js';
 import type { RevocationSourceName } from './config.js';
+import type { SourceStatus } from './types.js';
 
 /** What one source says about one certificate. */
 export type SourceAnswer =
-  /** An answer the source vouches for; 'unknown' here is authoritative (it does not serve the certificate). */
-  | {
-      readonly kind: 'answer';
-      readonly status: 'good' | 'revoked' | 'unknown';
-      readonly revokedAt?: Date;
-      readonly reason?: string;
-      /** Epoch ms until which the answer may be reused. */
-      readonly expiresAt: number;
-      readonly detail: string;
-    }
+  | SourceStatus
   /** The source exists but failed (unreachable, rejected, stale): staleGrace may apply. */
   | { readonly kind: 'error'; readonly detail: string }
   /** The source has nothing for this certificate (no URL, no CRL, disabled). */

@@ -18,6 +18,18 @@ export interface RevocationVerdict {
   readonly expiresAt: number;
 }
 
+/** An answer a revocation source vouches for ('unknown' here is authoritative: it does not serve the certificate). */
+export interface SourceStatus {
+  readonly kind: 'answer';
+  readonly status: RevocationStatus;
+  readonly revokedAt?: Date;
+  /** RFC 5280 reason name. */
+  readonly reason?: string;
+  /** Epoch ms until which the answer may be reused. */
+  readonly expiresAt: number;
+  readonly detail: string;
+}
+
 /** The status of one certificate of the chain, as one source (or none) decided it. */
 export interface CertStatus {
   readonly status: RevocationStatus;
