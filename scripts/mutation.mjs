@@ -64,6 +64,7 @@ export const GROUPS = {
       'test/revocation/revocation-decision.test.ts',
       'test/revocation/override-matching.test.ts',
       'test/revocation/trust-reload.test.ts',
+      'test/revocation/override-table.test.ts',
     ],
   },
 };

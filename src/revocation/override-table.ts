@@ -26,14 +26,13 @@ export class OverrideTable {
     return this.overrides.length;
   }
 
-  /** The override for a trust anchor, or undefined. */
+  /** The override for a trust anchor, or undefined. Called once per anchor per trust generation. */
   match(anchor: CertInfo): RevocationOverride | undefined {
-    if (this.overrides.length === 0) return undefined;
-    const byThumbprint = this.byThumbprint.get(anchor.thumbprint);
-    const key = this.bySubject.size > 0 ? subjectKey(anchor) : undefined;
-    const bySubject = key === undefined ? undefined : this.bySubject.get(key);
-    const i = Math.min(byThumbprint ?? Infinity, bySubject ?? Infinity);
-    return i === Infinity ? undefined : this.overrides[i];
+    const byThumbprint = this.byThumbprint.get(anchor.thumbprint) ?? Infinity;
+    const key = subjectKey(anchor);
+    const bySubject = (key === undefined ? undefined : this.bySubject.get(key)) ?? Infinity;
+    // overrides[Infinity] is undefined: no override names this anchor.
+    return this.overrides[Math.min(byThumbprint, bySubject)];
   }
 }
 
@@ -49,6 +48,7 @@ function subjectKey(anchor: CertInfo): string | undefined {
   try {
     return normalizeDN(decodeName(anchor.subjectDer));
   } catch {
-    return undefined;
+    // a subject that cannot be decoded matches no subjectDN override (its thumbprint still can)
   }
+  return undefined;
 }

@@ -35,3 +35,30 @@ t.test('a thumbprint is exactly 43 base64url characters, and a SHA-256 can end o
     t.equal(allowEntryProblem('thumbprints', v), bad(v), v);
   }
 });
+
+t.test('DNS, URI and e-mail syntax is anchored at both ends and bounded (literal rows)', async (t) => {
+  const dns = (v: string) => allowEntryProblem('sanDNS', v) === undefined;
+  const label63 = 'a'.repeat(63);
+  const rows: Array<[string, boolean]> = [
+    ['example.org', true], // no wildcard needed
+    ['*.example.org', true],
+    ['a.b', true], // one-character labels
+    ['x.y-z.a1', true],
+    [`${label63}.example`, true],
+    [`${'a'.repeat(64)}.example`, false], // a label over 63 characters
+    ['-a.example', false],
+    ['a-.example', false],
+    ['_a.example', false],
+    ['ex ample.org', false],
+    ['a..b', false],
+    [`${label63}.${label63}.${label63}.${label63.slice(0, 61)}`, true], // 253 characters
+    [`${label63}.${label63}.${label63}.${label63.slice(0, 62)}`, false], // 254 characters
+  ];
+  for (const [v, ok] of rows) t.equal(dns(v), ok, `sanDNS ${v.length > 40 ? `${v.length} characters` : v}`);
+  t.equal(allowEntryProblem('sanURI', '1spiffe://example.org/a'), "expected an absolute URI such as spiffe://example.org/client, got '1spiffe://example.org/a'");
+  t.equal(allowEntryProblem('sanURI', 'spiffe://example.org/a b'), "expected an absolute URI such as spiffe://example.org/client, got 'spiffe://example.org/a b'");
+  t.equal(allowEntryProblem('sanURI', 'spiffe://example.org/a'), undefined);
+  t.equal(allowEntryProblem('sanEmail', 'a b@example.org'), "expected an email address, got 'a b@example.org'");
+  t.equal(allowEntryProblem('sanEmail', 'a@example.org x'), "expected an email address, got 'a@example.org x'");
+  t.equal(allowEntryProblem('sanEmail', 'a@example.org'), undefined);
+});
