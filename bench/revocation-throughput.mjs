@@ -15,6 +15,7 @@
 // robust against other work on the machine), the ratio to `off`, and from the gateway's /metrics the
 // number of revocation checks and OCSP requests (proof that the answer was cached). Raw figures go
 // to bench/results/revocation-throughput-<timestamp>.json.
+import { printUsage } from './lib/usage.mjs';
 import { processGroup, procTree } from './lib/processes.mjs';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,14 +43,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  process.stdout.write(
-    readFileSync(fileURLToPath(import.meta.url), 'utf8')
-      .split('\n')
-      .slice(1)
-      .filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//')))
-      .map((l) => l.replace(/^\/\/ ?/, ''))
-      .join('\n') + '\n',
-  );
+  printUsage(import.meta.url);
   process.exit(0);
 }
 const RUNS = Number(args.runs);

@@ -29,6 +29,7 @@
 //                    each attempt wait up to --quiet-wait S (default 20) for both cores to be quiet
 //   --nice=N         run proxy, load generator and upstream at this nice level (default 0; e.g. -10
 //                    on a box shared with other work, at the expense of that work)
+import { printUsage } from './lib/usage.mjs';
 import { processGroup, procTree } from './lib/processes.mjs';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -70,14 +71,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  process.stdout.write(
-    readFileSync(fileURLToPath(import.meta.url), 'utf8')
-      .split('\n')
-      .slice(1)
-      .filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//')))
-      .map((l) => l.replace(/^\/\/ ?/, ''))
-      .join('\n') + '\n',
-  );
+  printUsage(import.meta.url);
   process.exit(0);
 }
 const DURATION = Number(args.duration);
