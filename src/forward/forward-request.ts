@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.js';
 import { bufferRequestBody, type BufferedBody } from './request-body.js';
+import type { HeaderBlock } from './h1/header-block.js';
 
 /** How the gateway reaches one upstream. */
 export interface UpstreamClient {
@@ -15,8 +16,10 @@ export interface ForwardOptions {
   readonly client: UpstreamClient;
   readonly method: string;
   readonly path: string;
-  /** flat [name, value, ...] */
+  /** flat [name, value, ...], checked per request */
   readonly headers: string[];
+  /** fields the gateway adds to every request of the connection, serialised and checked once */
+  readonly block?: HeaderBlock;
   readonly hasBody: boolean;
   /** how much of a request body is read before the upstream is contacted (limits.bodyBuffer) */
   readonly bodyBuffer: number;

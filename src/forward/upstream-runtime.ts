@@ -8,6 +8,7 @@ import { compileIdentityHeaders } from '../headers/identity-headers.js';
 import { createRequestSigner, type RequestSigner } from '../signing/request-signer.js';
 import { INFO_HEADER_NAMES } from '../wire/info-headers.js';
 import type { UpstreamClient } from './forward-request.js';
+import { headerBlock, type HeaderBlock } from './h1/header-block.js';
 import { createUpstreamClient } from './upstream-pool.js';
 
 export interface UpstreamRuntime {
@@ -18,6 +19,8 @@ export interface UpstreamRuntime {
   readonly authority: string;
   readonly sanitizer: Sanitizer;
   readonly identityHeaders: (identity: ClientIdentity) => readonly string[];
+  /** the identity headers then the upstream-auth headers as one block, built once per identity */
+  readonly identityBlock: (identity: ClientIdentity) => HeaderBlock;
   /** flat [name, value, ...] the upstream-auth strategies add (src/config/upstream-auth.ts) */
   readonly authHeaders: readonly string[];
   readonly signer: RequestSigner | undefined;
@@ -32,12 +35,23 @@ export function createUpstreamRuntime(config: UpstreamConfig): UpstreamRuntime {
     authHeaders.push(auth.header[0], auth.header[1]);
     owned.push(auth.header[0]);
   }
+  const identityHeaders = compileIdentityHeaders(config.clientCert);
+  const blocks = new WeakMap<ClientIdentity, HeaderBlock>();
+  const identityBlock = (identity: ClientIdentity): HeaderBlock => {
+    let block = blocks.get(identity);
+    if (block === undefined) {
+      block = headerBlock([...identityHeaders(identity), ...authHeaders]);
+      blocks.set(identity, block);
+    }
+    return block;
+  };
   return {
     config,
     client: createUpstreamClient(config),
     authority: config.url.host,
     sanitizer: compileSanitizer({ ownedHeaders: owned }),
-    identityHeaders: compileIdentityHeaders(config.clientCert),
+    identityHeaders,
+    identityBlock,
     authHeaders,
     signer: config.signature ? createRequestSigner(config.signature) : undefined,
   };

@@ -23,8 +23,7 @@ export interface RequestRecord {
 
 export function writeAccessLog(logger: Logger, metrics: GatewayMetrics, rec: RecordLike): void {
   const route = rec.route ?? '-';
-  metrics.requests.inc({ route, status: rec.status });
-  metrics.requestDuration.observe({ route }, rec.durationMs / 1000);
+  metrics.requests.record(route, rec.status, rec.durationMs / 1000);
   if (!logger.isLevelEnabled('info')) return;
   const identity = rec.ctx.identity;
   const revocation = rec.ctx.revocation;

@@ -90,7 +90,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     // headers + sign
     rec.stage = 'headers';
     const up = deps.upstreams.get(route.upstream.name)!;
-    const built = buildUpstreamHeaders(req, up, identity, ctx.remoteAddress, host, path, target.query);
+    const built = buildUpstreamHeaders(req, up, ctx, host, path, target.query);
     if (built.stripped) {
       for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: spoofedHeaderLabel(name) });
       logger.warn(
@@ -104,7 +104,15 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     forwardRequest(
       req,
       res,
-      { client: up.client, method, path: target.target, headers: built.headers, hasBody: built.hasBody, bodyBuffer: listener.config.limits.bodyBuffer },
+      {
+        client: up.client,
+        method,
+        path: target.target,
+        headers: built.headers,
+        block: built.block,
+        hasBody: built.hasBody,
+        bodyBuffer: listener.config.limits.bodyBuffer,
+      },
       (result) => {
         rec.upstreamStatus = result.upstreamStatus;
         if (result.error) {

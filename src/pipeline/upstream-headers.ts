@@ -1,41 +1,58 @@
 // The headers and sign stages: what the upstream receives. Client headers the gateway owns are
 // stripped (one sanitiser, src/headers/sanitize-headers.ts), then the gateway's own are added:
-// X-Forwarded-* and X-Real-IP (set, never appended to the client's), identity headers (encoded once per
-// identity), upstream auth, and the RFC 9421 signature over what the gateway added.
+// X-Forwarded-* and X-Real-IP (set, never appended to the client's), identity headers, upstream
+// auth, and the RFC 9421 signature over what the gateway added. What is the same for every request
+// of a connection (all but X-Forwarded-Host and the signature) is one block, built once per
+// connection and upstream (forward/h1/header-block.ts).
 import type { IncomingMessage } from 'node:http';
-import type { ClientIdentity } from '../identity/types.js';
 import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
+import { headerBlock, joinHeaderBlocks, type HeaderBlock } from '../forward/h1/header-block.js';
+import type { ConnectionContext } from './connection-context.js';
 
 export interface UpstreamHeaders {
-  /** flat [name, value, ...] */
+  /** flat [name, value, ...]: the client's headers that pass, then the per-request ones the gateway adds */
   readonly headers: string[];
+  /** the per-connection fields the gateway adds */
+  readonly block: HeaderBlock;
   readonly stripped: string[] | undefined;
   readonly hasBody: boolean;
+}
+
+interface CachedBlock {
+  readonly upstream: UpstreamRuntime;
+  readonly block: HeaderBlock;
+}
+
+/** The last upstream's block per connection: most connections reach one upstream. */
+const connectionBlocks = new WeakMap<ConnectionContext, CachedBlock>();
+
+function connectionBlock(ctx: ConnectionContext, up: UpstreamRuntime): HeaderBlock {
+  const hit = connectionBlocks.get(ctx);
+  if (hit !== undefined && hit.upstream === up) return hit.block;
+  const remote = ctx.remoteAddress;
+  const forwarding = headerBlock(['host', up.authority, 'x-forwarded-for', remote, 'x-real-ip', remote, 'x-forwarded-proto', 'https']);
+  const block = joinHeaderBlocks(forwarding, up.identityBlock(ctx.identity));
+  connectionBlocks.set(ctx, { upstream: up, block });
+  return block;
 }
 
 export function buildUpstreamHeaders(
   req: IncomingMessage,
   up: UpstreamRuntime,
-  identity: ClientIdentity,
-  remoteAddress: string,
+  ctx: ConnectionContext,
   host: string | undefined,
   path: string,
   query: string | undefined,
 ): UpstreamHeaders {
   const { headers, stripped } = up.sanitizer.apply(req.rawHeaders);
-  headers.push('host', up.authority, 'x-forwarded-for', remoteAddress, 'x-real-ip', remoteAddress, 'x-forwarded-proto', 'https');
   if (host !== undefined) headers.push('x-forwarded-host', host);
-  const added = up.identityHeaders(identity);
-  for (let i = 0; i < added.length; i++) headers.push(added[i]!);
-  const auth = up.authHeaders;
-  for (let i = 0; i < auth.length; i++) headers.push(auth[i]!);
   if (up.signer) {
     const method = req.method ?? 'GET';
-    const sig = up.signer.sign({ method, authority: up.authority, path, query, added });
+    const sig = up.signer.sign({ method, authority: up.authority, path, query, added: up.identityHeaders(ctx.identity) });
     headers.push('signature-input', sig.signatureInput, 'signature', sig.signature);
   }
   const h = req.headers;
   const length = h['content-length'];
   const hasBody = h['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-  return { headers, stripped, hasBody };
+  return { headers, block: connectionBlock(ctx, up), stripped, hasBody };
 }

@@ -22,7 +22,7 @@ export class H1Client implements UpstreamClient {
     let head: RequestHead;
     try {
       const body = opts.body;
-      head = serializeRequestHead(opts.method, opts.path, opts.headers, opts.hasBody, body?.complete ? body.length : undefined);
+      head = serializeRequestHead(opts.method, opts.path, opts.headers, opts.hasBody, body?.complete ? body.length : undefined, opts.block);
     } catch (err) {
       // ERR_REQUEST_HEAD_INVALID: the client's head, answered 400 by upstreamFailure.
       done({ error: upstreamFailure(err) });

@@ -41,3 +41,11 @@ export function equalsLowerAscii(s: string, lower: string): boolean {
   }
   return true;
 }
+
+/** Why `name: value` cannot be written into a head, or undefined. */
+export function fieldProblem(name: string, value: string): string | undefined {
+  if (!isToken(name)) return `invalid header name ${JSON.stringify(name)}`;
+  // indexOf is vectorised by V8; three scans beat a per-character loop on long values (PEM).
+  if (value.indexOf('\r') !== -1 || value.indexOf('\n') !== -1 || value.indexOf('\0') !== -1) return `invalid value in header ${name}`;
+  return undefined;
+}
