@@ -33,11 +33,11 @@ export class RequestMetrics {
   private readonly slots = new Map<string, RouteSlot>();
   /** every (route, status) pair in the order first seen, as prom-client lists label sets */
   private readonly pairs: { readonly slot: RouteSlot; readonly status: number }[] = [];
-  private readonly counter: Counter<'route' | 'status'>;
 
   constructor(registry: Registry) {
     const pairs = this.pairs;
-    this.counter = new Counter({
+    // Registered with the registry, which is what reads it; no reference is kept.
+    new Counter({
       name: 'certgate_requests_total',
       help: 'Requests answered, by route and status',
       labelNames: ['route', 'status'] as const,

@@ -7,6 +7,14 @@ import { UpstreamError } from '../upstream-errors.js';
 import { ResponseParser } from './response-parser.js';
 import type { H1Exchange } from './h1-exchange.js';
 
+/**
+ * Plain-TCP upstream sockets read into this one buffer (net's `onread`), not into a fresh Buffer
+ * through a Readable stream per read: a read is parsed synchronously before the next can arrive,
+ * and the only bytes kept past it, body chunks and a partial line, are copied
+ * (h1-exchange.ts onResponseBody, response-parser.ts readLine).
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 export interface ConnectionSettings {
   readonly https: boolean;
   readonly host: string;
@@ -47,12 +55,14 @@ export class H1Connection {
   ) {
     const s = owner.settings;
     this.exchange = first;
-    const socket = s.https ? tls.connect({ ...s.tls, host: s.host, port: s.port }) : net.connect({ host: s.host, port: s.port });
+    const socket = s.https
+      ? tls.connect({ ...s.tls, host: s.host, port: s.port })
+      : net.connect({ host: s.host, port: s.port, onread: { buffer: READ_BUFFER, callback: this.onRead } });
     this.socket = socket;
     socket.setNoDelay(true);
     this.setInactivityTimeout(s.connectTimeout);
     socket.once(s.https ? 'secureConnect' : 'connect', this.onConnect);
-    socket.on('data', this.onData);
+    if (s.https) socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('end', this.onEnd);
     socket.on('timeout', this.onTimeout);
@@ -124,6 +134,11 @@ export class H1Connection {
     ex.begin(this);
   };
 
+  private readonly onRead = (bytes: number, buffer: Uint8Array): boolean => {
+    this.onData((buffer as Buffer).subarray(0, bytes));
+    return true;
+  };
+
   private readonly onData = (chunk: Buffer): void => {
     const ex = this.exchange;
     if (ex === undefined) {
@@ -135,7 +150,12 @@ export class H1Connection {
       this.responseDone(err !== undefined);
       return;
     }
-    if (err !== undefined) this.destroy(err);
+    if (err !== undefined) {
+      this.destroy(err);
+      return;
+    }
+    // The head was relayed and the body goes on past this read: between its reads the limit is the idle one.
+    if (ex.started && this.exchange === ex) this.setInactivityTimeout(this.owner.settings.idleTimeout);
   };
 
   private readonly onDrain = (): void => {

@@ -29,7 +29,8 @@ export class H1Exchange implements ResponseSink {
   prevQueued: H1Exchange | undefined;
   nextQueued: H1Exchange | undefined;
   inQueue = false;
-  private started = false;
+  /** the response head has been relayed to the client */
+  started = false;
   private retried = false;
   private awaitingDrain = false;
   private lastChunk: Buffer | undefined;
@@ -130,11 +131,16 @@ export class H1Exchange implements ResponseSink {
       this.conn?.destroy(err as Error);
       return;
     }
+    // The switch to the idle limit is made by the connection once this read is parsed, and only
+    // if the response goes on: most end in the read that brought the head, and re-arming a socket
+    // timer twice per request costs more than the rest of the exchange bookkeeping.
     this.started = true;
-    this.conn!.setInactivityTimeout(this.pool.settings.idleTimeout);
   }
 
-  onResponseBody(chunk: Buffer, last: boolean): void {
+  onResponseBody(read: Buffer, last: boolean): void {
+    // `read` may be a view of the connection's shared read buffer (h1-connection.ts): Node may keep
+    // what it is given beyond this call (a corked or congested client socket), so it gets a copy.
+    const chunk = Buffer.from(read);
     if (last) {
       // Handed to res.end(): Node then sends head and body in one write, without a second,
       // empty write for the end.
