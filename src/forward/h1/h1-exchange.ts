@@ -4,6 +4,7 @@
 // req/res are module-level functions that find the exchange through a symbol, so a request
 // allocates this object and nothing else of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ForwardDone } from '../forward-request.js';
 import { filterRawResponseHeaders } from '../response-headers.js';
@@ -16,6 +17,9 @@ import type { BufferedBody } from '../request-body.js';
 
 const kExchange = Symbol('certgate.h1.exchange');
 type Tagged<T> = T & { [kExchange]?: H1Exchange };
+/** The client socket's exchange in progress (null between exchanges): one 'close' listener per connection, not one per request. */
+const kActive = Symbol('certgate.h1.active');
+type ClientSocket = Socket & { [kActive]?: H1Exchange | null };
 
 export class H1Exchange implements ResponseSink {
   conn: H1Connection | undefined;
@@ -35,6 +39,7 @@ export class H1Exchange implements ResponseSink {
   private awaitingDrain = false;
   private lastChunk: Buffer | undefined;
   private upstreamStatus: number | undefined;
+  private readonly clientSocket: ClientSocket | null;
 
   constructor(
     private readonly pool: H1ConnectionPool,
@@ -48,7 +53,16 @@ export class H1Exchange implements ResponseSink {
     private readonly done: ForwardDone,
   ) {
     (res as Tagged<ServerResponse>)[kExchange] = this;
-    res.once('close', onClientClose);
+    // The response closes before it ends only when its socket does (or it is destroyed, which
+    // destroys the socket): watching the socket once per connection sees the same departures.
+    const socket: ClientSocket | null = res.socket;
+    this.clientSocket = socket;
+    if (socket === null) {
+      res.once('close', onClientClose);
+    } else {
+      if (socket[kActive] === undefined) socket.once('close', onClientSocketClose);
+      socket[kActive] = this;
+    }
     if (hasBody && body?.complete !== true) (req as Tagged<IncomingMessage>)[kExchange] = this;
   }
 
@@ -230,6 +244,8 @@ export class H1Exchange implements ResponseSink {
   }
 
   private detachRequest(): void {
+    const socket = this.clientSocket;
+    if (socket !== null && socket[kActive] === this) socket[kActive] = null;
     if (!this.hasBody || this.body?.complete === true) return;
     this.req.removeListener('data', onRequestData);
     this.req.removeListener('end', onRequestEnd);
@@ -238,6 +254,10 @@ export class H1Exchange implements ResponseSink {
 
 function onClientClose(this: Tagged<ServerResponse>): void {
   this[kExchange]?.clientClosed();
+}
+
+function onClientSocketClose(this: ClientSocket): void {
+  this[kActive]?.clientClosed();
 }
 
 function onClientDrain(this: Tagged<ServerResponse>): void {
