@@ -113,7 +113,7 @@ export function legend({ proxyCpu, clientCpu, maxForeign }) {
     `proxy busy %: lowest busy % of core ${proxyCpu} over the runs (any process), measured window only (after the warm-up),\n` +
     `  keep-alive/EC handshakes/RSA handshakes (the upstream row: core ${clientCpu}, where the upstream runs).\n` +
     `µs/req (proxy), µs/hs: CPU time (utime+stime) of the proxy's process tree per request or per full handshake (whole run incl.\n` +
-    `  warm-up, over all responses); 1e6 / µs is the per-core capacity, and it holds even when the core is shared.\n` +
+    `  warm-up, over all responses); 1e6 / µs is the per-core capacity; less sensitive to a shared core than req/s.\n` +
     `peak RSS MB worker/tree: VmHWM of the largest single process (the serving worker) / summed over the process tree\n` +
     `  (certgate: supervisor + worker + booted spare; nginx: master + worker).\n` +
     `foreign %: highest load by other processes on core 0 or 1 in any kept measurement (throughput is unreliable above ~15)\n`
