@@ -39,14 +39,16 @@
 //                    on a box shared with other work, at the expense of that work)
 import { countAccessLines } from './lib/access-lines.mjs';
 import { writeCertgateConfig } from './lib/certgate-config.mjs';
-import { cpuBusy, cpuTimes, peakRssMB, treeCpuSeconds } from './lib/cpu-usage.mjs';
+import { peakRssMB } from './lib/cpu-usage.mjs';
 import { environment, formatEnvironment, nodeRuntime } from './lib/environment.mjs';
+import { foreignLoadGuard } from './lib/foreign-load.mjs';
+import { loadgenRunner } from './lib/loadgen-run.mjs';
 import { nginxConf } from './lib/nginx-conf.mjs';
 import { makePki } from './lib/pki.mjs';
 import { processGroup } from './lib/processes.mjs';
 import { legend, summarize, table } from './lib/summary.mjs';
 import { printUsage } from './lib/usage.mjs';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -145,56 +147,8 @@ async function waitPort(port, p, ms = 15000) {
   throw new Error(`port ${port} did not open${p ? `; ${p.benchName} output:\n${p.output}` : ''}`);
 }
 
-/** CPU seconds of each watched process tree now. */
-const watchedCpu = (watch) => Object.fromEntries(Object.entries(watch).map(([k, pid]) => [k, treeCpuSeconds(pid)]));
-
-/**
- * Runs the load generator on `cpu`; `watch` maps a label to a pid whose tree's CPU time is
- * accounted. Core busy % and the watched CPU are sampled when the warm-up ends (a timer of
- * --warmup seconds after the spawn) and at exit, so `cpu_busy_pct` covers the measured window.
- */
-function loadgen(argv, cpu, watch = {}, warmup = WARMUP) {
-  return new Promise((resolveP, reject) => {
-    const start0 = { t: performance.now(), cores: cpuTimes(), watched: watchedCpu(watch), self: 0 };
-    const p = spawn('nice', ['-n', String(NICE), 'taskset', '-c', cpu, LOADGEN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    track(p);
-    let window = start0;
-    const timer =
-      warmup > 0 ? setTimeout(() => (window = { t: performance.now(), cores: cpuTimes(), watched: watchedCpu(watch), self: treeCpuSeconds(p.pid) }), warmup * 1000) : null;
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => {
-      out += d;
-    });
-    p.stderr.on('data', (d) => {
-      err += d;
-    });
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      const end = { t: performance.now(), cores: cpuTimes(), watched: watchedCpu(watch) };
-      if (code !== 0) return reject(new Error(`mtls-load exited ${code}: ${err}`));
-      let r;
-      try {
-        r = JSON.parse(out);
-      } catch {
-        return reject(new Error(`mtls-load output: ${out} ${err}`));
-      }
-      r.cpu_busy_pct = cpuBusy(window.cores, end.cores); // [core0, core1, ...], measured window
-      r.cpu_busy_pct_whole_run = cpuBusy(start0.cores, end.cores);
-      r.window_s = Math.round(end.t - window.t) / 1000;
-      r.window_cpu_s = Math.round((r.cpu_s - window.self) * 1000) / 1000;
-      for (const k of Object.keys(watch)) {
-        const used = end.watched[k] - start0.watched[k];
-        r[`${k}_cpu_s`] = Math.round(used * 100) / 100;
-        r[`${k}_window_cpu_s`] = Math.round((end.watched[k] - window.watched[k]) * 100) / 100;
-        // per response over the whole run (warm-up included): enough samples at 10 ms tick resolution
-        r[`${k}_cpu_us_per_req`] = r.requests_total ? Math.round((used * 1e7) / r.requests_total) / 10 : null;
-      }
-      resolveP(r);
-    });
-  });
-}
-
+const loadgenRun = loadgenRunner({ binary: LOADGEN, nice: NICE, track });
+const loadgen = (argv, cpu, watch = {}, warmup = WARMUP) => loadgenRun(argv, cpu, watch, warmup);
 // ---------------------------------------------------------------- targets
 const client = {
   ec: ['--cert', join(PKI, 'client-ec.pem'), '--key', join(PKI, 'client-ec-key.pem')],
@@ -266,54 +220,19 @@ async function startTarget(t) {
   return p;
 }
 
-/**
- * Other work on the machine (a shared CI box, other test runs) steals the pinned cores. Estimate the
- * foreign load per core in the measured window: busy % minus what the benchmark's own processes
- * used there. Repeat a measurement (up to --retries times) while it exceeds --max-foreign %.
- */
-function foreignLoad(r, t) {
-  const wall = r.window_s || DURATION;
-  const pct = (sec) => ((sec ?? 0) / wall) * 100;
-  const [b0, b1] = r.cpu_busy_pct;
-  const own0 = t.direct ? pct(r.window_cpu_s) : pct(r.proxy_window_cpu_s);
-  const own1 = t.direct ? pct(r.upstream_window_cpu_s) : pct(r.window_cpu_s) + pct(r.upstream_window_cpu_s);
-  return [Math.max(0, Math.round(b0 - own0)), Math.max(0, Math.round(b1 - own1))];
-}
-/** Waits (at most --quiet-wait seconds) until neither core is busier than --max-foreign % over 1 s. */
-async function waitQuiet() {
-  const until = Date.now() + QUIET_WAIT * 1000;
-  for (;;) {
-    const a = cpuTimes();
-    await sleep(1000);
-    const busy = cpuBusy(a, cpuTimes());
-    if (Math.max(busy[0], busy[1] ?? 0) <= MAX_FOREIGN || Date.now() >= until) return busy;
-  }
-}
-async function clean(measure, t) {
-  let best = null;
-  for (let i = 0; i <= RETRIES; i++) {
-    if (QUIET_WAIT > 0) await waitQuiet();
-    const r = await measure();
-    r.foreign_pct = foreignLoad(r, t);
-    // the upstream row runs its load generator on the proxy core and the upstream on the other
-    r.proxy_core_busy_pct = r.cpu_busy_pct[t.direct ? 1 : 0];
-    r.client_core_busy_pct = r.cpu_busy_pct[t.direct ? 0 : 1];
-    r.proxy_core_foreign_pct = r.foreign_pct[t.direct ? 1 : 0];
-    r.attempt = i + 1;
-    if (!best || Math.max(...r.foreign_pct) < Math.max(...best.foreign_pct)) best = r;
-    if (Math.max(...r.foreign_pct) <= MAX_FOREIGN) break;
-    log(`  (foreign load ${r.foreign_pct.join('/')} % on cores 0/1${i < RETRIES ? '; repeating' : ''})`);
-  }
-  return best;
-}
+const cleanest = foreignLoadGuard({ maxForeign: MAX_FOREIGN, retries: RETRIES, quietWait: QUIET_WAIT, duration: DURATION, log });
 
 async function measureTarget(t, run) {
   const res = { target: t.name, run };
   const p = await startTarget(t);
-  let responses = 0; // every response the target served, for the access-log line count
+  // every response the load generator received, and how many requests can have been in flight when
+  // its runs stopped (served and logged, not received): the bounds of the access-line count
+  let responses = 0;
+  let inFlight = 0;
   const lg = async (...a) => {
     const r = await loadgen(...a);
     responses += r.requests_total;
+    inFlight += r.conns;
     return r;
   };
   try {
@@ -325,11 +244,11 @@ async function measureTarget(t, run) {
     const common = ['--duration', String(DURATION), '--warmup', String(WARMUP)];
     const watch = p ? { proxy: p.pid, upstream: upstreamProc.pid } : { upstream: upstreamProc.pid };
     const lgCpu = t.direct ? PROXY_CPU : CLIENT_CPU;
-    res.keepalive = await clean(() => lg(['--url', t.url, ...client.ec, ...cacert, '--conns', String(CONNS), ...common], lgCpu, watch), t);
+    res.keepalive = await cleanest(() => lg(['--url', t.url, ...client.ec, ...cacert, '--conns', String(CONNS), ...common], lgCpu, watch), t.direct);
     if (t.handshakes && !args['no-handshakes']) {
       // the client does not verify the server in handshake mode (it would only add client CPU)
-      res.handshake_ec = await clean(() => lg(['--url', t.url, ...client.ec, '--conns', String(HS_CONNS), '--handshake', ...common], CLIENT_CPU, watch), t);
-      res.handshake_rsa = await clean(() => lg(['--url', t.url, ...client.rsa, '--conns', String(HS_CONNS), '--handshake', ...common], CLIENT_CPU, watch), t);
+      res.handshake_ec = await cleanest(() => lg(['--url', t.url, ...client.ec, '--conns', String(HS_CONNS), '--handshake', ...common], CLIENT_CPU, watch), t.direct);
+      res.handshake_rsa = await cleanest(() => lg(['--url', t.url, ...client.rsa, '--conns', String(HS_CONNS), '--handshake', ...common], CLIENT_CPU, watch), t.direct);
     }
     if (p) res.peak_rss_mb = peakRssMB(p.pid);
     if (p && p.exitCode !== null) throw new Error(`${t.name} died during the run:\n${p.output}`);
@@ -339,8 +258,9 @@ async function measureTarget(t, run) {
   if (t.accessLog) {
     // both proxies write one access line per response; checked after the stop (buffers flushed)
     const lines = countAccessLines(t.accessLog === 'stdout' ? p.logFile : t.accessLog);
-    res.access_log = { lines, responses, lines_per_request: responses ? Math.round((lines / responses) * 1000) / 1000 : null };
-    if (t.config?.logLevel !== 'warn' && Math.abs(lines - responses) > responses * 0.01) log(`  warning: ${lines} access lines for ${responses} responses`);
+    res.access_log = { lines, responses, in_flight_max: inFlight, lines_per_request: responses ? Math.round((lines / responses) * 1000) / 1000 : null };
+    const logs = t.config?.logLevel !== 'warn';
+    if (logs && (lines < responses || lines > responses + inFlight)) log(`  warning: ${lines} access lines for ${responses} responses (+ up to ${inFlight} in flight)`);
   }
   return res;
 }
