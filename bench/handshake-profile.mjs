@@ -8,6 +8,7 @@
 //   node bench/handshake-profile.mjs [--node PATH]... [--duration S] [--only certgate,node-tls-answer]
 //        [--cpu-prof DIR]   (certgate and its workers write .cpuprofile files to DIR)
 //        [--node-arg ARG]...  (extra Node flags for the target, e.g. --max-semi-space-size=2)
+//        [--cli PATH]       (certgate's entry point, default dist/cli/main.js: A/B against another build)
 // Pinning as in run.mjs: target on core 0, load generator and upstream on core 1.
 import { processGroup, procTree } from './lib/processes.mjs';
 import { spawn } from 'node:child_process';
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     'node-arg': { type: 'string', multiple: true, default: [] },
     'no-keepalive': { type: 'boolean', default: false },
+    cli: { type: 'string', default: 'dist/cli/main.js' },
   },
 });
 const NODES = args.node ?? [process.execPath];
@@ -125,7 +127,7 @@ async function measure(nodeBin, target, upstreamPort) {
   const flags = [...prof, ...args['node-arg']];
   const argv =
     target === 'certgate'
-      ? [...flags, 'dist/cli/main.js', 'start', '--config', certgateConfig(port, upstreamPort)]
+      ? [...flags, args.cli, 'start', '--config', certgateConfig(port, upstreamPort)]
       : [
           ...flags,
           'bench/baseline-forwarders/node-tls-answer.mjs',
