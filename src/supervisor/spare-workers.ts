@@ -5,9 +5,9 @@ import { isWorkerMessage } from './ipc.js';
 
 /**
  * V8's young generation, per semi-space, in MB. Node 24 sizes it from the heap limit (tens of MB),
- * and a worker under load fills it between scavenges: 60 to 80 MB of its peak RSS. The gateway's
- * per-request garbage dies young, so a small semi-space costs few extra scavenges (bench/README.md,
- * "Memory"). A value the operator passes to the supervisor (NODE_OPTIONS or the command line) wins.
+ * and a worker under load fills it between scavenges: 30 to 80 MB of its peak RSS. The price is
+ * more scavenges, a few µs per request (figures in deploy/README.md, "Memory"). A size the
+ * operator passes to the supervisor (NODE_OPTIONS or the command line) wins.
  */
 export const WORKER_SEMI_SPACE_MB = 2;
 
