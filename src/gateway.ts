@@ -78,7 +78,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
   try {
     for (const listenerConfig of config.listeners) {
-      const listener = createListenerRuntime(listenerConfig, logger, metrics.registry);
+      const listener = await createListenerRuntime(listenerConfig, logger, metrics.registry);
       listeners.set(listenerConfig.name, listener);
       await listener.revocation?.start();
       const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics });

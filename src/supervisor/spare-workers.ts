@@ -3,6 +3,21 @@
 import cluster, { type Worker } from 'node:cluster';
 import { isWorkerMessage } from './ipc.js';
 
+/**
+ * V8's young generation, per semi-space, in MB. Node 24 sizes it from the heap limit (tens of MB),
+ * and a worker under load fills it between scavenges: 30 to 80 MB of its peak RSS. The price is
+ * more scavenges, a few µs per request (figures in deploy/README.md, "Memory"). A size the
+ * operator passes to the supervisor (NODE_OPTIONS or the command line) wins.
+ */
+export const WORKER_SEMI_SPACE_MB = 2;
+
+/** The workers' Node flags: the supervisor's own, plus the young-generation size unless set there. */
+export function workerExecArgv(supervisorArgv: readonly string[], nodeOptions = ''): string[] {
+  const flag = /--max[-_]semi[-_]space[-_]size/;
+  if (supervisorArgv.some((a) => flag.test(a)) || flag.test(nodeOptions)) return [...supervisorArgv];
+  return [...supervisorArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+}
+
 export interface BootingWorker {
   readonly worker: Worker;
   /** Resolves when the worker said hello (its modules are loaded). */
@@ -13,7 +28,9 @@ export class SpareWorkers {
   private readonly spares: BootingWorker[] = [];
   private stopped = false;
 
-  constructor(private readonly target: number) {}
+  constructor(private readonly target: number) {
+    cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) });
+  }
 
   /** A spare (booted or booting), or a fresh fork when there is none; a replacement starts booting. */
   take(): BootingWorker {

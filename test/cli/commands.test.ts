@@ -1,7 +1,10 @@
 // The commands load only what they run: `certgate start` (supervisor and worker) never loads the
 // dev PKI, so neither @peculiar/x509 nor the global Reflect shim it needs; `certgate pki` does.
+// Without revocation checks a worker loads neither the revocation checker nor undici (about 20 MB
+// of RSS). Workers run with the supervisor's young-generation size (src/supervisor/spare-workers.ts).
 import t from 'tap';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +26,15 @@ async function loadedModules(log: string): Promise<string[]> {
 
 const isX509 = (url: string): boolean => url.includes('/node_modules/@peculiar/x509/');
 const isDevPki = (url: string): boolean => /\/dist\/pki\//.test(url);
+const isRevocationClient = (url: string): boolean => url.includes('/node_modules/undici/') || url.endsWith('/dist/revocation/revocation-checker.js');
 
-t.test('start: neither the supervisor nor its worker loads the dev PKI, @peculiar/x509 or the Reflect shim', async (t) => {
+/** The command lines of a process's children (Linux /proc), as argument lists. */
+function childCommandLines(pid: number): string[][] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return children.map((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean));
+}
+
+t.test('start: neither the supervisor nor its worker loads the dev PKI, @peculiar/x509, the Reflect shim or the revocation client', async (t) => {
   const pki = await makeTestPki();
   const dir = await listenerDir(pki);
   const log = path.join(dir, 'modules.log');
@@ -45,7 +55,10 @@ routes:
 `,
     recordingEnv(log),
   );
+  const workers = childCommandLines(gw.child.pid!);
   await gw.stop();
+  t.ok(workers.length >= 1, 'the supervisor has forked its worker');
+  for (const argv of workers) t.ok(argv.includes('--max-semi-space-size=2'), `worker runs with --max-semi-space-size=2: ${argv.join(' ')}`);
   const loaded = await loadedModules(log);
   t.ok(
     loaded.some((u) => u.endsWith('/dist/supervisor/supervisor.js')),
@@ -57,6 +70,7 @@ routes:
   );
   t.same(loaded.filter(isX509), [], 'no @peculiar/x509');
   t.same(loaded.filter(isDevPki), [], 'no module of the dev PKI (and so no Reflect shim)');
+  t.same(loaded.filter(isRevocationClient), [], 'no revocation checker and no undici: revocation is off');
 });
 
 t.test('pki: the dev PKI and @peculiar/x509 load when the command runs (the recorder sees them)', async (t) => {
