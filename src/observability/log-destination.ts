@@ -1,31 +1,21 @@
-// Where the log goes: stdout, written asynchronously in blocks of at least BUFFER_BYTES (nginx's
-// `access_log ... buffer=`), so a busy worker makes one write per dozens of lines, not one per line.
-// A quiet one still shows its lines within FLUSH_INTERVAL_MS (nginx's `flush=`). What is buffered
-// is written before the process exits: flushLog on a clean stop (it waits for a write in flight),
-// flushLogSync where the event loop is gone (crash paths, process 'exit').
+// Where the log goes: stdout, through a BufferedLogStream. Access lines are held until a block
+// has gathered, and at most FLUSH_INTERVAL_MS on a quiet gateway (nginx's `flush=`). What is
+// buffered is written before the process exits: flushLog on a clean stop (it waits for a write in
+// flight), flushLogSync on paths that exit at once, and a process 'exit' hook behind both.
 import { pino, type Logger } from 'pino';
+import { BufferedLogStream } from './buffered-log-stream.js';
 
-const BUFFER_BYTES = 4096;
 const FLUSH_INTERVAL_MS = 1000;
-/** A flush waits no longer for a destination that stopped taking bytes (stdout reader gone). */
+/** A clean stop waits no longer than this for a destination that stopped taking bytes. */
 const FLUSH_WAIT_MS = 2000;
 
-type LogDestination = ReturnType<typeof pino.destination>;
+const open = new Set<BufferedLogStream>();
 
-const open = new Set<LogDestination>();
-let exitHookInstalled = false;
-
-export function createLogDestination(): LogDestination {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: BUFFER_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
+export function createLogDestination(): BufferedLogStream {
+  const destination = new BufferedLogStream(1);
+  if (open.size === 0) process.on('exit', flushAllSync);
   open.add(destination);
-  destination.once('close', () => open.delete(destination));
-  // pino registers an exit flush too, but through a weak reference; this one is certain.
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const d of open) flushDestinationSync(d);
-    });
-  }
+  setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref();
   return destination;
 }
 
@@ -36,35 +26,24 @@ export async function flushLog(logger: Logger): Promise<void> {
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, FLUSH_WAIT_MS);
     timer.unref();
-    try {
-      destination.flush(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    } catch {
+    destination.flush(() => {
       clearTimeout(timer);
       resolve();
-    }
+    });
   });
-  flushDestinationSync(destination);
 }
 
-/** Synchronous flush for paths about to exit without an event loop turn. */
+/** Synchronous flush, for paths that exit without another event-loop turn. */
 export function flushLogSync(logger: Logger): void {
-  const destination = bufferedDestination(logger);
-  if (destination !== undefined) flushDestinationSync(destination);
+  bufferedDestination(logger)?.flushSync();
 }
 
-function flushDestinationSync(destination: LogDestination): void {
-  try {
-    destination.flushSync();
-  } catch {
-    // Destroyed, not yet open, or stdout gone (EPIPE): nothing can be written any more.
-  }
-}
-
-/** The logger's destination when it is one of ours; loggers given another stream (tests) have nothing to flush. */
-function bufferedDestination(logger: Logger): LogDestination | undefined {
+/** The logger's destination when it is ours (a logger given another stream, as in tests, has none to flush). */
+function bufferedDestination(logger: Logger): BufferedLogStream | undefined {
   const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
-  return open.has(stream as LogDestination) ? (stream as LogDestination) : undefined;
+  return stream instanceof BufferedLogStream ? stream : undefined;
+}
+
+function flushAllSync(): void {
+  for (const destination of open) destination.flushSync();
 }

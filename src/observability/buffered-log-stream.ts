@@ -1,0 +1,140 @@
+// Log lines to a file descriptor, written the way nginx writes a buffered access log: lines are
+// encoded into a CHUNK_BYTES buffer and handed to the kernel asynchronously once WRITE_BYTES have
+// gathered, so a busy worker makes one write for hundreds of lines instead of one per line.
+// `write` (pino's lines: start-up, errors, drain) asks for a write on the next turn of the event
+// loop, so operational lines are never held back; `writeBuffered` (access lines) waits for the
+// threshold or for the periodic flush. Both share one buffer, so lines keep their order.
+import fs from 'node:fs';
+
+const CHUNK_BYTES = 64 * 1024;
+const WRITE_BYTES = 16 * 1024;
+/** A destination that says "try again" (a full non-blocking pipe) is retried after this long. */
+const RETRY_MS = 10;
+/** Synchronous flush gives up on a destination that stays full this long (ms). */
+const SYNC_RETRY_LIMIT_MS = 2000;
+/** UTF-16 code units encode to at most 3 bytes of UTF-8. */
+const MAX_BYTES_PER_UNIT = 3;
+
+export class BufferedLogStream {
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  /** Sealed chunks, oldest first; the first is being written while `writing`. */
+  private readonly sealed: Buffer[] = [];
+  private writing = false;
+  private promptScheduled = false;
+  private broken = false;
+  private readonly drained: (() => void)[] = [];
+
+  constructor(private readonly fd: number) {}
+
+  /** A line to be written soon (next event-loop turn). */
+  write(line: string): boolean {
+    this.append(line);
+    if (!this.promptScheduled) {
+      this.promptScheduled = true;
+      setImmediate(() => {
+        this.promptScheduled = false;
+        this.startWrite();
+      });
+    }
+    return true;
+  }
+
+  /** A line written with the next block (WRITE_BYTES gathered, the periodic flush, or a flush). */
+  writeBuffered(line: string): void {
+    this.append(line);
+    if (this.used >= WRITE_BYTES) this.startWrite();
+  }
+
+  /** Writes out everything buffered; `done` is called once it has all reached the descriptor. */
+  flush(done?: () => void): void {
+    if (done) this.drained.push(done);
+    this.startWrite();
+    this.settleIfIdle();
+  }
+
+  /**
+   * For exits without an event loop turn left. A write already in flight is left to the thread
+   * that performs it (it cannot be cancelled or known to be done); everything after it is
+   * written here, so a clean stop uses `flush` first and this finds nothing left.
+   */
+  flushSync(): void {
+    this.seal();
+    const from = this.writing ? 1 : 0;
+    while (this.sealed.length > from && !this.broken) {
+      this.writeAllSync(this.sealed[from]!);
+      this.sealed.splice(from, 1);
+    }
+  }
+
+  private append(line: string): void {
+    if (this.broken) return;
+    if (line.length * MAX_BYTES_PER_UNIT > CHUNK_BYTES - this.used) {
+      this.seal();
+      if (line.length * MAX_BYTES_PER_UNIT > CHUNK_BYTES) {
+        this.sealed.push(Buffer.from(line, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.chunk.write(line, this.used, 'utf8');
+  }
+
+  private seal(): void {
+    if (this.used === 0) return;
+    this.sealed.push(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+  }
+
+  private startWrite(): void {
+    if (this.writing || this.broken) return;
+    this.seal();
+    const next = this.sealed[0];
+    if (next === undefined) return;
+    this.writing = true;
+    fs.write(this.fd, next, 0, next.length, null, (err, n) => this.written(err, n));
+  }
+
+  private written(err: NodeJS.ErrnoException | null, n: number): void {
+    this.writing = false;
+    if (err) {
+      if (err.code === 'EAGAIN') {
+        setTimeout(() => this.startWrite(), RETRY_MS).unref();
+        return;
+      }
+      // EPIPE, EBADF...: nobody reads the log any more; keep serving, drop the lines.
+      this.stop();
+      return;
+    }
+    const head = this.sealed[0]!;
+    if (n < head.length) this.sealed[0] = head.subarray(n);
+    else this.sealed.shift();
+    if (this.sealed.length > 0 || this.used >= WRITE_BYTES || (this.drained.length > 0 && this.used > 0)) this.startWrite();
+    this.settleIfIdle();
+  }
+
+  private settleIfIdle(): void {
+    if (this.writing || this.sealed.length > 0 || this.used > 0) return;
+    for (const done of this.drained.splice(0)) done();
+  }
+
+  private stop(): void {
+    this.broken = true;
+    this.sealed.length = 0;
+    this.used = 0;
+    for (const done of this.drained.splice(0)) done();
+  }
+
+  private writeAllSync(buf: Buffer): void {
+    const giveUpAt = Date.now() + SYNC_RETRY_LIMIT_MS;
+    let off = 0;
+    while (off < buf.length) {
+      try {
+        off += fs.writeSync(this.fd, buf, off, buf.length - off);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > giveUpAt) return this.stop();
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_MS);
+      }
+    }
+  }
+}
