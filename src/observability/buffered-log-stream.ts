@@ -1,13 +1,11 @@
-// Log lines to a file descriptor, written the way nginx writes a buffered access log: lines are
-// encoded into a CHUNK_BYTES buffer and handed to the kernel asynchronously once WRITE_BYTES have
-// gathered, so a busy worker makes one write for hundreds of lines instead of one per line.
-// `write` (pino's lines: start-up, errors, drain) asks for a write on the next turn of the event
-// loop, so operational lines are never held back; `writeBuffered` (access lines) waits for the
-// threshold or for the periodic flush. Both share one buffer, so lines keep their order.
+// Log lines to a file descriptor, batched like nginx's buffered access log but without holding a
+// line back: lines are encoded straight into a CHUNK_BYTES buffer, and everything gathered in one
+// turn of the event loop goes out in one asynchronous write; lines that arrive while a write is in
+// flight go out together when it ends (group commit). A quiet gateway's line is written at once, a
+// busy worker makes one write for many lines.
 import fs from 'node:fs';
 
 const CHUNK_BYTES = 64 * 1024;
-const WRITE_BYTES = 16 * 1024;
 /** A destination that says "try again" (a full non-blocking pipe) is retried after this long. */
 const RETRY_MS = 10;
 /** Synchronous flush gives up on a destination that stays full this long (ms). */
@@ -21,29 +19,25 @@ export class BufferedLogStream {
   /** Sealed chunks, oldest first; the first is being written while `writing`. */
   private readonly sealed: Buffer[] = [];
   private writing = false;
-  private promptScheduled = false;
+  private writeScheduled = false;
   private broken = false;
   private readonly drained: (() => void)[] = [];
 
+  private readonly scheduledWrite = (): void => {
+    this.writeScheduled = false;
+    this.startWrite();
+  };
+
   constructor(private readonly fd: number) {}
 
-  /** A line to be written soon (next event-loop turn). */
+  /** A complete line (newline included); written with the others of this event-loop turn. */
   write(line: string): boolean {
     this.append(line);
-    if (!this.promptScheduled) {
-      this.promptScheduled = true;
-      setImmediate(() => {
-        this.promptScheduled = false;
-        this.startWrite();
-      });
+    if (!this.writeScheduled && !this.writing) {
+      this.writeScheduled = true;
+      setImmediate(this.scheduledWrite);
     }
     return true;
-  }
-
-  /** A line written with the next block (WRITE_BYTES gathered, the periodic flush, or a flush). */
-  writeBuffered(line: string): void {
-    this.append(line);
-    if (this.used >= WRITE_BYTES) this.startWrite();
   }
 
   /** Writes out everything buffered; `done` is called once it has all reached the descriptor. */
@@ -109,7 +103,8 @@ export class BufferedLogStream {
     const head = this.sealed[0]!;
     if (n < head.length) this.sealed[0] = head.subarray(n);
     else this.sealed.shift();
-    if (this.sealed.length > 0 || this.used >= WRITE_BYTES || (this.drained.length > 0 && this.used > 0)) this.startWrite();
+    // What gathered while this write was in flight goes out now, in one write.
+    if (this.sealed.length > 0 || this.used > 0) this.startWrite();
     this.settleIfIdle();
   }
 

@@ -1,11 +1,10 @@
-// Where the log goes: stdout, through a BufferedLogStream. Access lines are held until a block
-// has gathered, and at most FLUSH_INTERVAL_MS on a quiet gateway (nginx's `flush=`). What is
+// Where the log goes: stdout, through a BufferedLogStream (batched asynchronous writes). What is
 // buffered is written before the process exits: flushLog on a clean stop (it waits for a write in
-// flight), flushLogSync on paths that exit at once, and a process 'exit' hook behind both.
+// flight), flushLogSync on paths that exit at once, and a process 'exit' hook behind both (pino's
+// own exit hook covers only its sonic-boom destinations, and through a weak reference).
 import { pino, type Logger } from 'pino';
 import { BufferedLogStream } from './buffered-log-stream.js';
 
-const FLUSH_INTERVAL_MS = 1000;
 /** A clean stop waits no longer than this for a destination that stopped taking bytes. */
 const FLUSH_WAIT_MS = 2000;
 
@@ -15,7 +14,6 @@ export function createLogDestination(): BufferedLogStream {
   const destination = new BufferedLogStream(1);
   if (open.size === 0) process.on('exit', flushAllSync);
   open.add(destination);
-  setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref();
   return destination;
 }
 

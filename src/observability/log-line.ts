@@ -3,7 +3,6 @@
 // keeps its order among them. For lines written per request, where pino's per-call object walk
 // and redaction cost more than the request's own work. The fields must not need redacting.
 import { pino, type Logger } from 'pino';
-import { BufferedLogStream } from './buffered-log-stream.js';
 
 const INFO = 30;
 
@@ -15,15 +14,9 @@ interface PinoInternals {
   readonly [pino.symbols.streamSym]: { write(line: string): unknown };
 }
 
-/**
- * `fields`: `,"key":value` pairs, already JSON. The caller checks the level first. The line goes
- * out with the destination's next block (buffered-log-stream.ts), not on its own.
- */
-export function writeBufferedInfoLine(logger: Logger, fields: string): void {
+/** `fields`: `,"key":value` pairs, already JSON. The caller checks the level first. */
+export function writeInfoLine(logger: Logger, fields: string): void {
   const p = logger as unknown as PinoInternals;
   const s = pino.symbols;
-  const line = p[s.lsCacheSym][INFO] + p[s.timeSym]() + p[s.chindingsSym] + fields + p[s.endSym];
-  const stream = p[s.streamSym];
-  if (stream instanceof BufferedLogStream) stream.writeBuffered(line);
-  else stream.write(line);
+  p[s.streamSym].write(p[s.lsCacheSym][INFO] + p[s.timeSym]() + p[s.chindingsSym] + fields + p[s.endSym]);
 }

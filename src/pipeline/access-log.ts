@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ConnectionContext } from './connection-context.js';
 import type { PipelineStage } from './fault-boundary.js';
-import { writeBufferedInfoLine } from '../observability/log-line.js';
+import { writeInfoLine } from '../observability/log-line.js';
 import { accessLineFields } from './access-line.js';
 
 export interface RequestRecord {
@@ -29,7 +29,7 @@ export function writeAccessLog(logger: Logger, metrics: GatewayMetrics, rec: Rec
   metrics.requests.inc({ route, status: rec.status });
   metrics.requestDuration.observe({ route }, rec.durationMs / 1000);
   if (!logger.isLevelEnabled('info')) return;
-  writeBufferedInfoLine(logger, accessLineFields(rec, route));
+  writeInfoLine(logger, accessLineFields(rec, route));
 }
 
 type RecordLike = RequestRecord;
