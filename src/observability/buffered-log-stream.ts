@@ -1,11 +1,19 @@
 // Log lines to a file descriptor, batched like nginx's buffered access log but without holding a
-// line back: lines are encoded straight into a CHUNK_BYTES buffer, and everything gathered in one
-// turn of the event loop goes out in one asynchronous write; lines that arrive while a write is in
+// line back: lines are encoded straight into fixed-size buffers, and what gathered in one turn
+// of the event loop goes out at once, asynchronously; lines that arrive while a write is in
 // flight go out together when it ends (group commit). A quiet gateway's line is written at once, a
 // busy worker makes one write for many lines.
 import fs from 'node:fs';
 
-const CHUNK_BYTES = 64 * 1024;
+/**
+ * To a pipe or socket one write carries at most PIPE_BUF (4096 bytes on Linux) of whole lines: up
+ * to that size a write is atomic, so workers sharing the supervisor's stdout never cut into each
+ * other's lines (a larger write can be split when the pipe is full). To a regular file the kernel
+ * serialises whole writes, and each write has a fixed cost, so blocks are larger there. A line
+ * longer than a block goes out alone.
+ */
+const PIPE_CHUNK_BYTES = 4096;
+const FILE_CHUNK_BYTES = 64 * 1024;
 /** A destination that says "try again" (a full non-blocking pipe) is retried after this long. */
 const RETRY_MS = 10;
 /** Synchronous flush gives up on a destination that stays full this long (ms). */
@@ -14,7 +22,8 @@ const SYNC_RETRY_LIMIT_MS = 2000;
 const MAX_BYTES_PER_UNIT = 3;
 
 export class BufferedLogStream {
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private readonly chunkBytes: number;
+  private chunk: Buffer;
   private used = 0;
   /** Sealed chunks, oldest first; the first is being written while `writing`. */
   private readonly sealed: Buffer[] = [];
@@ -28,7 +37,10 @@ export class BufferedLogStream {
     this.startWrite();
   };
 
-  constructor(private readonly fd: number) {}
+  constructor(private readonly fd: number) {
+    this.chunkBytes = fs.fstatSync(fd).isFile() ? FILE_CHUNK_BYTES : PIPE_CHUNK_BYTES;
+    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+  }
 
   /** A complete line (newline included); written with the others of this event-loop turn. */
   write(line: string): boolean {
@@ -63,9 +75,9 @@ export class BufferedLogStream {
 
   private append(line: string): void {
     if (this.broken) return;
-    if (line.length * MAX_BYTES_PER_UNIT > CHUNK_BYTES - this.used) {
+    if (line.length * MAX_BYTES_PER_UNIT > this.chunkBytes - this.used) {
       this.seal();
-      if (line.length * MAX_BYTES_PER_UNIT > CHUNK_BYTES) {
+      if (line.length * MAX_BYTES_PER_UNIT > this.chunkBytes) {
         this.sealed.push(Buffer.from(line, 'utf8'));
         return;
       }
@@ -76,7 +88,7 @@ export class BufferedLogStream {
   private seal(): void {
     if (this.used === 0) return;
     this.sealed.push(this.chunk.subarray(0, this.used));
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
     this.used = 0;
   }
 
