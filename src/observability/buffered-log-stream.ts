@@ -38,7 +38,7 @@ export class BufferedLogStream {
   };
 
   constructor(private readonly fd: number) {
-    this.chunkBytes = fs.fstatSync(fd).isFile() ? FILE_CHUNK_BYTES : PIPE_CHUNK_BYTES;
+    this.chunkBytes = isRegularFile(fd) ? FILE_CHUNK_BYTES : PIPE_CHUNK_BYTES;
     this.chunk = Buffer.allocUnsafe(this.chunkBytes);
   }
 
@@ -143,5 +143,13 @@ export class BufferedLogStream {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_MS);
       }
     }
+  }
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isFile();
+  } catch {
+    return false; // a closed descriptor: the first write finds out and stops the stream
   }
 }
