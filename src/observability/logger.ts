@@ -1,7 +1,10 @@
 // pino logger. Secrets never reach a log line: the config objects that hold them are never
-// logged whole, and the redact list below covers the header names that carry credentials.
+// logged whole, and the redact list below covers the header names that carry credentials (the
+// access line, written by log-line.ts past pino's redaction, holds none of them).
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.js';
+import { createLogDestination } from './log-destination.js';
+import { isoTimeFragment } from './log-time.js';
 
 export type { Logger };
 
@@ -14,8 +17,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
         paths: ['password', '*.password', 'headers.authorization', '*.headers.authorization', 'key', '*.key'],
         censor: '[redacted]',
       },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeFragment,
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? createLogDestination(),
   );
 }

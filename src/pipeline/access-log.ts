@@ -1,8 +1,11 @@
-// One access line per request, and the request metrics. Fields as ARCHITECTURE.md lists them.
+// One access line per request, and the request metrics. Fields as ARCHITECTURE.md lists them,
+// assembled in access-line.ts.
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ConnectionContext } from './connection-context.js';
 import type { PipelineStage } from './fault-boundary.js';
+import { writeInfoLine } from '../observability/log-line.js';
+import { accessLineFields } from './access-line.js';
 
 export interface RequestRecord {
   readonly start: number;
@@ -25,25 +28,7 @@ export function writeAccessLog(logger: Logger, metrics: GatewayMetrics, rec: Rec
   const route = rec.route ?? '-';
   metrics.requests.record(route, rec.status, rec.durationMs / 1000);
   if (!logger.isLevelEnabled('info')) return;
-  const identity = rec.ctx.identity;
-  const revocation = rec.ctx.revocation;
-  logger.info({
-    event: 'access',
-    requestId: rec.requestId,
-    listener: rec.listener,
-    method: rec.method,
-    url: rec.url,
-    route,
-    status: rec.status,
-    upstreamStatus: rec.upstreamStatus,
-    code: rec.code,
-    durationMs: Math.round(rec.durationMs * 1000) / 1000,
-    remote: rec.ctx.remoteAddress,
-    verify: identity.verify,
-    subject: identity.certificate?.subjectDN,
-    thumbprint: identity.certificate?.x5tS256,
-    revocation: revocation ? `${revocation.source}:${revocation.status}` : undefined,
-  });
+  writeInfoLine(logger, accessLineFields(rec, route));
 }
 
 type RecordLike = RequestRecord;

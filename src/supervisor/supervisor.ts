@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkConfig } from '../config/load-config.js';
 import type { ConfigIssue, GatewayConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
+import { flushLog, flushLogSync } from '../observability/log-destination.js';
 import { createAdminServer, type ReloadOutcome } from '../admin/admin-server.js';
 import { jwksDocument } from '../admin/jwks-document.js';
 import { ConfigWatch } from './config-watch.js';
@@ -156,6 +157,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     logger.info({ event: 'stopping', signal }, 'stopping before the gateway started');
     spares.stop();
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+    flushLogSync(logger);
     process.exit(0);
   };
   process.on('SIGHUP', () => (started ? void reload('SIGHUP') : logger.warn({ event: 'reload_ignored' }, 'SIGHUP before the gateway started: ignored')));
@@ -213,6 +215,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
       for (const g of retiring) g.kill();
       spares.stop();
       if (initial.pidFile) removePidFile(initial.pidFile);
+      flushLogSync(logger);
       process.exit(1);
     }
     shuttingDown = true;
@@ -228,6 +231,7 @@ export async function runSupervisor(configPath: string, initial: GatewayConfig, 
     admin?.closeAllConnections();
     if (initial.pidFile) removePidFile(initial.pidFile);
     logger.info({ event: 'stopped' }, 'stopped');
+    await flushLog(logger);
     process.exit(0);
   }
   logger.info({ event: 'supervisor_started', pid: process.pid, workers: workerCount(initial) }, `supervisor started with ${workerCount(initial)} worker(s)`);

@@ -6,6 +6,7 @@
 // worker must then wait for the supervisor's drain order rather than die on its own.
 import { loadConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { flushLog, flushLogSync } from '../observability/log-destination.js';
 import { startGateway, type RunningGateway } from '../gateway.js';
 import { isSupervisorMessage, type WorkerMessage } from './ipc.js';
 
@@ -35,6 +36,8 @@ export async function runWorker(configPath: string): Promise<number> {
       logger?.info({ event: 'worker_draining', timeoutMs }, 'draining');
       const { cut } = gateway ? await gateway.close(timeoutMs) : { cut: 0 };
       logger?.info({ event: 'worker_drained', cut }, cut > 0 ? `drained; cut ${cut} connection(s) at the deadline` : 'drained');
+      // The last requests' access lines may still sit in the log buffer.
+      if (logger) await flushLog(logger);
       process.exit(0);
     })());
 
@@ -76,6 +79,7 @@ export async function runWorker(configPath: string): Promise<number> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     logger.fatal({ err: { code: e.code, message: e.message } }, 'gateway failed to start');
+    flushLogSync(logger);
     return failAndExit(e.message, 2);
   }
   send({ cg: 'ready' });

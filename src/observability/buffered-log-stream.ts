@@ -1,0 +1,155 @@
+// Log lines to a file descriptor, batched like nginx's buffered access log but without holding a
+// line back: lines are encoded straight into fixed-size buffers, and what gathered in one turn
+// of the event loop goes out at once, asynchronously; lines that arrive while a write is in
+// flight go out together when it ends (group commit). A quiet gateway's line is written at once, a
+// busy worker makes one write for many lines.
+import fs from 'node:fs';
+
+/**
+ * To a pipe or socket one write carries at most PIPE_BUF (4096 bytes on Linux) of whole lines: up
+ * to that size a write is atomic, so workers sharing the supervisor's stdout never cut into each
+ * other's lines (a larger write can be split when the pipe is full). To a regular file the kernel
+ * serialises whole writes, and each write has a fixed cost, so blocks are larger there. A line
+ * longer than a block goes out alone.
+ */
+const PIPE_CHUNK_BYTES = 4096;
+const FILE_CHUNK_BYTES = 64 * 1024;
+/** A destination that says "try again" (a full non-blocking pipe) is retried after this long. */
+const RETRY_MS = 10;
+/** Synchronous flush gives up on a destination that stays full this long (ms). */
+const SYNC_RETRY_LIMIT_MS = 2000;
+/** UTF-16 code units encode to at most 3 bytes of UTF-8. */
+const MAX_BYTES_PER_UNIT = 3;
+
+export class BufferedLogStream {
+  private readonly chunkBytes: number;
+  private chunk: Buffer;
+  private used = 0;
+  /** Sealed chunks, oldest first; the first is being written while `writing`. */
+  private readonly sealed: Buffer[] = [];
+  private writing = false;
+  private writeScheduled = false;
+  private broken = false;
+  private readonly drained: (() => void)[] = [];
+
+  private readonly scheduledWrite = (): void => {
+    this.writeScheduled = false;
+    this.startWrite();
+  };
+
+  constructor(private readonly fd: number) {
+    this.chunkBytes = isRegularFile(fd) ? FILE_CHUNK_BYTES : PIPE_CHUNK_BYTES;
+    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+  }
+
+  /** A complete line (newline included); written with the others of this event-loop turn. */
+  write(line: string): boolean {
+    this.append(line);
+    if (!this.writeScheduled && !this.writing) {
+      this.writeScheduled = true;
+      setImmediate(this.scheduledWrite);
+    }
+    return true;
+  }
+
+  /** Writes out everything buffered; `done` is called once it has all reached the descriptor. */
+  flush(done?: () => void): void {
+    if (done) this.drained.push(done);
+    this.startWrite();
+    this.settleIfIdle();
+  }
+
+  /**
+   * For exits without an event loop turn left. A write already in flight is left to the thread
+   * that performs it (it cannot be cancelled or known to be done); everything after it is
+   * written here, so a clean stop uses `flush` first and this finds nothing left.
+   */
+  flushSync(): void {
+    this.seal();
+    const from = this.writing ? 1 : 0;
+    while (this.sealed.length > from && !this.broken) {
+      this.writeAllSync(this.sealed[from]!);
+      this.sealed.splice(from, 1);
+    }
+  }
+
+  private append(line: string): void {
+    if (this.broken) return;
+    if (line.length * MAX_BYTES_PER_UNIT > this.chunkBytes - this.used) {
+      this.seal();
+      if (line.length * MAX_BYTES_PER_UNIT > this.chunkBytes) {
+        this.sealed.push(Buffer.from(line, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.chunk.write(line, this.used, 'utf8');
+  }
+
+  private seal(): void {
+    if (this.used === 0) return;
+    this.sealed.push(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+    this.used = 0;
+  }
+
+  private startWrite(): void {
+    if (this.writing || this.broken) return;
+    this.seal();
+    const next = this.sealed[0];
+    if (next === undefined) return;
+    this.writing = true;
+    fs.write(this.fd, next, 0, next.length, null, (err, n) => this.written(err, n));
+  }
+
+  private written(err: NodeJS.ErrnoException | null, n: number): void {
+    this.writing = false;
+    if (err) {
+      if (err.code === 'EAGAIN') {
+        setTimeout(() => this.startWrite(), RETRY_MS).unref();
+        return;
+      }
+      // EPIPE, EBADF...: nobody reads the log any more; keep serving, drop the lines.
+      this.stop();
+      return;
+    }
+    const head = this.sealed[0]!;
+    if (n < head.length) this.sealed[0] = head.subarray(n);
+    else this.sealed.shift();
+    // What gathered while this write was in flight goes out now, in one write.
+    if (this.sealed.length > 0 || this.used > 0) this.startWrite();
+    this.settleIfIdle();
+  }
+
+  private settleIfIdle(): void {
+    if (this.writing || this.sealed.length > 0 || this.used > 0) return;
+    for (const done of this.drained.splice(0)) done();
+  }
+
+  private stop(): void {
+    this.broken = true;
+    this.sealed.length = 0;
+    this.used = 0;
+    for (const done of this.drained.splice(0)) done();
+  }
+
+  private writeAllSync(buf: Buffer): void {
+    const giveUpAt = Date.now() + SYNC_RETRY_LIMIT_MS;
+    let off = 0;
+    while (off < buf.length) {
+      try {
+        off += fs.writeSync(this.fd, buf, off, buf.length - off);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > giveUpAt) return this.stop();
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_MS);
+      }
+    }
+  }
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isFile();
+  } catch {
+    return false; // a closed descriptor: the first write finds out and stops the stream
+  }
+}
