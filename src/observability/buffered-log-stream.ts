@@ -1,8 +1,8 @@
-// Log lines to a file descriptor, batched like nginx's buffered access log but without holding a
-// line back: lines are encoded straight into fixed-size buffers, and what gathered in one turn
-// of the event loop goes out at once, asynchronously; lines that arrive while a write is in
-// flight go out together when it ends (group commit). A quiet gateway's line is written at once, a
-// busy worker makes one write for many lines.
+// Log lines to a file descriptor, batched like nginx's buffered access log (`buffer=64k
+// flush=...`): lines are encoded straight into fixed-size blocks; a full block is written at once,
+// asynchronously, and a partly filled one FLUSH_MS after its first line, so a quiet gateway's line
+// shows within that, and a busy worker makes one write per block. Writing per event-loop turn
+// instead cost about 4 µs a line at 15k lines/s (a thread-pool write for every few lines).
 import fs from 'node:fs';
 
 /**
@@ -14,6 +14,8 @@ import fs from 'node:fs';
  */
 const PIPE_CHUNK_BYTES = 4096;
 const FILE_CHUNK_BYTES = 64 * 1024;
+/** The longest a line waits in a partly filled block (ms). */
+export const FLUSH_MS = 50;
 /** A destination that says "try again" (a full non-blocking pipe) is retried after this long. */
 const RETRY_MS = 10;
 /** Synchronous flush gives up on a destination that stays full this long (ms). */
@@ -34,6 +36,7 @@ export class BufferedLogStream {
 
   private readonly scheduledWrite = (): void => {
     this.writeScheduled = false;
+    this.seal();
     this.startWrite();
   };
 
@@ -42,12 +45,12 @@ export class BufferedLogStream {
     this.chunk = Buffer.allocUnsafe(this.chunkBytes);
   }
 
-  /** A complete line (newline included); written with the others of this event-loop turn. */
+  /** A complete line (newline included); written when its block fills or FLUSH_MS later. */
   write(line: string): boolean {
-    this.append(line);
-    if (!this.writeScheduled && !this.writing) {
+    if (this.append(line)) this.startWrite();
+    if (!this.writeScheduled && this.used > 0) {
       this.writeScheduled = true;
-      setImmediate(this.scheduledWrite);
+      setTimeout(this.scheduledWrite, FLUSH_MS).unref();
     }
     return true;
   }
@@ -55,6 +58,7 @@ export class BufferedLogStream {
   /** Writes out everything buffered; `done` is called once it has all reached the descriptor. */
   flush(done?: () => void): void {
     if (done) this.drained.push(done);
+    this.seal();
     this.startWrite();
     this.settleIfIdle();
   }
@@ -73,16 +77,17 @@ export class BufferedLogStream {
     }
   }
 
-  private append(line: string): void {
-    if (this.broken) return;
-    if (line.length * MAX_BYTES_PER_UNIT > this.chunkBytes - this.used) {
-      this.seal();
-      if (line.length * MAX_BYTES_PER_UNIT > this.chunkBytes) {
-        this.sealed.push(Buffer.from(line, 'utf8'));
-        return;
-      }
+  /** Returns true when a block was sealed (it is written at once). */
+  private append(line: string): boolean {
+    if (this.broken) return false;
+    if (line.length * MAX_BYTES_PER_UNIT <= this.chunkBytes - this.used) {
+      this.used += this.chunk.write(line, this.used, 'utf8');
+      return false;
     }
-    this.used += this.chunk.write(line, this.used, 'utf8');
+    this.seal();
+    if (line.length * MAX_BYTES_PER_UNIT > this.chunkBytes) this.sealed.push(Buffer.from(line, 'utf8'));
+    else this.used += this.chunk.write(line, this.used, 'utf8');
+    return true;
   }
 
   private seal(): void {
@@ -92,9 +97,9 @@ export class BufferedLogStream {
     this.used = 0;
   }
 
+  /** Writes the sealed blocks; a flush (timer, `flush`) seals the partial one first. */
   private startWrite(): void {
     if (this.writing || this.broken) return;
-    this.seal();
     const next = this.sealed[0];
     if (next === undefined) return;
     this.writing = true;
@@ -115,8 +120,10 @@ export class BufferedLogStream {
     const head = this.sealed[0]!;
     if (n < head.length) this.sealed[0] = head.subarray(n);
     else this.sealed.shift();
-    // What gathered while this write was in flight goes out now, in one write.
-    if (this.sealed.length > 0 || this.used > 0) this.startWrite();
+    // Blocks sealed while this write was in flight go out now; a partial one waits for its timer,
+    // unless a flush is waiting for everything.
+    if (this.drained.length > 0) this.seal();
+    this.startWrite();
     this.settleIfIdle();
   }
 

@@ -6,10 +6,11 @@ import { isWorkerMessage } from './ipc.js';
 /**
  * V8's young generation, per semi-space, in MB. Node 24 sizes it from the heap limit (tens of MB),
  * and a worker under load fills it between scavenges: 30 to 80 MB of its peak RSS. The price is
- * more scavenges, a few µs per request (figures in deploy/README.md, "Memory"). A size the
- * operator passes to the supervisor (NODE_OPTIONS or the command line) wins.
+ * more scavenges: at 4 MB none measurable per request; at 2 MB about 5 µs a request on Node 20
+ * (figures in deploy/README.md, "Memory"). A size the operator passes to the supervisor
+ * (NODE_OPTIONS or the command line) wins.
  */
-export const WORKER_SEMI_SPACE_MB = 2;
+export const WORKER_SEMI_SPACE_MB = 4;
 
 /** The workers' Node flags: the supervisor's own, plus the young-generation size unless set there. */
 export function workerExecArgv(supervisorArgv: readonly string[], nodeOptions = ''): string[] {

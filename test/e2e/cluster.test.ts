@@ -118,6 +118,8 @@ t.test('kill -9 of a worker under load: restarted, the other worker unaffected, 
   });
   await waitUntil(() => clients.every((c) => c.ok >= 5), { what: 'every client served' });
   const workerOf = (addr: string): number => gw.lines.filter((l) => l.event === 'access' && l.remote === addr).at(-1)!.pid as number;
+  // Access lines are written in blocks, up to 50 ms after the answer (buffered-log-stream.ts).
+  await waitUntil(() => clients.every((c) => gw.lines.some((l) => l.event === 'access' && l.remote === c.addr)), { what: 'an access line per client' });
   const before = new Map(clients.map((c) => [c.addr, workerOf(c.addr)]));
   const pids = [...new Set(gw.lines.filter((l) => l.event === 'worker_ready').map((l) => l.pid as number))];
   // Kill the worker serving fewer clients, so the other worker holds at least half of them.
