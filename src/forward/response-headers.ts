@@ -36,7 +36,12 @@ export function filterRawResponseHeaders(raw: readonly Buffer[] | readonly strin
   return kept;
 }
 
-function connectionTokens(value: string, into: Set<string> = new Set()): Set<string> {
+/** `Connection: keep-alive`, what nearly every upstream sends, names only a field that is hop-by-hop anyway. */
+const PLAIN_CONNECTION = /^[ \t]*keep-alive[ \t]*$/i;
+
+function connectionTokens(value: string, into: Set<string> | undefined): Set<string> | undefined {
+  if (PLAIN_CONNECTION.test(value)) return into;
+  into ??= new Set();
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
     if (t) into.add(t);

@@ -20,13 +20,11 @@ export const FLUSH_MS = 50;
 const RETRY_MS = 10;
 /** Synchronous flush gives up on a destination that stays full this long (ms). */
 const SYNC_RETRY_LIMIT_MS = 2000;
-/** UTF-16 code units encode to at most 3 bytes of UTF-8. */
-const MAX_BYTES_PER_UNIT = 3;
 
 export class BufferedLogStream {
   private readonly chunkBytes: number;
-  private chunk: Buffer;
-  private used = 0;
+  /** Lines of the block being filled, as one string: encoded once per block, not once per line. */
+  private text = '';
   /** Sealed chunks, oldest first; the first is being written while `writing`. */
   private readonly sealed: Buffer[] = [];
   private writing = false;
@@ -42,13 +40,12 @@ export class BufferedLogStream {
 
   constructor(private readonly fd: number) {
     this.chunkBytes = isRegularFile(fd) ? FILE_CHUNK_BYTES : PIPE_CHUNK_BYTES;
-    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
   }
 
   /** A complete line (newline included); written when its block fills or FLUSH_MS later. */
   write(line: string): boolean {
     if (this.append(line)) this.startWrite();
-    if (!this.writeScheduled && this.used > 0) {
+    if (!this.writeScheduled && this.text.length > 0) {
       this.writeScheduled = true;
       setTimeout(this.scheduledWrite, FLUSH_MS).unref();
     }
@@ -80,21 +77,41 @@ export class BufferedLogStream {
   /** Returns true when a block was sealed (it is written at once). */
   private append(line: string): boolean {
     if (this.broken) return false;
-    if (line.length * MAX_BYTES_PER_UNIT <= this.chunkBytes - this.used) {
-      this.used += this.chunk.write(line, this.used, 'utf8');
+    // Code units, not bytes: a block of ASCII lines fills exactly; one with other characters is
+    // larger once encoded, and seal() splits it where the destination needs whole-line writes.
+    if (this.text.length + line.length <= this.chunkBytes) {
+      this.text += line;
       return false;
     }
     this.seal();
-    if (line.length * MAX_BYTES_PER_UNIT > this.chunkBytes) this.sealed.push(Buffer.from(line, 'utf8'));
-    else this.used += this.chunk.write(line, this.used, 'utf8');
+    this.text = line;
     return true;
   }
 
   private seal(): void {
-    if (this.used === 0) return;
-    this.sealed.push(this.chunk.subarray(0, this.used));
-    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
-    this.used = 0;
+    if (this.text.length === 0) return;
+    const block = Buffer.from(this.text, 'utf8');
+    const lines = this.text;
+    this.text = '';
+    if (block.length <= this.chunkBytes || this.chunkBytes === FILE_CHUNK_BYTES) {
+      this.sealed.push(block);
+      return;
+    }
+    // A pipe block that grew past PIPE_BUF when encoded: whole lines, at most PIPE_BUF a write
+    // (a single longer line goes alone).
+    let piece = '';
+    let bytes = 0;
+    for (const line of lines.split(/(?<=\n)/)) {
+      const n = Buffer.byteLength(line, 'utf8');
+      if (bytes > 0 && bytes + n > this.chunkBytes) {
+        this.sealed.push(Buffer.from(piece, 'utf8'));
+        piece = '';
+        bytes = 0;
+      }
+      piece += line;
+      bytes += n;
+    }
+    if (bytes > 0) this.sealed.push(Buffer.from(piece, 'utf8'));
   }
 
   /** Writes the sealed blocks; a flush (timer, `flush`) seals the partial one first. */
@@ -128,14 +145,14 @@ export class BufferedLogStream {
   }
 
   private settleIfIdle(): void {
-    if (this.writing || this.sealed.length > 0 || this.used > 0) return;
+    if (this.writing || this.sealed.length > 0 || this.text.length > 0) return;
     for (const done of this.drained.splice(0)) done();
   }
 
   private stop(): void {
     this.broken = true;
     this.sealed.length = 0;
-    this.used = 0;
+    this.text = '';
     for (const done of this.drained.splice(0)) done();
   }
 

@@ -2,6 +2,7 @@
 // without waiting for a flush when the process is quiet, and both flushes write everything held.
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { BufferedLogStream } from '../../src/observability/buffered-log-stream.js';
 import { tempDir } from '../helpers/gateway-harness.js';
@@ -56,4 +57,32 @@ t.test('a flush with nothing held answers at once', async (t) => {
   const { stream, text } = open(t);
   await flushed(stream);
   t.equal(text(), '');
+});
+
+t.test('to a pipe: lines with multi-byte characters come out whole and in order (blocks re-split at PIPE_BUF)', async (t) => {
+  const fifo = path.join(dir, `fifo-${++files}`);
+  execFileSync('mkfifo', [fifo]);
+  // r+ opens a FIFO without waiting for a peer; the stream sees a pipe, not a regular file.
+  const fd = fs.openSync(fifo, 'r+');
+  t.teardown(() => fs.closeSync(fd));
+  const reader = fs.createReadStream(fifo);
+  const received: Buffer[] = [];
+  reader.on('data', (chunk) => received.push(chunk as Buffer));
+  const stream = new BufferedLogStream(fd);
+  const expected: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    // 4096 code units of these lines encode to about 8 KiB: each block is split before it is written.
+    const line = `{"n":${i},"subject":"CN=${'é'.repeat(i % 7 === 0 ? 3000 : 200)}"}\n`;
+    expected.push(line);
+    stream.write(line);
+  }
+  await flushed(stream);
+  const want = Buffer.byteLength(expected.join(''));
+  await probeUntil(
+    () => received.reduce((n, b) => n + b.length, 0),
+    (n) => n >= want,
+    { what: 'every byte through the pipe' },
+  );
+  reader.destroy();
+  t.equal(Buffer.concat(received).toString('utf8'), expected.join(''));
 });
