@@ -5,11 +5,11 @@
  * busy with other work is no proof that the proxy was saturated, neither had more foreign load than
  * --max-foreign.
  */
-export const BUSY_MIN = 95;
+const BUSY_MIN = 95;
 
 const SCENARIOS = ['keepalive', 'handshake_ec', 'handshake_rsa'];
 
-export const median = (xs) => {
+const median = (xs) => {
   const v = xs.filter((x) => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b);
   if (!v.length) return null;
   const m = v.length >> 1;

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 const PIPE_CHUNK_BYTES = 4096;
 const FILE_CHUNK_BYTES = 64 * 1024;
 /** The longest a line waits in a partly filled block (ms). */
-export const FLUSH_MS = 50;
+const FLUSH_MS = 50;
 /** A destination that says "try again" (a full non-blocking pipe) is retried after this long. */
 const RETRY_MS = 10;
 /** Synchronous flush gives up on a destination that stays full this long (ms). */

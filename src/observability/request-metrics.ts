@@ -9,7 +9,7 @@ import { Counter, type Registry } from 'prom-client';
 
 const DURATION_NAME = 'certgate_request_duration_seconds';
 const DURATION_HELP = 'Time from request to response end';
-export const DURATION_BUCKETS: readonly number[] = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+const DURATION_BUCKETS: readonly number[] = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
 /** Bounded by the config: one per route name, plus `-` for requests that matched none. */
 interface RouteSlot {

@@ -10,7 +10,7 @@ import { isWorkerMessage } from './ipc.js';
  * (figures in deploy/README.md, "Memory"). A size the operator passes to the supervisor
  * (NODE_OPTIONS or the command line) wins.
  */
-export const WORKER_SEMI_SPACE_MB = 4;
+const WORKER_SEMI_SPACE_MB = 4;
 
 /** The workers' Node flags: the supervisor's own, plus the young-generation size unless set there. */
 export function workerExecArgv(supervisorArgv: readonly string[], nodeOptions = ''): string[] {
