@@ -4,19 +4,29 @@ import cluster, { type Worker } from 'node:cluster';
 import { isWorkerMessage } from './ipc.js';
 
 /**
- * V8's young generation, per semi-space, in MB. Node 24 sizes it from the heap limit (tens of MB),
- * and a worker under load fills it between scavenges: 30 to 80 MB of its peak RSS. The price is
- * more scavenges: at 4 MB none measurable per request; at 2 MB about 5 µs a request on Node 20
- * (figures in deploy/README.md, "Memory"). A size the operator passes to the supervisor
- * (NODE_OPTIONS or the command line) wins.
+ * V8 heap sizes for workers (issue 11, peak RSS; figures in deploy/README.md, "Memory"). Either is
+ * left out when the operator gives the supervisor a size of that kind (NODE_OPTIONS or the
+ * command line): the workers inherit the operator's instead.
+ * - Young generation, per semi-space, in MB. Node 24 sizes it from the heap limit (tens of MB) and
+ *   a busy worker fills it between scavenges. At 4 MB no cost per request was measurable; at 2 MB
+ *   about 5 µs a request on Node 20.
+ * - Old generation limit, in MB. V8 sizes the first old-generation collection from the limit,
+ *   which defaults to gigabytes, so promoted garbage piled up to 40 MB before the first one. A
+ *   worker's live heap is about 16 MB; 512 MB leaves room for 10,000 connections and large CRLs.
+ *   Past it the worker dies and the supervisor replaces it.
  */
-const WORKER_SEMI_SPACE_MB = 4;
+const WORKER_HEAP_FLAGS: readonly { readonly flag: string; readonly set: RegExp }[] = [
+  { flag: '--max-semi-space-size=4', set: /--max[-_]semi[-_]space[-_]size/ },
+  { flag: '--max-old-space-size=512', set: /--max[-_](?:old[-_]space|heap)[-_]size/ },
+];
 
-/** The workers' Node flags: the supervisor's own, plus the young-generation size unless set there. */
+/** The workers' Node flags: the supervisor's own, plus the heap sizes it does not set itself. */
 export function workerExecArgv(supervisorArgv: readonly string[], nodeOptions = ''): string[] {
-  const flag = /--max[-_]semi[-_]space[-_]size/;
-  if (supervisorArgv.some((a) => flag.test(a)) || flag.test(nodeOptions)) return [...supervisorArgv];
-  return [...supervisorArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+  const argv = [...supervisorArgv];
+  for (const { flag, set } of WORKER_HEAP_FLAGS) {
+    if (!supervisorArgv.some((a) => set.test(a)) && !set.test(nodeOptions)) argv.push(flag);
+  }
+  return argv;
 }
 
 export interface BootingWorker {

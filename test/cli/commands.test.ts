@@ -58,7 +58,10 @@ routes:
   const workers = childCommandLines(gw.child.pid!);
   await gw.stop();
   t.ok(workers.length >= 1, 'the supervisor has forked its worker');
-  for (const argv of workers) t.ok(argv.includes('--max-semi-space-size=4'), `worker runs with --max-semi-space-size=4: ${argv.join(' ')}`);
+  for (const argv of workers) {
+    t.ok(argv.includes('--max-semi-space-size=4'), `worker runs with --max-semi-space-size=4: ${argv.join(' ')}`);
+    t.ok(argv.includes('--max-old-space-size=512'), `worker runs with --max-old-space-size=512: ${argv.join(' ')}`);
+  }
   const loaded = await loadedModules(log);
   t.ok(
     loaded.some((u) => u.endsWith('/dist/supervisor/supervisor.js')),
