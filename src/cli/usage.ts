@@ -23,15 +23,17 @@ file:line, the key and what was expected, and exits 1; exits 0 when the config i
   pki: `Usage: certgate pki [--out DIR] [--force]
 
 Writes a development PKI to DIR (default certs/): ca.pem, ca-key.pem, server.pem, server-key.pem
-(localhost, 127.0.0.1), client.pem, client-key.pem, an intermediate CA, a revoked and a
-self-signed client, the gateway's own upstream client certificate, and a header-signing key.
-Never use it in production.
+(localhost, 127.0.0.1), client.pem, client-key.pem, an intermediate CA, a revoked client and
+the CRLs, a self-signed client, the gateway's own upstream client certificate, and a
+header-signing key. Never use it in production.
 `,
   demo: `Usage: certgate demo [--dir DIR] [--host ADDR] [--port N] [--upstream-port N] [--admin-port N]
 
 Writes the development PKI to DIR (default certs/) if absent, starts an echo upstream on
 127.0.0.1:9080 and the gateway on https://localhost:8443 (admin on 127.0.0.1:9901) with
-config/gateway.yaml, and prints a curl command to try. --port, --upstream-port and --admin-port
+config/gateway.yaml, and prints curl commands to try: a good certificate (200; the gateway signs
+the forwarded headers with ed25519 and the echo verifies them with certgate/verify), no
+certificate (401) and a revoked one, listed in the dev PKI's CRL (401 CLIENT_CERT_REVOKED). --port, --upstream-port and --admin-port
 move the gateway, the echo upstream and the admin listener (0 = any free port; the ports actually
 bound are printed); --host sets the gateway's listen address (default 0.0.0.0).
 Exit codes: 1 usage or config error, 2 a port is already in use.

@@ -1,15 +1,18 @@
 // `certgate demo`: the development PKI, the echo upstream and the gateway with config/gateway.yaml,
-// in one process. The PKI directory and every port can be chosen (port 0 = any free port, read
+// in one process. It shows the mission: a good certificate forwarded and signed (the echo verifies
+// the signature), no certificate and a revoked one (listed in the dev PKI's CRL) refused. The PKI directory and every port can be chosen (port 0 = any free port, read
 // back and printed), so tests and a second demo never fight over 8443/9080/9901 or the checkout.
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { loadConfigFromString } from '../config/load-config.js';
+import type { UpstreamConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { startGateway, type RunningGateway } from '../gateway.js';
 import { createLogger } from '../observability/logger.js';
 import { hasDevPki, writeDevPki } from '../pki/dev-pki.js';
+import { gatewayVerificationKeys, signatureDescriber, type DescribeSignature } from './echo-signature-check.js';
 import { createEchoUpstream } from './echo-upstream.js';
 
 export interface DemoOptions {
@@ -31,7 +34,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     await writeDevPki(opts.dir);
     process.stdout.write(`certgate demo: wrote a development PKI to ${opts.dir}\n`);
   }
-  const echo = createEchoUpstream();
+  // Replaced once the gateway is up and its keys can be read.
+  let describeSignature: DescribeSignature = () => 'not checked: the gateway is still starting';
+  const echo = createEchoUpstream((req) => describeSignature(req));
   const echoPort = opts.upstreamPort ?? 9080;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -46,10 +51,12 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
   let gateway: RunningGateway;
   let adminPort: number | undefined;
+  let echoUpstream: UpstreamConfig | undefined;
   try {
     const text = demoConfigText(await readFile(opts.template, 'utf8'), opts, realEchoPort);
     const config = await loadConfigFromString(text, opts.template);
     adminPort = config.admin?.listen.port;
+    echoUpstream = config.upstreams.get('echo');
     gateway = await startGateway({ ...config, workers: 1 }, { logger: createLogger(config.logging.level) });
   } catch (err) {
     echo.close();
@@ -74,14 +81,30 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
   const listener = [...gateway.addresses.values()][0]!;
   const admin = gateway.adminAddress;
+  const jwksUrl = admin ? `http://127.0.0.1:${admin.port}/.well-known/certgate-keys` : undefined;
+  if (echoUpstream) {
+    try {
+      describeSignature = signatureDescriber(echoUpstream, await gatewayVerificationKeys(echoUpstream, jwksUrl));
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      describeSignature = () => `not checked: the echo upstream could not read the gateway's keys (${why})`;
+    }
+  }
   const rel = path.relative(process.cwd(), opts.dir);
   const certs = rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? opts.dir : rel;
   const url = `https://localhost:${listener.port}`;
+  const sig = echoUpstream?.signature;
+  const curl = (cert: string): string => `  curl --cacert ${certs}/ca.pem${cert === '' ? '' : ` --cert ${certs}/${cert}.pem --key ${certs}/${cert}-key.pem`} ${url}/hello\n`;
   process.stdout.write(
     `\ncertgate demo is running: echo upstream on http://127.0.0.1:${realEchoPort}, gateway on ${url}` +
       `${admin ? `, admin on http://127.0.0.1:${admin.port}` : ''}\n` +
-      `Try:\n  curl --cacert ${certs}/ca.pem --cert ${certs}/client.pem --key ${certs}/client-key.pem ${url}/hello\n` +
-      `Without a client certificate (401 CLIENT_CERT_REQUIRED):\n  curl --cacert ${certs}/ca.pem ${url}/hello\n\n`,
+      (sig
+        ? `The gateway signs the headers it forwards (RFC 9421, ${sig.alg}, keyid ${sig.keyId}); the echo upstream verifies them with certgate/verify` +
+          ` against ${jwksUrl ?? sig.keyPath}.\n`
+        : '') +
+      `Try:\nA good certificate (200; the echo shows the forwarded certificate${sig ? ` and "signature": "verified (keyid ${sig.keyId})"` : ''}):\n${curl('client')}` +
+      `Without a client certificate (401 CLIENT_CERT_REQUIRED):\n${curl('')}` +
+      `A revoked certificate, listed in ${certs}/ca.crl (401 CLIENT_CERT_REVOKED):\n${curl('client-revoked')}\n`,
   );
   return 0;
 }

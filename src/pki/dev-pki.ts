@@ -47,7 +47,7 @@ export async function hasDevPki(dir: string, now: Date = new Date()): Promise<bo
     const path = join(dir, name);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) return false;
-    if (name === 'ca.crl' && !(await crlFresh(path, now))) return false;
+    if (name.endsWith('.crl') && !(await crlFresh(path, now))) return false;
     if (name.endsWith('.pem') && !name.endsWith('-key.pem') && name !== 'header-signing-ed25519.pem') {
       const pem = await readFile(path, 'utf8');
       const first = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/);
@@ -90,16 +90,19 @@ async function generateDevPki(): Promise<Record<string, string>> {
     issueCertificate(upstreamCa, { subject: 'CN=localhost,O=certgate dev upstream', san: LOCALHOST, extendedKeyUsage: ['serverAuth'] }),
   ]);
   // As long-lived as the leaves, so a demo left alone for a week does not fail closed on a stale CRL.
-  const crl = await createCrl(ca, {
-    revoked: [{ serialNumber: clientRevoked.x509.serialNumber }],
-    nextUpdate: new Date(Date.now() + 365 * 24 * 60 * 60 * 1000),
-  });
+  const nextUpdate = new Date(Date.now() + 365 * 24 * 60 * 60 * 1000);
+  const [crl, intermediateCrl] = await Promise.all([
+    createCrl(ca, { revoked: [{ serialNumber: clientRevoked.x509.serialNumber }], nextUpdate }),
+    // Empty, but present: a listener checking leaves issued by the intermediate needs its CRL.
+    createCrl(intermediate, { revoked: [], nextUpdate }),
+  ]);
   const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 
   return {
     ...pair('ca', ca),
     'ca.crl': crl.pem,
     ...pair('intermediate-ca', intermediate),
+    'intermediate-ca.crl': intermediateCrl.pem,
     ...pair('server', server),
     ...pair('client', client),
     ...pair('client-intermediate', clientIntermediate, chainPem(clientIntermediate)),

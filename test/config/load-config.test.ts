@@ -240,22 +240,6 @@ routes:
   t.equal(r.allow, undefined);
 });
 
-t.test('the demo config/gateway.yaml is valid against a dev PKI', async (t) => {
-  const { readFileSync, mkdirSync, copyFileSync } = await import('node:fs');
-  const root = join(pki.dir, 'demo');
-  mkdirSync(join(root, 'config'), { recursive: true });
-  mkdirSync(join(root, 'certs'), { recursive: true });
-  for (const f of ['ca.pem', 'intermediate-ca.pem', 'server.pem', 'server-key.pem']) copyFileSync(join(pki.dir, f), join(root, 'certs', f));
-  const text = readFileSync(new URL('../../config/gateway.yaml', import.meta.url), 'utf8');
-  const path = write(join(root, 'config'), 'gateway.yaml', text);
-  const c = await loadConfig(path);
-  t.equal(c.listeners[0]!.clientAuth.verifyDepth, 2);
-  t.equal(c.listeners[0]!.clientAuth.trustedCAs.length, 2);
-  t.equal(c.routes[0]!.upstream, c.upstreams.get('echo'));
-  t.equal(c.upstreams.get('echo')!.clientCert.chainHeader, 'X-Client-Cert-Chain');
-  t.same(c.warnings, [], 'the demo default raises no warnings');
-});
-
 t.test('loadConfig throws ConfigError for a missing config file', async (t) => {
   const err = await loadConfig(join(pki.dir, 'nope.yaml')).catch((e: unknown) => e);
   t.ok(err instanceof ConfigError);

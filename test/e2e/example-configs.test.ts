@@ -1,6 +1,6 @@
 // Every config in config/examples/ is a working starting point: with a fresh dev PKI laid out
 // as the repository's (certs/ next to config/), each passes the real config loader with no error
-// and no warning, and `certgate check` accepts it.
+// and no warning, and `certgate check` accepts it. So does the demo's config/gateway.yaml.
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { CLI } from '../helpers/gateway-process.js';
 
 const run = promisify(execFile);
 const EXAMPLES = fileURLToPath(new URL('../../config/examples/', import.meta.url));
+const DEMO_CONFIG = fileURLToPath(new URL('../../config/gateway.yaml', import.meta.url));
 // Secrets the examples take from the environment (documented in each file's header).
 const root = await tempDir('certgate-examples-');
 const hmacKey = path.join(root, 'api-hmac.key');
@@ -28,6 +29,8 @@ const dir = path.join(root, 'config', 'examples');
 await mkdir(dir, { recursive: true });
 const names = (await readdir(EXAMPLES)).filter((n) => n.endsWith('.yaml')).sort();
 for (const n of names) await copyFile(path.join(EXAMPLES, n), path.join(dir, n));
+const demoConfig = path.join(root, 'config', 'gateway.yaml');
+await copyFile(DEMO_CONFIG, demoConfig);
 
 t.test('one example per consumer', async (t) => {
   for (const n of ['curity', 'keycloak-nginx', 'keycloak-rfc9440', 'keycloak-envoy', 'authlete', 'oidc-provider', 'api-backend']) {
@@ -85,4 +88,27 @@ t.test('token binding at the gateway is a config error in this version', async (
   await writeFile(file, withBinding);
   const r = await checkConfig(file, { env: { ...ENV } });
   t.match(r.errors, [{ key: 'routes[0].tokenBinding', message: /not supported by this version/ }]);
+});
+
+t.test('the demo config/gateway.yaml: valid for certgate check, signs with ed25519 and checks revocation', async (t) => {
+  const r = await checkConfig(demoConfig, { env: {} });
+  t.same(r.errors, [], 'no errors');
+  t.same(r.warnings, [], 'no warnings');
+  const c = r.config!;
+  const listener = c.listeners[0]!;
+  t.equal(listener.clientAuth.verifyDepth, 2);
+  t.equal(listener.clientAuth.trustedCAs.length, 2);
+  t.match(listener.revocation, { check: 'leaf', sources: ['crl'], failMode: 'closed' });
+  t.same(
+    listener.revocation.crl.files.map((f) => path.basename(f.path)),
+    ['ca.crl', 'intermediate-ca.crl'],
+    'the CRLs of both client-issuing CAs',
+  );
+  const echo = c.upstreams.get('echo')!;
+  t.equal(c.routes[0]!.upstream, echo);
+  t.equal(echo.clientCert.chainHeader, 'X-Client-Cert-Chain');
+  t.match(echo.signature, { alg: 'ed25519', keyId: 'certgate-demo-1' });
+  t.equal(echo.signature?.keyPath, path.join(root, 'certs', 'header-signing-ed25519.pem'));
+  const { stdout } = await run(process.execPath, [CLI, 'check', '--config', demoConfig]);
+  t.match(stdout, /config OK/);
 });
