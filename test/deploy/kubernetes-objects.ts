@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -12,16 +12,21 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
 
-export const KUBERNETES_DIR = fileURLToPath(new URL('../../deploy/kubernetes/', import.meta.url));
+const KUBERNETES_DIR = fileURLToPath(new URL('../../deploy/kubernetes/', import.meta.url));
 
-/** One object of the base; `doc` is the parsed YAML as plain data. */
+interface ObjectHead {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata?: { readonly name?: string };
+}
+
+/** One object of the base; `doc` is the parsed YAML as plain data (typed by `only`). */
 export interface ManifestObject {
   readonly file: string;
   readonly apiVersion: string;
   readonly kind: string;
   readonly name: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are untyped YAML; the tests read nested fields
-  readonly doc: any;
+  readonly doc: unknown;
 }
 
 /** The classes that validate the kinds this base uses, by `apiVersion/kind`. */
@@ -38,8 +43,7 @@ export const MODELS: Readonly<Record<string, new (data: never) => { validate(): 
 };
 
 export async function readKustomization(): Promise<{ resources: string[]; namespace?: string }> {
-  const docs = parseAllDocuments(await readFile(path.join(KUBERNETES_DIR, 'kustomization.yaml'), 'utf8'));
-  return (Array.isArray(docs) ? docs[0] : docs)!.toJS() as { resources: string[]; namespace?: string };
+  return parse(await readFile(path.join(KUBERNETES_DIR, 'kustomization.yaml'), 'utf8')) as { resources: string[]; namespace?: string };
 }
 
 /** The YAML files of the base other than kustomization.yaml. */
@@ -54,17 +58,18 @@ export async function readManifests(): Promise<ManifestObject[]> {
     if (!Array.isArray(docs)) throw new Error(`${file}: ${String(docs)}`);
     for (const d of docs) {
       if (d.errors.length > 0) throw new Error(`${file}: ${d.errors.map((e) => e.message).join('; ')}`);
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ManifestObject.doc
-      const doc = d.toJS() as any;
+      const doc = d.toJS() as ObjectHead | null;
       if (doc === null) continue;
-      out.push({ file, apiVersion: doc.apiVersion, kind: doc.kind, name: doc.metadata?.name, doc });
+      out.push({ file, apiVersion: doc.apiVersion, kind: doc.kind, name: doc.metadata?.name ?? '', doc });
     }
   }
   return out;
 }
 
-export function only(objects: readonly ManifestObject[], kind: string, name?: string): ManifestObject {
+/** The one object of `kind` (and `name`), as the kubernetes-models interface T for that kind. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed view of parsed YAML; the schema test validates each object as that kind
+export function only<T>(objects: readonly ManifestObject[], kind: string, name?: string): T {
   const hits = objects.filter((o) => o.kind === kind && (name === undefined || o.name === name));
   if (hits.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${hits.length}`);
-  return hits[0]!;
+  return hits[0]!.doc as T;
 }
