@@ -1,8 +1,7 @@
 // Request IDs over real TLS: the upstream, the client and the access line see one ID per request;
 // a client's ID is used only on a listener that trusts it and only when well-formed; error answers
 // carry it in the header and the JSON body; the signature covers it and certgate/verify checks it.
-import t from 'tap';
-type Tap = typeof t;
+import t, { type Test } from 'tap';
 import tls from 'node:tls';
 import { generateKeyPairSync } from 'node:crypto';
 import { CertgateVerifyError, verifyForwardedRequest } from 'certgate/verify';
@@ -61,14 +60,14 @@ async function accessLineOf(id: string): Promise<Record<string, unknown>> {
   return gw.logs.find((l) => l.event === 'access' && l.requestId === id)!;
 }
 
-async function viaMain(t: Tap, headers: Record<string, string> | string[] = {}): Promise<{ res: ClientResponse; sent: string | string[] | undefined }> {
+async function viaMain(t: Test, headers: Record<string, string> | string[] = {}): Promise<{ res: ClientResponse; sent: string | string[] | undefined }> {
   const before = plain.received.length;
   const res = await mtlsRequest({ port: gw.port('main'), ca, ...withCert, path: '/api/x', headers });
   t.equal(plain.received.length, before + 1, 'forwarded');
   return { res, sent: plain.received[before]!.headers['x-request-id'] };
 }
 
-async function viaTrusting(t: Tap, headers: Record<string, string> | string[]): Promise<{ res: ClientResponse; sent: string | string[] | undefined }> {
+async function viaTrusting(t: Test, headers: Record<string, string> | string[]): Promise<{ res: ClientResponse; sent: string | string[] | undefined }> {
   const before = plain.received.length;
   const res = await mtlsRequest({ port: gw.port('trusting'), ca, ...withCert, path: '/api/x', headers });
   t.equal(plain.received.length, before + 1, 'forwarded');
