@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RequestIdConfig } from '../config/types.js';
 
 /** Longest client-sent ID taken as is; a longer one is replaced by a generated one. */
-export const MAX_INCOMING_REQUEST_ID = 128;
+const MAX_INCOMING_REQUEST_ID = 128;
 
 /**
  * Random once per process, so IDs stay unique across workers, hosts and restarts without any
