@@ -51,3 +51,28 @@ for (const [what, value, key, message] of refused) {
     t.match(errors[0]?.message, message);
   });
 }
+
+t.test("refused: the name of a header an upstream's config gets from the gateway (certificate, chain, auth)", async (t) => {
+  for (const [upstream, header] of [
+    ['    clientCert: { header: X-Trace, format: der-base64 }', 'X-Trace'],
+    ['    clientCert: { header: X-Client-Cert, format: pem-urlencoded, chainHeader: x-trace }', 'X-Trace'],
+  ] as const) {
+    const text = `${LISTENER}    requestId: { header: ${header} }
+upstreams:
+  echo:
+    url: http://127.0.0.1:9080
+${upstream}
+routes:
+  - name: all
+    upstream: echo
+`;
+    const path = write(pki.dir, 'collides.yaml', text);
+    const { errors } = await checkConfig(path, { env: {} });
+    t.same(
+      errors.map((e) => [e.line, e.key]),
+      [[lineOf(text, 'requestId:'), 'listeners[0].requestId.header']],
+      JSON.stringify(errors),
+    );
+    t.match(errors[0]?.message, /'X-Trace' is also a header upstream 'echo' gets from the gateway/);
+  }
+});
