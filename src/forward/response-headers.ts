@@ -41,8 +41,13 @@ export function filterRawResponseHeaders(raw: readonly Buffer[] | readonly strin
     if (lower === idLower) continue;
     out.push(name, raw[i + 1]!.toString('latin1'));
   }
-  if (idLower !== undefined) out.push(idHeader!.name, requestId!);
-  if (named === undefined) return out;
+  const kept = named === undefined ? out : removeNamed(out, named);
+  // Added after the Connection-named removal: an upstream cannot make the client lose the ID.
+  if (idLower !== undefined) kept.push(idHeader!.name, requestId!);
+  return kept;
+}
+
+function removeNamed(out: readonly string[], named: ReadonlySet<string>): string[] {
   const kept: string[] = [];
   for (let i = 0; i < out.length; i += 2) {
     if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);

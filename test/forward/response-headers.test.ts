@@ -59,5 +59,10 @@ t.test("the request-ID header: the upstream's copies are replaced by the gateway
     'gw-1',
   ]);
   t.same(filterRawResponseHeaders(['Connection', 'x-other', 'x-other', 'v'], idHeader, 'gw-2'), ['X-Request-Id', 'gw-2'], 'with a Connection-named field removed too');
+  t.same(
+    filterRawResponseHeaders(['Connection', 'X-Request-Id', 'x-request-id', 'u'], idHeader, 'gw-3'),
+    ['X-Request-Id', 'gw-3'],
+    'an upstream naming it in Connection cannot remove it',
+  );
   t.same(filterRawResponseHeaders(['x-request-id', 'upstream'], idHeader, undefined), ['x-request-id', 'upstream'], 'without an ID, nothing is replaced');
 });
