@@ -49,8 +49,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const metrics = createMetrics(options.registry);
   const routes = compileRoutes(config.routes);
   const upstreams = new Map<string, UpstreamRuntime>();
+  const requestIdHeaders = config.listeners.map((l) => l.requestId.header);
   for (const [name, upstream] of config.upstreams) {
-    upstreams.set(name, createUpstreamRuntime(upstream));
+    upstreams.set(name, createUpstreamRuntime(upstream, requestIdHeaders));
     if (upstream.signature) {
       logger.info({ event: 'signature_key_loaded', upstream: name, keyId: upstream.signature.keyId, alg: upstream.signature.alg }, 'header signing key loaded');
     }

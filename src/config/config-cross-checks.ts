@@ -1,8 +1,9 @@
 // Findings that need more than one section: a route that requires a certificate on a listener
-// that never asks for one, and header sets larger than an upstream accepts.
+// that never asks for one, header sets larger than an upstream accepts, and a request-ID header
+// that an upstream's configuration already uses for something else.
 import type { Document, Node } from 'yaml';
 import { estimateAddedHeaderBytes } from './header-size-estimate.js';
-import { reportWarning, type LoadContext } from './load-context.js';
+import { reportError, reportWarning, type LoadContext } from './load-context.js';
 import type { ListenerConfig, RouteConfig, UpstreamConfig } from './types.js';
 
 export function crossCheck(
@@ -30,6 +31,22 @@ export function crossCheck(
           at(['routes', i, 'clientCert']),
           `routes[${i}].clientCert`,
           `route '${r.name}' requires a client certificate but listener '${l.name}' has clientAuth.mode 'off': every request there gets 401`,
+        );
+      }
+    }
+  });
+
+  listeners.forEach((l, i) => {
+    const idHeader = l.requestId.header.toLowerCase();
+    for (const [name, u] of upstreams) {
+      const taken = [u.clientCert.header, u.clientCert.chainHeader, ...u.authentication.map((a) => a.header?.[0])];
+      // One name would carry two values upstream, and the signature would cover it twice.
+      if (taken.some((h) => h?.toLowerCase() === idHeader)) {
+        reportError(
+          ctx,
+          at(['listeners', i, 'requestId', 'header']),
+          `listeners[${i}].requestId.header`,
+          `'${l.requestId.header}' is also a header upstream '${name}' gets from the gateway; choose another request-ID header`,
         );
       }
     }

@@ -109,6 +109,15 @@ export interface ListenerConfig {
   readonly revocation: RevocationConfig;
   readonly limits: ListenerLimits;
   readonly paths: PathRules;
+  readonly requestId: RequestIdConfig;
+}
+
+/** `listeners[].requestId` (defaults in request-id-config.ts). */
+export interface RequestIdConfig {
+  /** The header that carries the ID upstream, back to the client, and (when trusted) from it. */
+  readonly header: string;
+  /** Take a well-formed ID from the client's header instead of generating one. */
+  readonly trustIncoming: boolean;
 }
 
 /** Owned by src/wire/ (shared with `certgate/verify`). */

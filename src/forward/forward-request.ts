@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.js';
 import { bufferRequestBody, type BufferedBody } from './request-body.js';
 import type { HeaderBlock } from './h1/header-block.js';
+import type { ResponseIdHeader } from './response-headers.js';
 
 /** How the gateway reaches one upstream. */
 export interface UpstreamClient {
@@ -23,6 +24,9 @@ export interface ForwardOptions {
   readonly hasBody: boolean;
   /** how much of a request body is read before the upstream is contacted (limits.bodyBuffer) */
   readonly bodyBuffer: number;
+  /** the listener's request-ID header and this request's ID, set on the response to the client */
+  readonly idHeader?: ResponseIdHeader;
+  readonly requestId?: string;
   /** set by forwardRequest once the body has been buffered */
   readonly body?: BufferedBody;
 }

@@ -15,10 +15,22 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Flat [name, value, ...] for ServerResponse.writeHead, hop-by-hop fields removed. */
-export function filterRawResponseHeaders(raw: readonly Buffer[] | readonly string[]): string[] {
+/** The header the gateway returns the request ID in (src/pipeline/request-id.ts). */
+export interface ResponseIdHeader {
+  readonly name: string;
+  /** `name` lower-cased, once per listener */
+  readonly lower: string;
+}
+
+/**
+ * Flat [name, value, ...] for ServerResponse.writeHead, hop-by-hop fields removed. With `idHeader`,
+ * the upstream's own copy of that header is replaced by the gateway's `requestId`: the client
+ * sees the one ID the access log and the upstream saw.
+ */
+export function filterRawResponseHeaders(raw: readonly Buffer[] | readonly string[], idHeader?: ResponseIdHeader, requestId?: string): string[] {
   const out: string[] = [];
   let named: Set<string> | undefined;
+  const idLower = requestId === undefined ? undefined : idHeader?.lower;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
     const lower = name.toLowerCase();
@@ -26,9 +38,16 @@ export function filterRawResponseHeaders(raw: readonly Buffer[] | readonly strin
       if (lower === 'connection') named = connectionTokens(raw[i + 1]!.toString('latin1'), named);
       continue;
     }
+    if (lower === idLower) continue;
     out.push(name, raw[i + 1]!.toString('latin1'));
   }
-  if (named === undefined) return out;
+  const kept = named === undefined ? out : removeNamed(out, named);
+  // Added after the Connection-named removal: an upstream cannot make the client lose the ID.
+  if (idLower !== undefined) kept.push(idHeader!.name, requestId!);
+  return kept;
+}
+
+function removeNamed(out: readonly string[], named: ReadonlySet<string>): string[] {
   const kept: string[] = [];
   for (let i = 0; i < out.length; i += 2) {
     if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);

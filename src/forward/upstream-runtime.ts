@@ -26,7 +26,8 @@ export interface UpstreamRuntime {
   readonly signer: RequestSigner | undefined;
 }
 
-export function createUpstreamRuntime(config: UpstreamConfig): UpstreamRuntime {
+/** `replacedHeaders`: the listeners' request-ID headers, whose client copies never pass. */
+export function createUpstreamRuntime(config: UpstreamConfig, replacedHeaders: readonly string[] = []): UpstreamRuntime {
   const owned = [config.clientCert.header, ...INFO_HEADER_NAMES, ...config.stripHeaders];
   if (config.clientCert.chainHeader) owned.push(config.clientCert.chainHeader);
   const authHeaders: string[] = [];
@@ -49,7 +50,7 @@ export function createUpstreamRuntime(config: UpstreamConfig): UpstreamRuntime {
     config,
     client: createUpstreamClient(config),
     authority: config.url.host,
-    sanitizer: compileSanitizer({ ownedHeaders: owned }),
+    sanitizer: compileSanitizer({ ownedHeaders: owned, replacedHeaders }),
     identityHeaders,
     identityBlock,
     authHeaders,

@@ -95,6 +95,12 @@ export interface SanitizerOptions {
    * upstream-auth header when the gateway sets one. The always-owned ones are added here.
    */
   readonly ownedHeaders: readonly string[];
+  /**
+   * Headers the gateway replaces with its own value on every request (the listeners' request-ID
+   * headers): the client's copy is removed like an owned one, but not reported as spoofed,
+   * because sending one is ordinary client behaviour, not an attempt to forge a claim.
+   */
+  readonly replacedHeaders?: readonly string[];
 }
 
 // Classification of one header name.
@@ -126,6 +132,12 @@ function normaliseHeaderName(name: string): string {
 
 const ALWAYS_OWNED_SET: ReadonlySet<string> = new Set(ALWAYS_OWNED_HEADERS);
 
+/** Whether the gateway owns `name` for every upstream (config uses it to refuse such names). */
+export function isAlwaysOwnedHeader(name: string): boolean {
+  const normal = normaliseHeaderName(name);
+  return ALWAYS_OWNED_SET.has(normal) || ALWAYS_OWNED_PREFIXES.some((prefix) => normal.startsWith(prefix));
+}
+
 /**
  * The metric label for a stripped header: its normalised name, or `<prefix>*` for a family
  * member, so that a client inventing `X-SSL-Cert-Chain-<n>` names cannot create label series
@@ -144,6 +156,8 @@ export function compileSanitizer(opts: SanitizerOptions): Sanitizer {
     if (name.length > 0) owned.add(normaliseHeaderName(name));
   }
   const hopByHop = new Set<string>(HOP_BY_HOP_HEADERS);
+  const replaced = new Set<string>();
+  for (const name of opts.replacedHeaders ?? []) replaced.add(normaliseHeaderName(name));
   // Keyed by the raw spelling, so the common names ("Host", "User-Agent") cost one Map lookup
   // and no toLowerCase allocation per request.
   const cache = new Map<string, Kind>();
@@ -157,6 +171,8 @@ export function compileSanitizer(opts: SanitizerOptions): Sanitizer {
     const normal = lower.indexOf('_') === -1 ? lower : lower.replaceAll('_', '-');
     if (owned.has(normal)) return OWNED;
     for (const prefix of ALWAYS_OWNED_PREFIXES) if (normal.startsWith(prefix)) return OWNED;
+    // `_` spellings too: a CGI-style upstream would read X_Request_Id as the gateway's header.
+    if (replaced.has(normal)) return DROP;
     return PASS;
   }
 

@@ -1,14 +1,15 @@
 // Writes a GatewayError out as an HTTP answer: the status and body `error` come from its row in
-// GATEWAY_ERRORS (src/errors.ts), the one table of what each code answers.
+// GATEWAY_ERRORS (src/errors.ts), the one table of what each code answers. With a request ID, the
+// answer carries it in the listener's request-ID header and in the body's `requestId`.
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.js';
 
-export function sendError(res: ServerResponse, err: GatewayError): number {
+export function sendError(res: ServerResponse, err: GatewayError, idHeader?: string, requestId?: string): number {
   if (res.headersSent) {
     res.destroy();
     return err.status;
   }
-  const body = errorBody(err);
+  const body = errorBody(err, requestId);
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
@@ -16,6 +17,7 @@ export function sendError(res: ServerResponse, err: GatewayError): number {
   };
   if (err.code === 'TOKEN_BINDING_MISMATCH') headers['www-authenticate'] = 'Bearer error="invalid_token"';
   if (err.allow !== undefined) headers['allow'] = err.allow;
+  if (idHeader !== undefined && requestId !== undefined) headers[idHeader] = requestId;
   res.writeHead(err.status, headers);
   res.end(body);
   return err.status;
@@ -33,6 +35,6 @@ export function rawErrorResponse(err: GatewayError): string {
   );
 }
 
-function errorBody(err: GatewayError): string {
-  return JSON.stringify({ error: err.oauthError, error_description: err.description, code: err.code });
+function errorBody(err: GatewayError, requestId?: string): string {
+  return JSON.stringify({ error: err.oauthError, error_description: err.description, code: err.code, ...(requestId === undefined ? {} : { requestId }) });
 }

@@ -20,6 +20,7 @@ import { revocationRejection, type ConnectionContext } from './connection-contex
 import { FaultBoundary } from './fault-boundary.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 import { buildUpstreamHeaders } from './upstream-headers.js';
+import { requestIdHeader, requestIdOf } from './request-id.js';
 import { writeAccessLog, type RequestRecord } from './access-log.js';
 import { createRequestGuard } from './request-limits.js';
 import { isCurrentRequest, type PipelineQueue } from './connection-queue.js';
@@ -32,13 +33,11 @@ export interface PipelineDeps {
   readonly metrics: GatewayMetrics;
 }
 
-let requestCounter = 0;
-
 export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { listener, logger, metrics } = deps;
   const listenerName = listener.config.name;
   const allowPathParameters = listener.config.paths.parameters === 'allow';
-  const idPrefix = `${process.pid.toString(36)}-`;
+  const idHeader = requestIdHeader(listener.config.requestId);
   const requestGuard = createRequestGuard(listener.config.limits, listenerName, metrics);
 
   const finish = (rec: RequestRecord, status: number): void => {
@@ -50,7 +49,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
   const reject = (res: ServerResponse, rec: RequestRecord, err: GatewayError): void => {
     rec.code = err.code;
     if (err.code.startsWith('CLIENT_CERT') || err.code === 'CLIENT_NOT_ALLOWED') metrics.certRejections.inc({ code: err.code });
-    finish(rec, sendError(res, err));
+    finish(rec, sendError(res, err, idHeader.name, rec.requestId));
   };
 
   const proceed = (req: IncomingMessage, res: ServerResponse, ctx: ConnectionContext, rec: RequestRecord): void => {
@@ -90,7 +89,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     // headers + sign
     rec.stage = 'headers';
     const up = deps.upstreams.get(route.upstream.name)!;
-    const built = buildUpstreamHeaders(req, up, ctx, host, path, target.query);
+    const built = buildUpstreamHeaders(req, up, ctx, host, path, target.query, idHeader, rec.requestId);
     if (built.stripped) {
       for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: spoofedHeaderLabel(name) });
       logger.warn(
@@ -112,6 +111,8 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
         block: built.block,
         hasBody: built.hasBody,
         bodyBuffer: listener.config.limits.bodyBuffer,
+        idHeader,
+        requestId: rec.requestId,
       },
       (result) => {
         rec.upstreamStatus = result.upstreamStatus;
@@ -143,7 +144,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     const ctx = boundary.identify(socket);
     const rec: RequestRecord = {
       start: performance.now(),
-      requestId: idPrefix + (++requestCounter).toString(36),
+      requestId: requestIdOf(req, idHeader),
       listener: listenerName,
       method: req.method ?? '',
       url: req.url ?? '',

@@ -1,13 +1,14 @@
 // The headers and sign stages: what the upstream receives. Client headers the gateway owns are
 // stripped (one sanitiser, src/headers/sanitize-headers.ts), then the gateway's own are added:
 // X-Forwarded-* and X-Real-IP (set, never appended to the client's), identity headers, upstream
-// auth, and the RFC 9421 signature over what the gateway added. What is the same for every request
-// of a connection (all but X-Forwarded-Host and the signature) is one block, built once per
-// connection and upstream (forward/h1/header-block.ts).
+// auth, the request ID, and the RFC 9421 signature over what the gateway added. What is the same
+// for every request of a connection (all but X-Forwarded-Host, the request ID and the signature)
+// is one block, built once per connection and upstream (forward/h1/header-block.ts).
 import type { IncomingMessage } from 'node:http';
 import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
 import { headerBlock, joinHeaderBlocks, type HeaderBlock } from '../forward/h1/header-block.js';
 import type { ConnectionContext } from './connection-context.js';
+import type { RequestIdHeader } from './request-id.js';
 
 export interface UpstreamHeaders {
   /** flat [name, value, ...]: the client's headers that pass, then the per-request ones the gateway adds */
@@ -43,12 +44,17 @@ export function buildUpstreamHeaders(
   host: string | undefined,
   path: string,
   query: string | undefined,
+  idHeader: RequestIdHeader,
+  requestId: string,
 ): UpstreamHeaders {
+  // The sanitiser has removed the client's copy of the ID header (upstream-runtime.ts).
   const { headers, stripped } = up.sanitizer.apply(req.rawHeaders);
   if (host !== undefined) headers.push('x-forwarded-host', host);
+  headers.push(idHeader.name, requestId);
   if (up.signer) {
     const method = req.method ?? 'GET';
-    const sig = up.signer.sign({ method, authority: up.authority, path, query, added: up.identityHeaders(ctx.identity) });
+    const added = up.identityHeaders(ctx.identity);
+    const sig = up.signer.sign({ method, authority: up.authority, path, query, added, requestIdHeader: idHeader.name, requestId });
     headers.push('signature-input', sig.signatureInput, 'signature', sig.signature);
   }
   const h = req.headers;

@@ -17,6 +17,12 @@ export interface SignInput {
   readonly query?: string;
   /** Flat [name, value, name, value, ...] of the headers the gateway added, names as sent. */
   readonly added: readonly string[];
+  /**
+   * The request-ID header as sent and its value, covered after `added`. Given apart from `added`
+   * so the per-identity list stays one frozen array and no per-request list is built.
+   */
+  readonly requestIdHeader?: string;
+  readonly requestId?: string;
   /** Milliseconds since the epoch; defaults to Date.now(). */
   readonly now?: number;
 }
@@ -42,6 +48,8 @@ interface Shape {
   readonly linePrefixes: readonly string[];
   /** For each added pair, the index of its distinct header; null when no name repeats. */
   readonly slots: readonly number[] | null;
+  /** `"x-request-id": `, the last covered header; empty when no request ID is covered. */
+  readonly requestIdPrefix: string;
 }
 
 // Shapes come from config (which headers an upstream gets, with or without a certificate), so a
@@ -67,12 +75,13 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   let memo = new WeakMap<readonly string[], Map<string, SignedHeaders>>();
   let memoSecond = -1;
 
-  function shapeFor(added: readonly string[], withQuery: boolean): Shape {
+  function shapeFor(added: readonly string[], withQuery: boolean, requestIdHeader: string | undefined): Shape {
     let key = withQuery ? '?' : '';
     for (let i = 0; i < added.length; i += 2) key += `${added[i]}\n`;
+    if (requestIdHeader !== undefined) key += `+${requestIdHeader}`;
     let shape = shapes.get(key);
     if (shape === undefined) {
-      shape = buildShape(added, withQuery);
+      shape = buildShape(added, withQuery, requestIdHeader);
       if (shapes.size >= MAX_SHAPES) shapes.clear();
       shapes.set(key, shape);
     }
@@ -80,25 +89,31 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   }
 
   function sign(input: SignInput): SignedHeaders {
-    const { added } = input;
+    const { added, requestIdHeader, requestId } = input;
     // An empty string is no query at all: the upstream sees no `?`, so @query must not be covered.
     const query = input.query === '' ? undefined : input.query;
     if (added.length % 2 !== 0) throw new TypeError('added must hold name/value pairs');
+    if ((requestIdHeader === undefined) !== (requestId === undefined)) throw new TypeError('requestIdHeader and requestId go together');
     const created = Math.floor((input.now ?? Date.now()) / 1000);
-    if (created !== memoSecond) {
-      memo = new WeakMap();
-      memoSecond = created;
+    // A request ID differs per request, so its base is never seen twice: no memo.
+    let perAdded: Map<string, SignedHeaders> | undefined;
+    let requestKey = '';
+    if (requestId === undefined) {
+      if (created !== memoSecond) {
+        memo = new WeakMap();
+        memoSecond = created;
+      }
+      perAdded = memo.get(added);
+      if (perAdded === undefined) {
+        perAdded = new Map();
+        memo.set(added, perAdded);
+      }
+      requestKey = `${input.method} ${input.authority} ${input.path}${query === undefined ? '' : `\n${query}`}`;
+      const hit = perAdded.get(requestKey);
+      if (hit !== undefined) return hit;
     }
-    let perAdded = memo.get(added);
-    if (perAdded === undefined) {
-      perAdded = new Map();
-      memo.set(added, perAdded);
-    }
-    const requestKey = `${input.method} ${input.authority} ${input.path}${query === undefined ? '' : `\n${query}`}`;
-    const hit = perAdded.get(requestKey);
-    if (hit !== undefined) return hit;
 
-    const shape = shapeFor(added, query !== undefined);
+    const shape = shapeFor(added, query !== undefined, requestIdHeader);
     let params = `${shape.coveredList};created=${created}${paramSuffix}`;
     if (expiresIn !== undefined) params += `;expires=${created + expiresIn}`;
 
@@ -106,20 +121,21 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
     let base = `"@method": ${input.method}\n"@authority": ${input.authority.toLowerCase()}\n"@path": ${input.path === '' ? '/' : input.path}\n`;
     if (query !== undefined) base += `"@query": ${query}\n`;
     base += headerLines(shape, added);
+    if (requestId !== undefined) base += `${shape.requestIdPrefix}${requestId}\n`;
     base += `"@signature-params": ${params}`;
 
     const signed: SignedHeaders = {
       signatureInput: `${SIGNATURE_LABEL}=${params}`,
       signature: `${SIGNATURE_LABEL}=:${signBase(base).toString('base64')}:`,
     };
-    if (perAdded.size < MEMO_LIMIT && Object.isFrozen(added)) perAdded.set(requestKey, signed);
+    if (perAdded !== undefined && perAdded.size < MEMO_LIMIT && Object.isFrozen(added)) perAdded.set(requestKey, signed);
     return signed;
   }
 
   return { alg: cfg.alg, keyId: cfg.keyId, sign };
 }
 
-function buildShape(added: readonly string[], withQuery: boolean): Shape {
+function buildShape(added: readonly string[], withQuery: boolean, requestIdHeader: string | undefined): Shape {
   const names: string[] = [];
   const slotOf: number[] = [];
   for (let i = 0; i < added.length; i += 2) {
@@ -128,11 +144,15 @@ function buildShape(added: readonly string[], withQuery: boolean): Shape {
     if (slot === -1) slot = names.push(name) - 1;
     slotOf.push(slot);
   }
-  const covered = ['@method', '@authority', '@path', ...(withQuery ? ['@query'] : []), ...names];
+  const idName = requestIdHeader?.toLowerCase();
+  // The ID header is never among the identity headers: config refuses a gateway-set name for it.
+  if (idName !== undefined && names.includes(idName)) throw new TypeError(`${idName} is both an added header and the request-ID header`);
+  const covered = ['@method', '@authority', '@path', ...(withQuery ? ['@query'] : []), ...names, ...(idName === undefined ? [] : [idName])];
   return {
     coveredList: signatureParamsValue(covered, []),
     linePrefixes: names.map((n) => `${componentIdentifier(n)}: `),
     slots: names.length === slotOf.length ? null : slotOf,
+    requestIdPrefix: idName === undefined ? '' : `${componentIdentifier(idName)}: `,
   };
 }
 

@@ -49,3 +49,20 @@ t.test('latin1 bytes pass unchanged', async (t) => {
   const value = Buffer.from([0x61, 0xe9, 0xff, 0x20, 0x62]);
   t.same(filterRawResponseHeaders([Buffer.from('X-Bytes'), value]), ['X-Bytes', value.toString('latin1')]);
 });
+
+t.test("the request-ID header: the upstream's copies are replaced by the gateway's ID", async (t) => {
+  const idHeader = { name: 'X-Request-Id', lower: 'x-request-id' };
+  t.same(filterRawResponseHeaders(['Content-Type', 'text/plain', 'x-request-id', 'upstream-1', 'X-REQUEST-ID', 'upstream-2'], idHeader, 'gw-1'), [
+    'Content-Type',
+    'text/plain',
+    'X-Request-Id',
+    'gw-1',
+  ]);
+  t.same(filterRawResponseHeaders(['Connection', 'x-other', 'x-other', 'v'], idHeader, 'gw-2'), ['X-Request-Id', 'gw-2'], 'with a Connection-named field removed too');
+  t.same(
+    filterRawResponseHeaders(['Connection', 'X-Request-Id', 'x-request-id', 'u'], idHeader, 'gw-3'),
+    ['X-Request-Id', 'gw-3'],
+    'an upstream naming it in Connection cannot remove it',
+  );
+  t.same(filterRawResponseHeaders(['x-request-id', 'upstream'], idHeader, undefined), ['x-request-id', 'upstream'], 'without an ID, nothing is replaced');
+});

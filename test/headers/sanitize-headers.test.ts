@@ -343,3 +343,12 @@ t.test('Host wins over HTTP/2 :authority; the first of each counts', async (t) =
   t.equal(sanitizer.apply(['Host', 'h1.example', 'Host', 'h2.example']).host, 'h1.example', 'first Host');
   t.same(sanitizer.apply([':authority', 'a.example', 'Accept', '*/*']).headers, ['Accept', '*/*'], ':authority is never forwarded as a header');
 });
+
+t.test('replaced headers (request IDs): removed in every spelling, silently; owned ones stay reported', async (t) => {
+  const s = compileSanitizer({ ownedHeaders: [], replacedHeaders: ['X-Request-Id'] });
+  const out = s.apply(['X-Request-Id', 'a', 'x_request_id', 'b', 'X-REQUEST-ID', 'c', 'Accept', '*/*', 'X-Client-Cert', 'forged']);
+  t.same(out.headers, ['Accept', '*/*']);
+  t.same(out.stripped, ['X-Client-Cert'], 'only the owned header is reported as spoofed');
+  t.notOk(s.owned.has('x-request-id'), 'not an owned header');
+  t.same(sanitizer.apply(['X-Request-Id', 'a']).headers, ['X-Request-Id', 'a'], 'a sanitizer without replaced headers passes it');
+});

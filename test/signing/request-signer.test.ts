@@ -153,3 +153,29 @@ t.test('within one second an identical base reuses its signature; anything else 
   );
   t.ok(verifyFn(base, Buffer.from(first.signature.slice('certgate=:'.length, -1), 'base64')), 'the reused signature verifies');
 });
+
+t.test('a request ID is covered last, after the added headers, and each one signs afresh', async (t) => {
+  const sig = signatureConfig('ed25519');
+  const signer = createRequestSigner(sig);
+  const added = Object.freeze(['X-Client-Verify', 'NONE']);
+  const input = { method: 'GET', authority: 'up', path: '/p', added, requestIdHeader: 'X-Request-Id', now: NOW };
+  const first = signer.sign({ ...input, requestId: 'id-1' });
+  const params = first.signatureInput.slice('certgate='.length);
+  t.match(params, /^\("@method" "@authority" "@path" "x-client-verify" "x-request-id"\);/);
+  const base = buildSignatureBase(
+    [
+      ['@method', 'GET'],
+      ['@authority', 'up'],
+      ['@path', '/p'],
+      ['x-client-verify', 'NONE'],
+      ['x-request-id', 'id-1'],
+    ],
+    params,
+  );
+  const bytes = Buffer.from(/^certgate=:(.*):$/.exec(first.signature)![1]!, 'base64');
+  t.ok(createVerifyFn('ed25519', sig.publicKey)(base, bytes), 'the base the general builder makes');
+  const second = signer.sign({ ...input, requestId: 'id-2' });
+  t.not(second.signature, first.signature, 'another ID in the same second: another signature, no memo hit');
+  t.throws(() => signer.sign({ ...input }), TypeError, 'a header without an ID is a caller bug');
+  t.throws(() => signer.sign({ ...input, requestIdHeader: 'x-client-verify', requestId: 'id' }), TypeError, 'the ID header cannot also be an added header');
+});

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ForwardDone } from '../forward-request.js';
-import { filterRawResponseHeaders } from '../response-headers.js';
+import { filterRawResponseHeaders, type ResponseIdHeader } from '../response-headers.js';
 import { upstreamFailure, UpstreamError } from '../upstream-errors.js';
 import type { H1Connection } from './h1-connection.js';
 import type { H1ConnectionPool } from './h1-connection-pool.js';
@@ -51,6 +51,8 @@ export class H1Exchange implements ResponseSink {
     /** what forwardRequest read of the body before a connection was taken (request-body.ts) */
     private readonly body: BufferedBody | undefined,
     private readonly done: ForwardDone,
+    private readonly idHeader?: ResponseIdHeader,
+    private readonly requestId?: string,
   ) {
     (res as Tagged<ServerResponse>)[kExchange] = this;
     // The response closes before it ends only when its socket does (or it is destroyed, which
@@ -139,7 +141,7 @@ export class H1Exchange implements ResponseSink {
     this.upstreamStatus = status;
     try {
       if (reason) res.statusMessage = reason;
-      res.writeHead(status, filterRawResponseHeaders(headers));
+      res.writeHead(status, filterRawResponseHeaders(headers, this.idHeader, this.requestId));
     } catch (err) {
       // Node refused a field the parser let through: treat it as a bad upstream response.
       this.conn?.destroy(err as Error);

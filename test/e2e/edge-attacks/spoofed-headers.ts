@@ -124,7 +124,7 @@ routes:
     const creds = withCert ? { cert: pki.client.certPem, key: pki.client.keyPem } : {};
     const headers: string[] = [];
     for (const name of [...OWNED, ...OPERATOR_STRIPPED]) for (const spelling of spellings(name)) headers.push(spelling, 'forged');
-    headers.push('X-Request-Id', 'innocent-1', 'X_Custom_Thing', 'innocent-2');
+    headers.push('X-Trace-Token', 'innocent-1', 'X_Custom_Thing', 'innocent-2', 'X-Request-Id', 'client-id', 'x_request_id', 'client-id');
     const before = upstream.received.length;
     const res = await mtlsRequest({ port, ca, ...creds, path: '/spoof', headers });
     t.equal(res.status, 200, `forwarded (${withCert ? 'with' : 'without'} certificate)`);
@@ -148,7 +148,9 @@ routes:
         else t.match(got[0], want, `${name}: the gateway's value`);
       }
     }
-    t.same(seen.get('x-request-id'), ['innocent-1'], 'an innocent header passes');
+    t.same(seen.get('x-trace-token'), ['innocent-1'], 'an innocent header passes');
+    t.equal(seen.get('x-request-id')?.length, 1, "one X-Request-Id, the gateway's (request-id.test.ts)");
+    t.not(seen.get('x-request-id')?.[0], 'client-id', "the client's X-Request-Id is replaced, in either spelling");
     t.same(seen.get('x-custom-thing'), ['innocent-2'], 'an innocent underscore header passes');
     t.notOk(
       raw.some((v, i) => i % 2 === 1 && v === 'forged'),
