@@ -9,6 +9,7 @@ import { DEFAULT_REVOCATION, readRevocation } from './revocation-config.js';
 import { readListenerLimits } from './listener-limits.js';
 import { DEFAULT_KEY_POLICY, readKeyPolicy } from './key-policy.js';
 import { readPathRules } from './path-rules.js';
+import { readProxyProtocol } from './proxy-protocol-config.js';
 import type { CertificateFile, ClientAuthConfig, ClientAuthMode, HostPort, ListenerConfig, ListenerTlsConfig } from './types.js';
 import { readList, reportDuplicateNames } from './yaml-values.js';
 
@@ -43,7 +44,7 @@ export function readListen(s: ConfigSection): HostPort | undefined {
 }
 
 function readListener(ctx: LoadContext, node: YamlValue, path: string): ListenerConfig | undefined {
-  const s = ConfigSection.open(ctx, node, path, ['name', 'listen', 'tls', 'clientAuth', 'revocation', 'limits', 'paths']);
+  const s = ConfigSection.open(ctx, node, path, ['name', 'listen', 'tls', 'clientAuth', 'revocation', 'limits', 'paths', 'proxyProtocol']);
   if (!s) return undefined;
   const name = s.string('name', { required: true });
   if (name !== undefined && !NAME_PATTERN.test(name)) s.error('name', `expected ${NAME_EXPECTED}, got '${name}'`);
@@ -53,11 +54,12 @@ function readListener(ctx: LoadContext, node: YamlValue, path: string): Listener
   const revocation = s.has('revocation') ? readRevocation(ctx, s.value('revocation'), s.keyPath('revocation')) : DEFAULT_REVOCATION;
   const limits = readListenerLimits(s);
   const paths = readPathRules(s);
-  if (name === undefined || !listen || !tls || !clientAuth || !revocation || !limits || !paths) return undefined;
+  const proxyProtocol = readProxyProtocol(s);
+  if (name === undefined || !listen || !tls || !clientAuth || !revocation || !limits || !paths || proxyProtocol === undefined) return undefined;
   if (revocation.check !== 'off' && clientAuth.mode === 'off') {
     reportWarning(ctx, s.at('revocation'), s.keyPath('revocation'), "revocation is checked but clientAuth.mode is 'off': no client certificate will be seen");
   }
-  return { name, listen, tls, clientAuth, revocation, limits, paths };
+  return { name, listen, tls, clientAuth, revocation, limits, paths, ...(proxyProtocol ? { proxyProtocol } : {}) };
 }
 
 function readListenerTls(parent: ConfigSection): ListenerTlsConfig | undefined {

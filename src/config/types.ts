@@ -1,6 +1,7 @@
 // Typed, validated, frozen configuration. Produced once by src/config/load-config.ts; no other
 // module sees raw YAML. Durations are milliseconds; files are already read and parsed.
 import type { X509Certificate } from 'node:crypto';
+import type { BlockList } from 'node:net';
 import type { CertHeaderFormat } from '../wire/header-codecs.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import type { Milliseconds } from './units.js';
@@ -109,6 +110,20 @@ export interface ListenerConfig {
   readonly revocation: RevocationConfig;
   readonly limits: ListenerLimits;
   readonly paths: PathRules;
+  /** `proxyProtocol`, absent when the listener reads no PROXY header (src/tls/proxy-protocol-reader.ts). */
+  readonly proxyProtocol?: ProxyProtocolConfig;
+}
+
+/** `listeners[].proxyProtocol` (src/config/proxy-protocol-config.ts). */
+export interface ProxyProtocolConfig {
+  readonly accept: 'v1' | 'v2' | 'any';
+  /** The `from` CIDRs as written, for messages. */
+  readonly from: readonly string[];
+  /** The peers allowed to send a header, compiled from `from`. */
+  readonly trustedSources: BlockList;
+  readonly required: boolean;
+  /** For the whole header to arrive. */
+  readonly timeout: Milliseconds;
 }
 
 /** Owned by src/wire/ (shared with `certgate/verify`). */
