@@ -33,7 +33,10 @@ export function readProxyHeaders(server: https.Server, listener: ListenerConfig,
 function readHeader(socket: Socket, config: ProxyProtocolConfig, reject: (s: Socket, r: Rejection, detail: string) => void, startTls: ConnectionListener): void {
   // The raw socket's errors (a reset mid-header) end it; after the hand-over TLS reports its own.
   socket.on('error', () => socket.destroy());
-  const trusted = isTrusted(config, socket.remoteAddress);
+  const peer = socket.remoteAddress;
+  // Reset before Node asked for the peer's address: nothing to read, nobody to answer.
+  if (peer === undefined) return void socket.destroy();
+  const trusted = isTrusted(config, peer);
   let received: Buffer = Buffer.alloc(0);
   const finish = (): void => {
     clearTimeout(timer);
@@ -52,7 +55,7 @@ function readHeader(socket: Socket, config: ProxyProtocolConfig, reject: (s: Soc
       // The bytes so far begin a PROXY header: one from outside `from` is refused without waiting.
       if (!trusted) {
         finish();
-        reject(socket, 'untrusted_source', `PROXY header from ${socket.remoteAddress ?? '?'}, not in proxyProtocol.from`);
+        reject(socket, 'untrusted_source', `PROXY header from ${peer}, not in proxyProtocol.from`);
       }
       return;
     }
@@ -62,7 +65,7 @@ function readHeader(socket: Socket, config: ProxyProtocolConfig, reject: (s: Soc
       return handOver(socket, received, startTls);
     }
     // Only a listed load balancer may name the client; anyone else could claim any address.
-    if (!trusted) return reject(socket, 'untrusted_source', `PROXY header from ${socket.remoteAddress ?? '?'}, not in proxyProtocol.from`);
+    if (!trusted) return reject(socket, 'untrusted_source', `PROXY header from ${peer}, not in proxyProtocol.from`);
     if (result.kind === 'error') return reject(socket, 'malformed', result.reason);
     if (result.source) setClientAddress(socket, result.source.address);
     handOver(socket, received.subarray(result.consumed), startTls);
@@ -78,8 +81,7 @@ function handOver(socket: Socket, rest: Buffer, startTls: ConnectionListener): v
   startTls(socket);
 }
 
-function isTrusted(config: ProxyProtocolConfig, address: string | undefined): boolean {
-  if (address === undefined) return false;
+function isTrusted(config: ProxyProtocolConfig, address: string): boolean {
   // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; `from` names them as IPv4.
   const v4 = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : undefined;
   return v4 !== undefined ? config.trustedSources.check(v4, 'ipv4') : config.trustedSources.check(address, address.includes(':') ? 'ipv6' : 'ipv4');
