@@ -22,9 +22,9 @@ export type ProxyParseResult =
   | { readonly kind: 'error'; readonly reason: string };
 
 /** Spec section 2.1: 107 bytes is the longest v1 line, CRLF included. */
-export const V1_MAX_BYTES = 107;
+const V1_MAX_BYTES = 107;
 /** Addresses take at most 216 bytes (AF_UNIX); the rest is TLVs, which certgate ignores. */
-export const V2_MAX_PAYLOAD = 4096;
+const V2_MAX_PAYLOAD = 4096;
 
 const V1_SIGNATURE = Buffer.from('PROXY ', 'latin1');
 const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
