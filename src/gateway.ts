@@ -84,7 +84,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await listener.revocation?.start();
       const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics });
       const server = createTlsServer(listenerConfig, listener.trust, handler);
-      if (listenerConfig.proxyProtocol) readProxyHeaders(server, listenerConfig, listenerConfig.proxyProtocol, logger, metrics);
+      if (listenerConfig.proxyProtocol) readProxyHeaders(server, listenerConfig.name, listenerConfig.proxyProtocol, logger, metrics);
       guardListener(server, listenerConfig, logger, metrics);
       drains.set(listenerConfig.name, trackConnections(server, { tls: true }));
       servers.set(listenerConfig.name, server);

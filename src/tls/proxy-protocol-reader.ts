@@ -4,7 +4,7 @@
 // that trickles a header cannot hold a connection longer than `timeout`.
 import type https from 'node:https';
 import type { Socket } from 'node:net';
-import type { ListenerConfig, ProxyProtocolConfig } from '../config/types.js';
+import type { ProxyProtocolConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { createRateLimitedLog } from '../observability/log-rate-limit.js';
@@ -15,13 +15,12 @@ type Rejection = 'untrusted_source' | 'malformed' | 'timeout' | 'missing';
 type ConnectionListener = (socket: Socket) => void;
 
 /** Must run right after the server is created: it takes over Node's own TLS 'connection' listener. */
-export function readProxyHeaders(server: https.Server, listener: ListenerConfig, config: ProxyProtocolConfig, logger: Logger, metrics: GatewayMetrics): void {
+export function readProxyHeaders(server: https.Server, name: string, config: ProxyProtocolConfig, logger: Logger, metrics: GatewayMetrics): void {
   const own = server.listeners('connection') as ConnectionListener[];
   if (own.length !== 1) throw new Error(`readProxyHeaders: expected only the TLS server's connection listener, found ${own.length}`);
   const startTls = own[0]!;
   server.removeListener('connection', startTls);
   const log = createRateLimitedLog(logger, metrics);
-  const name = listener.name;
   const reject = (socket: Socket, reason: Rejection, detail: string): void => {
     metrics.proxyProtocolRejections.inc({ listener: name, reason });
     log.warn('proxy_protocol_rejected', reason, { listener: name, remote: socket.remoteAddress, detail }, 'connection closed: PROXY protocol header refused');
