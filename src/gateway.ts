@@ -11,6 +11,7 @@ import { createListenerRuntime, type ListenerRuntime } from './pipeline/listener
 import { createRequestPipeline } from './pipeline/request-pipeline.js';
 import { createTlsServer, reloadTrust } from './tls/tls-listener.js';
 import { guardListener } from './tls/listener-guards.js';
+import { readProxyHeaders } from './tls/proxy-protocol-reader.js';
 import { createAdminServer } from './admin/admin-server.js';
 import { jwksDocument } from './admin/jwks-document.js';
 import { recordCertificateExpiry } from './observability/certificate-expiry.js';
@@ -84,6 +85,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await listener.revocation?.start();
       const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics });
       const server = createTlsServer(listenerConfig, listener.trust, handler);
+      if (listenerConfig.proxyProtocol) readProxyHeaders(server, listenerConfig.name, listenerConfig.proxyProtocol, logger, metrics);
       guardListener(server, listenerConfig, logger, metrics);
       drains.set(listenerConfig.name, trackConnections(server, { tls: true }));
       servers.set(listenerConfig.name, server);

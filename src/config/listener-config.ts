@@ -10,6 +10,7 @@ import { readListenerLimits } from './listener-limits.js';
 import { DEFAULT_KEY_POLICY, readKeyPolicy } from './key-policy.js';
 import { readPathRules } from './path-rules.js';
 import { readRequestId } from './request-id-config.js';
+import { readProxyProtocol } from './proxy-protocol-config.js';
 import type { CertificateFile, ClientAuthConfig, ClientAuthMode, HostPort, ListenerConfig, ListenerTlsConfig } from './types.js';
 import { readList, reportDuplicateNames } from './yaml-values.js';
 
@@ -44,7 +45,7 @@ export function readListen(s: ConfigSection): HostPort | undefined {
 }
 
 function readListener(ctx: LoadContext, node: YamlValue, path: string): ListenerConfig | undefined {
-  const s = ConfigSection.open(ctx, node, path, ['name', 'listen', 'tls', 'clientAuth', 'revocation', 'limits', 'paths', 'requestId']);
+  const s = ConfigSection.open(ctx, node, path, ['name', 'listen', 'tls', 'clientAuth', 'revocation', 'limits', 'paths', 'requestId', 'proxyProtocol']);
   if (!s) return undefined;
   const name = s.string('name', { required: true });
   if (name !== undefined && !NAME_PATTERN.test(name)) s.error('name', `expected ${NAME_EXPECTED}, got '${name}'`);
@@ -55,11 +56,12 @@ function readListener(ctx: LoadContext, node: YamlValue, path: string): Listener
   const limits = readListenerLimits(s);
   const paths = readPathRules(s);
   const requestId = readRequestId(s);
-  if (name === undefined || !listen || !tls || !clientAuth || !revocation || !limits || !paths || !requestId) return undefined;
+  const proxyProtocol = readProxyProtocol(s);
+  if (name === undefined || !listen || !tls || !clientAuth || !revocation || !limits || !paths || !requestId || proxyProtocol === undefined) return undefined;
   if (revocation.check !== 'off' && clientAuth.mode === 'off') {
     reportWarning(ctx, s.at('revocation'), s.keyPath('revocation'), "revocation is checked but clientAuth.mode is 'off': no client certificate will be seen");
   }
-  return { name, listen, tls, clientAuth, revocation, limits, paths, requestId };
+  return { name, listen, tls, clientAuth, revocation, limits, paths, requestId, ...(proxyProtocol ? { proxyProtocol } : {}) };
 }
 
 function readListenerTls(parent: ConfigSection): ListenerTlsConfig | undefined {

@@ -1,6 +1,7 @@
 // Typed, validated, frozen configuration. Produced once by src/config/load-config.ts; no other
 // module sees raw YAML. Durations are milliseconds; files are already read and parsed.
 import type { X509Certificate } from 'node:crypto';
+import type { BlockList } from 'node:net';
 import type { CertHeaderFormat } from '../wire/header-codecs.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import type { Milliseconds } from './units.js';
@@ -110,6 +111,8 @@ export interface ListenerConfig {
   readonly limits: ListenerLimits;
   readonly paths: PathRules;
   readonly requestId: RequestIdConfig;
+  /** `proxyProtocol`, absent when the listener reads no PROXY header (src/tls/proxy-protocol-reader.ts). */
+  readonly proxyProtocol?: ProxyProtocolConfig;
 }
 
 /** `listeners[].requestId` (defaults in request-id-config.ts). */
@@ -118,6 +121,18 @@ export interface RequestIdConfig {
   readonly header: string;
   /** Take a well-formed ID from the client's header instead of generating one. */
   readonly trustIncoming: boolean;
+}
+
+/** `listeners[].proxyProtocol` (src/config/proxy-protocol-config.ts). */
+export interface ProxyProtocolConfig {
+  readonly accept: 'v1' | 'v2' | 'any';
+  /** The `from` CIDRs as written, for messages. */
+  readonly from: readonly string[];
+  /** The peers allowed to send a header, compiled from `from`. */
+  readonly trustedSources: BlockList;
+  readonly required: boolean;
+  /** For the whole header to arrive. */
+  readonly timeout: Milliseconds;
 }
 
 /** Owned by src/wire/ (shared with `certgate/verify`). */

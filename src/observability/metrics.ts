@@ -24,6 +24,8 @@ export interface GatewayMetrics {
   readonly pathRejections: Counter<'reason'>;
   /** Requests Node's HTTP parser refused before the pipeline saw them (malformed head or framing), by parser code. */
   readonly malformedRequests: Counter<'listener' | 'reason'>;
+  /** Connections closed before TLS by the PROXY protocol reader (untrusted_source, malformed, timeout, missing). */
+  readonly proxyProtocolRejections: Counter<'listener' | 'reason'>;
 }
 
 export function createMetrics(registry: Registry = new Registry()): GatewayMetrics {
@@ -88,6 +90,12 @@ export function createMetrics(registry: Registry = new Registry()): GatewayMetri
     malformedRequests: new Counter({
       name: 'certgate_malformed_requests_total',
       help: 'Requests refused by the HTTP parser (malformed head, framing or chunk syntax), by parser code',
+      labelNames: ['listener', 'reason'] as const,
+      registers: [registry],
+    }),
+    proxyProtocolRejections: new Counter({
+      name: 'certgate_proxy_protocol_rejections_total',
+      help: 'Connections closed before TLS for their PROXY protocol header, by reason',
       labelNames: ['listener', 'reason'] as const,
       registers: [registry],
     }),

@@ -8,6 +8,7 @@ import type { RevocationVerdict } from '../revocation/types.js';
 import type { Logger } from '../observability/logger.js';
 import { GatewayError } from '../errors.js';
 import { listenerVerdict } from '../tls/verify-mode.js';
+import { clientAddress } from '../tls/client-address.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 
 const kContext = Symbol('certgate.connection');
@@ -30,7 +31,7 @@ export function connectionContext(socket: TLSSocket, listener: ListenerRuntime, 
     const identity = listener.identities.resolve(socket);
     ctx = {
       identity,
-      remoteAddress: socket.remoteAddress ?? '',
+      remoteAddress: clientAddress(socket),
       rejection: listenerVerdict(listener.config.clientAuth.mode, identity),
       revocation: undefined,
       pending: undefined,

@@ -6,6 +6,7 @@
 // 500 INTERNAL_ERROR otherwise), one error log line and certgate_internal_errors_total{stage}.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { clientAddress } from '../tls/client-address.js';
 import { GatewayError } from '../errors.js';
 import { UndescribableCertificateError } from '../identity/client-certificate.js';
 import type { ClientIdentity } from '../identity/types.js';
@@ -50,10 +51,10 @@ export class FaultBoundary<R extends GuardedRequest> {
     try {
       return connectionContext(socket, this.deps.runtime, this.deps.logger);
     } catch (err) {
-      this.log('identify', err, undefined, socket.remoteAddress);
+      this.log('identify', err, undefined, clientAddress(socket));
       return {
         identity: NO_IDENTITY,
-        remoteAddress: socket.remoteAddress ?? '',
+        remoteAddress: clientAddress(socket),
         rejection: this.answerFor(err),
         revocation: undefined,
         pending: undefined,

@@ -24,6 +24,7 @@ import { requestIdHeader, requestIdOf } from './request-id.js';
 import { writeAccessLog, type RequestRecord } from './access-log.js';
 import { createRequestGuard } from './request-limits.js';
 import { isCurrentRequest, type PipelineQueue } from './connection-queue.js';
+import { clientAddress } from '../tls/client-address.js';
 
 export interface PipelineDeps {
   readonly listener: ListenerRuntime;
@@ -132,7 +133,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     depth: listener.config.limits.pipelineDepth,
     dropped: (socket, count) =>
       logger.info(
-        { event: 'pipelined_requests_dropped', listener: listenerName, remote: socket.remoteAddress, count },
+        { event: 'pipelined_requests_dropped', listener: listenerName, remote: clientAddress(socket), count },
         'client left with pipelined requests still waiting; none was forwarded',
       ),
   };

@@ -15,6 +15,7 @@ import { createRateLimitedLog } from '../observability/log-rate-limit.js';
 import { GatewayError } from '../errors.js';
 import { rawErrorResponse, sendError } from '../pipeline/error-response.js';
 import { takeIdleBody } from '../pipeline/body-idle-timeout.js';
+import { clientAddress } from './client-address.js';
 
 /** A socket whose close was decided by the gateway gets this long to flush its answer. */
 const ANSWER_FLUSH_MS = 5_000;
@@ -50,7 +51,7 @@ export function guardListener(server: https.Server, listener: ListenerConfig, lo
     const reason = err.code ?? 'unknown';
     metrics.handshakeFailures.inc({ listener: name, reason });
     if (reason === 'ERR_TLS_HANDSHAKE_TIMEOUT') limitReached('handshake_timeout');
-    log.warn('tls_handshake_failed', reason, { listener: name, code: err.code, message: err.message, remote: socket.remoteAddress }, 'TLS handshake failed');
+    log.warn('tls_handshake_failed', reason, { listener: name, code: err.code, message: err.message, remote: clientAddress(socket) }, 'TLS handshake failed');
     socket.destroy();
   });
 
@@ -69,20 +70,20 @@ export function guardListener(server: https.Server, listener: ListenerConfig, lo
       // No response in flight: the head never completed. Otherwise the body did not arrive in time.
       const limit = socket._httpMessage ? 'request_timeout' : 'header_timeout';
       limitReached(limit);
-      log.warn('request_timeout', limit, { listener: name, remote: socket.remoteAddress }, 'request not received in time');
+      log.warn('request_timeout', limit, { listener: name, remote: clientAddress(socket) }, 'request not received in time');
       answer = new GatewayError('REQUEST_TIMEOUT', limit === 'header_timeout' ? 'request head not received in time' : 'request not received in time');
     } else if (code === 'HPE_HEADER_OVERFLOW') {
       limitReached('header_size');
-      log.warn('client_error', code, { listener: name, remote: socket.remoteAddress }, 'request head too large');
+      log.warn('client_error', code, { listener: name, remote: clientAddress(socket) }, 'request head too large');
       answer = new GatewayError('HEADERS_TOO_LARGE', `request head larger than ${listener.limits.maxHeaderSize} bytes`);
     } else if (code.startsWith('HPE_')) {
       metrics.malformedRequests.inc({ listener: name, reason: code });
-      log.warn('client_error', code, { listener: name, remote: socket.remoteAddress, message: err.message }, 'malformed request');
+      log.warn('client_error', code, { listener: name, remote: clientAddress(socket), message: err.message }, 'malformed request');
       answer = new GatewayError('BAD_REQUEST', 'malformed request');
     } else {
       if (code === 'ERR_TLS_RENEGOTIATION_DISABLED') {
         metrics.handshakeFailures.inc({ listener: name, reason: 'renegotiation' });
-        log.warn('tls_renegotiation_refused', code, { listener: name, remote: socket.remoteAddress }, 'client-initiated TLS renegotiation refused');
+        log.warn('tls_renegotiation_refused', code, { listener: name, remote: clientAddress(socket) }, 'client-initiated TLS renegotiation refused');
       }
       // Handshake failures are counted by tlsClientError; resets and the like need no answer.
       socket.destroy();
@@ -107,7 +108,7 @@ export function guardListener(server: https.Server, listener: ListenerConfig, lo
       return;
     }
     limitReached('body_idle_timeout');
-    log.warn('request_timeout', 'body_idle_timeout', { listener: name, remote: socket.remoteAddress }, 'request body idle for too long');
+    log.warn('request_timeout', 'body_idle_timeout', { listener: name, remote: clientAddress(socket) }, 'request body idle for too long');
     if (res.headersSent) {
       socket.destroy();
       return;
