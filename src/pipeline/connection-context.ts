@@ -108,12 +108,20 @@ function applyVerdict(ctx: ConnectionContext, verdict: RevocationVerdict, logger
   );
 }
 
-/** The error a connection's requests get from its revocation verdict, if any. */
+/**
+ * The error a connection's requests get from its revocation verdict, if any. Its description is
+ * the client's: what was decided (which certificate, when, why, by which kind of source), never
+ * the verdict's detail, which names the gateway's CRL files and responder hosts (that goes to the
+ * log line written with it, applyVerdict above).
+ */
 export function revocationRejection(verdict: RevocationVerdict | undefined): GatewayError | undefined {
   if (verdict === undefined || verdict.admit) return undefined;
   if (verdict.status === 'revoked') {
+    const which = verdict.revokedCertificate === 'intermediate' ? 'an intermediate CA certificate of the chain' : 'certificate';
     const when = verdict.revokedAt ? ` at ${verdict.revokedAt.toISOString()}` : '';
-    return new GatewayError('CLIENT_CERT_REVOKED', `certificate revoked${when} according to ${verdict.source}: ${verdict.detail}`);
+    const why = verdict.revocationReason ? ` (${verdict.revocationReason})` : '';
+    return new GatewayError('CLIENT_CERT_REVOKED', `${which} revoked${when}${why} according to ${verdict.source}`);
   }
-  return new GatewayError('REVOCATION_UNAVAILABLE', `revocation status unknown: ${verdict.detail}`);
+  const cause = verdict.unreachable === true ? 'the revocation sources are unreachable' : 'no revocation source vouches for this certificate';
+  return new GatewayError('REVOCATION_UNAVAILABLE', `revocation status unknown: ${cause}`);
 }

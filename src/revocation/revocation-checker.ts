@@ -149,7 +149,7 @@ export class RevocationChecker {
     const decided = revoked ?? unknown ?? results[0]!;
     const unreachable = !revoked && results.every((r) => r.status !== 'unknown' || r.unreachable);
     const where = (r: CertStatus): string => (results.length > 1 && r !== results[0] ? `intermediate: ${r.detail}` : r.detail);
-    return this.finish(leaf, { ...decided, detail: where(decided), expiresAt, unreachable });
+    return this.finish(leaf, { ...decided, detail: where(decided), expiresAt, unreachable, intermediate: results.length > 1 && decided !== results[0] });
   }
 
   /** Applies staleGrace and failMode, caches the verdict and logs what needs a human's attention. */
@@ -166,6 +166,7 @@ export class RevocationChecker {
         revocationReason: r.reason,
         detail: r.detail,
         expiresAt: r.expiresAt,
+        ...(r.status === 'revoked' ? { revokedCertificate: r.intermediate === true ? ('intermediate' as const) : ('leaf' as const) } : {}),
       };
       if (r.status === 'good') this.lastGood.set(leaf.thumbprint, v, r.expiresAt + this.config.staleGrace);
       else {
@@ -192,14 +193,14 @@ export class RevocationChecker {
         };
         this.logger.warn({ event: 'revocation_stale_grace', serial: leaf.serial, thumbprint: leaf.thumbprint }, v.detail);
       } else if (this.config.failMode === 'open') {
-        v = { status: 'unknown', admit: true, source: r.source, cached: false, expiresAt: retryAt, detail: r.detail };
+        v = { status: 'unknown', admit: true, source: r.source, cached: false, expiresAt: retryAt, detail: r.detail, unreachable: r.unreachable };
         this.metrics.failOpen.inc({ status: 'unknown' });
         this.logger.warn(
           { event: 'revocation_fail_open', serial: leaf.serial, thumbprint: leaf.thumbprint },
           `admitting with unknown revocation status (failMode open): ${r.detail}`,
         );
       } else {
-        v = { status: 'unknown', admit: false, source: r.source, cached: false, expiresAt: retryAt, detail: r.detail };
+        v = { status: 'unknown', admit: false, source: r.source, cached: false, expiresAt: retryAt, detail: r.detail, unreachable: r.unreachable };
       }
     }
     this.verdicts.set(leaf.thumbprint, v, v.expiresAt);

@@ -12,10 +12,14 @@ export interface RevocationVerdict {
   readonly revokedAt?: Date;
   /** RFC 5280 reason name, e.g. keyCompromise, certificateHold. */
   readonly revocationReason?: string;
-  /** Human text for logs / error_description. */
+  /** Human text for the logs: names CRL files and responder URLs, so it never reaches a client. */
   readonly detail: string;
   /** Epoch ms until which this verdict may be reused. */
   readonly expiresAt: number;
+  /** For a revoked chain: whether the leaf or an intermediate CA certificate is the revoked one. */
+  readonly revokedCertificate?: 'leaf' | 'intermediate';
+  /** For an unknown status: every source failed to answer (rather than one not vouching for it). */
+  readonly unreachable?: boolean;
 }
 
 /** An answer a revocation source vouches for ('unknown' here is authoritative: it does not serve the certificate). */
@@ -40,4 +44,6 @@ export interface CertStatus {
   readonly reason?: string;
   /** unknown only because every source failed (unreachable, rejected, stale): staleGrace may apply. */
   readonly unreachable: boolean;
+  /** the status is an intermediate CA certificate's, not the leaf's */
+  readonly intermediate?: boolean;
 }

@@ -56,7 +56,8 @@ t.test('after replaceTrust, a client the new CA revoked is refused as revoked', 
   const revoked = await get(pki.clientUnknownCa, '/revoked');
   t.equal(revoked.status, 401);
   t.match(revoked.json(), { code: 'CLIENT_CERT_REVOKED', error: 'invalid_client' });
-  t.match(revoked.json().error_description, /revoked at \d{4}-\d\d-\d\dT.*\(keyCompromise\) per CRL .*new-ca\.crl/);
+  t.match(revoked.json().error_description, /revoked at \d{4}-\d\d-\d\dT.*\(keyCompromise\) according to crl/);
+  t.notMatch(revoked.json().error_description, /new-ca\.crl|\//, 'the CRL file path stays in the log, not in the answer');
   t.notOk(
     upstream.received.some((r) => r.url === '/revoked'),
     'never forwarded',

@@ -149,6 +149,7 @@ t.test('revoked from OCSP: refused with reason and date, logged', async (t) => {
     revokedAt: REVOKED_AT,
     revocationReason: 'keyCompromise',
     detail: 'ocsp revoked',
+    revokedCertificate: 'leaf',
     expiresAt: T0 + 5 * MIN,
   });
   t.same(
@@ -170,6 +171,7 @@ t.test('OCSP unknown or down falls through to the CRL; the CRL answer is capped 
     revokedAt: REVOKED_AT,
     revocationReason: 'certificateHold',
     detail: 'crl hold',
+    revokedCertificate: 'leaf',
     expiresAt: T0 + 10 * MIN,
   });
   t.same(s.calls, [`ocsp ${LEAF}`, `crl ${LEAF}`]);
@@ -204,11 +206,19 @@ t.test('every source failed: unknown; closed refuses, open admits with a warning
   const s = setup(t);
   s.ocsp.set(LEAF, down);
   s.crl.set(LEAF, { kind: 'error', detail: 'crl bad signature' });
-  t.same(await s.checker.check(chain), { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: T0 + 5000, detail: 'responder down; crl bad signature' });
+  t.same(await s.checker.check(chain), {
+    status: 'unknown',
+    admit: false,
+    source: 'ocsp',
+    cached: false,
+    expiresAt: T0 + 5000,
+    detail: 'responder down; crl bad signature',
+    unreachable: true,
+  });
   t.same(await s.metric('certgate_revocation_fail_open_total'), []);
   const o = setup(t, { failMode: 'open' });
   o.ocsp.set(LEAF, down);
-  t.same(await o.checker.check(chain), { status: 'unknown', admit: true, source: 'ocsp', cached: false, expiresAt: T0 + 5000, detail: 'responder down' });
+  t.same(await o.checker.check(chain), { status: 'unknown', admit: true, source: 'ocsp', cached: false, expiresAt: T0 + 5000, detail: 'responder down', unreachable: true });
   t.same(await o.metric('certgate_revocation_fail_open_total'), [{ labels: { status: 'unknown' }, value: 1 }]);
   t.same(
     o.log.events('revocation_fail_open').map((l) => ({ serial: l.serial, msg: l.msg })),
@@ -230,6 +240,7 @@ t.test("no source for the leaf: unknown; the leaf's issuer unknown: unknown", as
     cached: false,
     expiresAt: T0 + 5000,
     detail: 'no revocation source for CN=decision leaf',
+    unreachable: false,
   });
   const lone = setup(t);
   t.same(await lone.checker.check([strangerLeaf.x509]), {
@@ -239,6 +250,7 @@ t.test("no source for the leaf: unknown; the leaf's issuer unknown: unknown", as
     cached: false,
     expiresAt: T0 + 5000,
     detail: 'issuer of the client certificate is unknown',
+    unreachable: false,
   });
   t.same(lone.calls, []);
 });
@@ -274,6 +286,7 @@ t.test('check: chain checks every certificate below the anchor; the worst answer
       revokedAt: REVOKED_AT,
       revocationReason: 'keyCompromise',
       detail: 'intermediate: ocsp revoked',
+      revokedCertificate: 'intermediate',
       expiresAt: T0 + 5000,
     },
     'revoked intermediate beats an unknown leaf',
@@ -309,6 +322,7 @@ t.test('check: chain checks every certificate below the anchor; the worst answer
     cached: false,
     expiresAt: T0 + 5000,
     detail: 'intermediate: no revocation source for CN=Decision Issuing',
+    unreachable: false,
   });
   const skipOnly = setup(t, { check: 'chain' });
   skipOnly.ocsp.set(LEAF, ocspUnknown(T0 + 20 * MIN));
@@ -373,7 +387,7 @@ t.test('staleGrace: a recent good answer covers an unreachable source, within bo
   s.at(until + 1);
   t.same(
     await s.checker.check(chain),
-    { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: until + 1 + 5000, detail: 'responder down' },
+    { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: until + 1 + 5000, detail: 'responder down', unreachable: true },
     'beyond staleGrace',
   );
 });
@@ -393,7 +407,7 @@ t.test('staleGrace does not apply: zero grace, an authoritative unknown, a revoc
   disowned.at(T0 + MIN);
   t.same(
     await disowned.checker.check(chain),
-    { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: T0 + MIN + 5000, detail: 'ocsp unknown' },
+    { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: T0 + MIN + 5000, detail: 'ocsp unknown', unreachable: false },
     'authoritative unknown: no grace',
   );
   disowned.ocsp.set(LEAF, down);
@@ -411,7 +425,7 @@ t.test('staleGrace does not apply: zero grace, an authoritative unknown, a revoc
   rv.ocsp.set(LEAF, down);
   t.same(
     await rv.checker.check(chain),
-    { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: T0 + 2 * MIN + 5000, detail: 'responder down' },
+    { status: 'unknown', admit: false, source: 'ocsp', cached: false, expiresAt: T0 + 2 * MIN + 5000, detail: 'responder down', unreachable: true },
     'never stale-grace good after a revocation',
   );
   t.same(rv.log.events('revocation_stale_grace'), []);
@@ -459,6 +473,7 @@ t.test('a source that disappears (no source any more) ends the grace', async (t)
     cached: false,
     expiresAt: T0 + MIN + 5000,
     detail: 'no revocation source for CN=decision leaf',
+    unreachable: false,
   });
 });
 
