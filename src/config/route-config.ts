@@ -9,6 +9,7 @@ import type { ListenerConfig, RouteConfig, RouteMatch, UpstreamConfig } from './
 import { readList, reportDuplicateNames } from './yaml-values.js';
 import { isIP } from 'node:net';
 import { isCanonicalPrefix } from '../routing/canonical-path.js';
+import { readDiscovery } from './discovery-config.js';
 
 export function readRoutes(
   ctx: LoadContext,
@@ -29,7 +30,7 @@ export function readRoutes(
 }
 
 function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: ReadonlyMap<string, UpstreamConfig>, listeners: readonly ListenerConfig[]): RouteConfig | undefined {
-  const s = ConfigSection.open(ctx, node, path, ['name', 'listeners', 'match', 'upstream', 'clientCert', 'allow', 'tokenBinding']);
+  const s = ConfigSection.open(ctx, node, path, ['name', 'listeners', 'match', 'upstream', 'clientCert', 'allow', 'tokenBinding', 'discovery']);
   if (!s) return undefined;
   const name = s.string('name', { required: true });
   if (s.has('tokenBinding')) {
@@ -56,6 +57,7 @@ function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: R
   }
   const clientCert = s.enum('clientCert', ['required', 'optional'] as const) ?? 'required';
   const allow = s.has('allow') ? readAllowRules(s) : undefined;
+  const discovery = s.has('discovery') ? readDiscovery(s) : undefined;
   if (name === undefined || !match || !upstream) return undefined;
   return {
     name,
@@ -65,6 +67,7 @@ function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: R
     clientCert,
     // Compiled once here, by the code that runs it (src/policy/route-policy.ts).
     ...(allow ? { allow, compiledAllow: compileAllow(allow) } : {}),
+    ...(discovery ? { discovery } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type { GatewayError } from '../errors.js';
 import { bufferRequestBody, type BufferedBody } from './request-body.js';
 import type { HeaderBlock } from './h1/header-block.js';
 import type { ResponseIdHeader } from './response-headers.js';
+import type { ResponseSink } from './h1/response-parser.js';
 
 /** How the gateway reaches one upstream. */
 export interface UpstreamClient {
@@ -27,6 +28,8 @@ export interface ForwardOptions {
   /** the listener's request-ID header and this request's ID, set on the response to the client */
   readonly idHeader?: ResponseIdHeader;
   readonly requestId?: string;
+  /** puts a stage between the parsed response and the client (src/discovery/); absent on the common path */
+  readonly wrapResponse?: ((sink: ResponseSink) => ResponseSink) | undefined;
   /** set by forwardRequest once the body has been buffered */
   readonly body?: BufferedBody;
 }

@@ -25,6 +25,8 @@ import { writeAccessLog, type RequestRecord } from './access-log.js';
 import { createRequestGuard } from './request-limits.js';
 import { isCurrentRequest, type PipelineQueue } from './connection-queue.js';
 import { clientAddress } from '../tls/client-address.js';
+import { createRateLimitedLog } from '../observability/log-rate-limit.js';
+import { discoveryRewrite } from '../discovery/discovery-response.js';
 
 export interface PipelineDeps {
   readonly listener: ListenerRuntime;
@@ -40,6 +42,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
   const allowPathParameters = listener.config.paths.parameters === 'allow';
   const idHeader = requestIdHeader(listener.config.requestId);
   const requestGuard = createRequestGuard(listener.config.limits, listenerName, metrics);
+  const discoveryLog = createRateLimitedLog(logger, metrics);
 
   const finish = (rec: RequestRecord, status: number): void => {
     rec.status = status;
@@ -99,8 +102,9 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
       );
     }
 
-    // forward + respond
+    // forward + respond; discovery documents are rewritten on routes that ask for it (src/discovery/)
     rec.stage = 'forward';
+    const wrapResponse = route.discovery === undefined ? undefined : discoveryRewrite(route, method, path, built.headers, discoveryLog);
     forwardRequest(
       req,
       res,
@@ -114,6 +118,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
         bodyBuffer: listener.config.limits.bodyBuffer,
         idHeader,
         requestId: rec.requestId,
+        wrapResponse,
       },
       (result) => {
         rec.upstreamStatus = result.upstreamStatus;

@@ -1,6 +1,7 @@
 // `routes[]` as the config loader validated it (src/config/route-config.ts): upstream resolved,
 // allow list compiled. route-table.ts indexes them. src/config/types.ts re-exports it.
 import type { UpstreamConfig } from '../config/types.js';
+import type { DiscoveryConfig } from '../discovery/config.js';
 import type { AllowRules } from '../policy/config.js';
 import type { CompiledAllow } from '../policy/route-policy.js';
 
@@ -21,4 +22,6 @@ export interface RouteConfig {
   readonly allow?: AllowRules;
   /** `allow` compiled when the config loads (present exactly when allow is). */
   readonly compiledAllow?: CompiledAllow;
+  /** RFC 8705 mTLS aliases written into the discovery documents this route serves (src/discovery/). */
+  readonly discovery?: DiscoveryConfig;
 }

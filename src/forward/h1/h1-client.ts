@@ -28,7 +28,7 @@ export class H1Client implements UpstreamClient {
       done({ error: upstreamFailure(err) });
       return;
     }
-    this.pool.dispatch(new H1Exchange(this.pool, req, res, head, opts.method, opts.hasBody, opts.body, done, opts.idHeader, opts.requestId));
+    this.pool.dispatch(new H1Exchange(this.pool, req, res, head, opts.method, opts.hasBody, opts.body, done, opts.idHeader, opts.requestId, opts.wrapResponse));
   }
 
   /** Waits for in-flight exchanges (queued ones fail). */

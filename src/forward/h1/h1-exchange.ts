@@ -40,6 +40,8 @@ export class H1Exchange implements ResponseSink {
   private lastChunk: Buffer | undefined;
   private upstreamStatus: number | undefined;
   private readonly clientSocket: ClientSocket | null;
+  /** what the parser feeds: this exchange, or a stage wrapped around it */
+  private readonly sink: ResponseSink;
 
   constructor(
     private readonly pool: H1ConnectionPool,
@@ -53,7 +55,9 @@ export class H1Exchange implements ResponseSink {
     private readonly done: ForwardDone,
     private readonly idHeader?: ResponseIdHeader,
     private readonly requestId?: string,
+    wrapResponse?: (sink: ResponseSink) => ResponseSink,
   ) {
+    this.sink = wrapResponse === undefined ? this : wrapResponse(this);
     (res as Tagged<ServerResponse>)[kExchange] = this;
     // The response closes before it ends only when its socket does (or it is destroyed, which
     // destroys the socket): watching the socket once per connection sees the same departures.
@@ -71,7 +75,7 @@ export class H1Exchange implements ResponseSink {
   /** The connection is ready for this request. */
   begin(conn: H1Connection): void {
     this.conn = conn;
-    conn.parser.reset(this, this.method === 'HEAD');
+    conn.parser.reset(this.sink, this.method === 'HEAD');
     const settings = this.pool.settings;
     const socket = conn.socket;
     const body = this.body;
@@ -154,6 +158,8 @@ export class H1Exchange implements ResponseSink {
   }
 
   onResponseBody(read: Buffer, last: boolean): void {
+    // A wrapping stage may relay head and body in one call: after a refused head, nothing more.
+    if (this.finished) return;
     // `read` may be a view of the connection's shared read buffer (h1-connection.ts): Node may keep
     // what it is given beyond this call (a corked or congested client socket), so it gets a copy.
     const chunk = Buffer.from(read);
@@ -171,6 +177,7 @@ export class H1Exchange implements ResponseSink {
   }
 
   onResponseEnd(): void {
+    if (this.finished) return;
     this.finished = true;
     this.detachRequest();
     const last = this.lastChunk;
