@@ -130,15 +130,13 @@ t.test('content codings', async (t) => {
 t.test('property: any bytes are rewritten or refused, never thrown', async () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
-      const out = rewriteDiscoveryDocument(bytes, ALIAS);
-      return Buffer.isBuffer(out) || out === 'invalid-json' || out === 'not-object';
+      rewriteDiscoveryDocument(bytes, ALIAS); // a throw fails the property
     }),
     runs,
   );
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 256 }), fc.constantFrom('gzip' as const, 'deflate' as const, 'br' as const), (bytes, coding) => {
-      const out = decodeBody(Buffer.from(bytes), coding, 1024);
-      return Buffer.isBuffer(out) || out === 'too-large' || out === 'corrupt';
+      decodeBody(Buffer.from(bytes), coding, 1024); // a throw fails the property
     }),
     runs,
   );
