@@ -15,7 +15,7 @@ const ALIASED_ENDPOINTS = [
   'registration_endpoint',
 ] as const;
 
-export type RewriteRefusal = 'invalid-json' | 'not-object';
+export type RewriteRefusal = 'invalid-json' | 'not-object' | 'too-deep';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -39,7 +39,12 @@ export function rewriteDiscoveryDocument(body: Uint8Array, config: DiscoveryConf
   }
   record['mtls_endpoint_aliases'] = aliases;
   if (config.boundTokens) record['tls_client_certificate_bound_access_tokens'] = true;
-  return Buffer.from(JSON.stringify(record), 'utf8');
+  try {
+    return Buffer.from(JSON.stringify(record), 'utf8');
+  } catch {
+    // V8 parses any depth but serialises recursively: deep nesting overflows the stack.
+    return 'too-deep';
+  }
 }
 
 /** `endpoint` with its host replaced; its port kept unless `aliasHost` names one. Not http(s): none. */

@@ -127,8 +127,7 @@ class DiscoveryResponse implements ResponseSink {
 
   private finish(): void {
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-    const decoded = decodeBody(body, this.coding, MAX_DOCUMENT);
-    const rewritten = decoded === 'too-large' ? 'decoded-too-large' : decoded === 'corrupt' ? 'corrupt-encoding' : rewriteDiscoveryDocument(decoded, this.config);
+    const rewritten = this.rewrite(body);
     if (typeof rewritten === 'string') {
       this.warn(rewritten);
       this.release(true);
@@ -138,6 +137,19 @@ class DiscoveryResponse implements ResponseSink {
     this.chunks = [];
     this.next.onResponseHead(this.status, this.reason, rewrittenHeaders(this.headers, rewritten.length));
     this.next.onResponseBody(rewritten, true);
+  }
+
+  /** The rewritten document, or why it is relayed as it came. */
+  private rewrite(body: Buffer): Buffer | string {
+    try {
+      const decoded = decodeBody(body, this.coding, MAX_DOCUMENT);
+      if (decoded === 'too-large') return 'decoded-too-large';
+      if (decoded === 'corrupt') return 'corrupt-encoding';
+      return rewriteDiscoveryDocument(decoded, this.config);
+    } catch {
+      // Runs in the upstream socket's read callback: a throw here would reach the process.
+      return 'rewrite-failed';
+    }
   }
 
   /** Relays the held head and body unchanged; `whole`: the body is complete. */

@@ -84,6 +84,8 @@ t.test('refusals', async (t) => {
   t.equal(rewrite('[]'), 'refused: not-object');
   t.equal(rewrite('null'), 'refused: not-object');
   t.equal(rewrite('"text"'), 'refused: not-object');
+  const deep = '{"token_endpoint":"https://as.example/t","x":' + '['.repeat(200_000) + ']'.repeat(200_000) + '}';
+  t.equal(rewrite(deep), 'refused: too-deep', 'nesting that parses but would overflow the stack when serialised');
   t.equal(typeof rewriteDiscoveryDocument(Buffer.from([0x7b, 0x22, 0xc3, 0x22, 0x3a, 0x31, 0x7d]), ALIAS), 'string', 'invalid UTF-8 is refused, not replaced');
 });
 

@@ -213,6 +213,8 @@ t.test('anything but a usable 200 JSON document passes untouched', async (t) => 
     body: Buffer.from('{"token_endpoint": "https://idp.example.com/token",'),
   });
   await assertUntouched(t, `${base}/badutf8`, { headers: { 'content-type': 'application/json', ...etag }, body: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]) });
+  const deep = '{"token_endpoint":"https://idp.example.com/token","x":' + '['.repeat(200_000) + ']'.repeat(200_000) + '}';
+  await assertUntouched(t, `${base}/deep`, { headers: { 'content-type': 'application/json', ...etag }, body: Buffer.from(deep) });
   await assertUntouched(t, `${base}/array`, {
     headers: { 'content-type': 'application/json', ...etag },
     body: Buffer.from('[{"token_endpoint":"https://idp.example.com/token"}]'),
@@ -223,7 +225,7 @@ t.test('anything but a usable 200 JSON document passes untouched', async (t) => 
   // not a discovery path, on a route with discovery
   await assertUntouched(t, '/.well-known/jwks.json', { headers: { 'content-type': 'application/json', ...etag }, body: Buffer.from(DOC_TEXT) });
   const logged = gw.logs.lines.filter((l) => l['event'] === 'discovery_not_rewritten').map((l) => l['reason']);
-  for (const reason of ['not-json', 'not-utf8', 'invalid-json', 'not-object', 'unsupported-encoding', 'corrupt-encoding'])
+  for (const reason of ['not-json', 'not-utf8', 'invalid-json', 'too-deep', 'not-object', 'unsupported-encoding', 'corrupt-encoding'])
     t.ok(logged.includes(reason), `warning logged: ${reason}`);
 });
 
