@@ -3,6 +3,7 @@
 import type { UpstreamConfig } from '../config/types.js';
 import type { AllowRules } from '../policy/config.js';
 import type { CompiledAllow } from '../policy/route-policy.js';
+import type { TokenBindingConfig } from '../token-binding/config.js';
 
 export interface RouteMatch {
   readonly host?: string;
@@ -21,4 +22,6 @@ export interface RouteConfig {
   readonly allow?: AllowRules;
   /** `allow` compiled when the config loads (present exactly when allow is). */
   readonly compiledAllow?: CompiledAllow;
+  /** Certificate-bound access tokens required (RFC 8705 section 3); absent: the route checks no token. */
+  readonly tokenBinding?: TokenBindingConfig;
 }
