@@ -35,7 +35,7 @@ function readJwt(parent: ConfigSection): JwtVerifierConfig | undefined {
   const jwksUri = readUrl(s, 'jwksUri', true);
   const audiences = readAudiences(s, true);
   const algorithms = s.has('algorithms') ? readAlgorithms(s) : DEFAULT_ALGORITHMS;
-  const clockSkew = s.duration('clockSkew') ?? DEFAULT_CLOCK_SKEW;
+  const clockSkew = s.duration('clockSkew', { min: 0 }) ?? DEFAULT_CLOCK_SKEW;
   if (clockSkew > MAX_CLOCK_SKEW) s.error('clockSkew', 'expected at most 5m: a larger skew keeps expired tokens alive');
   if (issuer === undefined || !jwksUri || !audiences || !algorithms) return undefined;
   return { issuer, jwksUri, audiences, algorithms, clockSkew };

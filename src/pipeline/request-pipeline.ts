@@ -101,7 +101,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
         token
           .then((refused) => {
             // The client left while its token was checked: nothing is forwarded for it.
-            if (req.socket.destroyed || !req.socket.writable) return finish(rec, 499);
+            if (res.destroyed) return finish(rec, 499);
             if (refused !== undefined) return reject(res, rec, refused);
             forward(req, res, ctx, rec, route, method, host, target);
           })
