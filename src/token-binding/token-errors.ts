@@ -4,7 +4,7 @@
 // was wrong with the token, never which server or key the gateway asked.
 import { GatewayError } from '../errors.js';
 
-export const REALM = 'certgate';
+const REALM = 'certgate';
 
 export function tokenRequired(): GatewayError {
   return new GatewayError('TOKEN_REQUIRED', 'this route requires a certificate-bound Bearer access token', { challenge: `Bearer realm="${REALM}"` });
