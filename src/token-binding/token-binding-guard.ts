@@ -6,7 +6,7 @@
 import type { Registry } from 'prom-client';
 import type { GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { ConnectionContext } from '../pipeline/connection-context.js';
+import type { ClientIdentity } from '../identity/types.js';
 import type { RouteConfig } from '../routing/config.js';
 import type { TokenBindingConfig } from './config.js';
 import { authorizationField, parseCredentials } from './bearer-token.js';
@@ -21,8 +21,13 @@ import type { TokenVerifier } from './verified-token.js';
 /** undefined: the request passes; an error: its answer; a promise: one of those, once verified. */
 export type TokenVerdict = GatewayError | undefined | Promise<GatewayError | undefined>;
 
+/** What the guard reads of a connection (the pipeline's ConnectionContext is one); also the memo's key. */
+export interface BoundConnection {
+  readonly identity: ClientIdentity;
+}
+
 export interface TokenBindingGuard {
-  check(rawHeaders: readonly string[], ctx: ConnectionContext): TokenVerdict;
+  check(rawHeaders: readonly string[], connection: BoundConnection): TokenVerdict;
 }
 
 interface Memo {
@@ -83,7 +88,7 @@ function verifiers(route: string, config: TokenBindingConfig, client: Introspect
 }
 
 function createGuard(route: string, config: TokenBindingConfig, verifiers: Verifiers, logger: Logger, metrics: TokenBindingMetrics): TokenBindingGuard {
-  const memos = new WeakMap<ConnectionContext, Memo>();
+  const memos = new WeakMap<BoundConnection, Memo>();
   const passed = metrics.outcomes.labels({ route, code: 'OK' });
   const answer = (err: GatewayError | undefined): GatewayError | undefined => {
     if (err === undefined) passed.inc();
@@ -91,7 +96,7 @@ function createGuard(route: string, config: TokenBindingConfig, verifiers: Verif
     return err;
   };
 
-  const verify = (token: string, field: string, ctx: ConnectionContext): Promise<GatewayError | undefined> => {
+  const verify = (token: string, field: string, ctx: BoundConnection): Promise<GatewayError | undefined> => {
     // Both configured: a JWS compact token goes to the JWKS, anything else is opaque.
     const useJwt = verifiers.jwt !== undefined && (verifiers.introspection === undefined || looksLikeJwt(token));
     const verifier = (useJwt ? verifiers.jwt : verifiers.introspection)!;
