@@ -11,7 +11,7 @@ import { makeTestPki } from '../helpers/pki.js';
 import { expectedX5t } from '../helpers/expected-thumbprint.js';
 import { listenerDir, mtlsRequest, startRecordingUpstream, startTestGateway, type ClientResponse } from '../helpers/gateway-harness.js';
 import { accessToken, signingKey, startIntrospectionServer, startJwksServer } from '../helpers/token-servers.js';
-import { waitUntil } from '../helpers/wait-for.js';
+import { probeUntil, waitUntil } from '../helpers/wait-for.js';
 
 const ISS = 'https://idp.example.com';
 const pki = await makeTestPki();
@@ -247,11 +247,11 @@ t.test('concurrent misses for one token share one introspection call', async (t)
   const pending = Promise.all(Array.from({ length: 8 }, () => get('/api/orders', 'Bearer opaque-burst')));
   // All eight are waiting on the gateway before the endpoint answers.
   await waitUntil(() => introspection.calls.some((c) => c.token === 'opaque-burst'), { what: 'the introspection call' });
-  let now = verified;
-  while (now < verified + 8) {
-    await new Promise((resolve) => setImmediate(resolve));
-    now = await counter('certgate_token_verifications_total', { route: 'api', kind: 'introspection' });
-  }
+  await probeUntil(
+    () => counter('certgate_token_verifications_total', { route: 'api', kind: 'introspection' }),
+    (n) => n >= verified + 8,
+    { what: 'eight requests waiting on the one introspection call' },
+  );
   release();
   introspection.hold = undefined;
   t.same(
@@ -298,10 +298,11 @@ t.test('a keep-alive client with one token is verified once; the JWKS is fetched
 t.test('a memoised token is refused on its connection once it expires', async (t) => {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
-  const jwt = await token({ expiresIn: 1 });
+  // exp is in whole seconds: 2 s from now leaves at least 1 s for the first request.
+  const jwt = await token({ expiresIn: 2 });
   const exp = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number };
   t.equal((await get('/strict/x', `Bearer ${jwt}`, client, agent)).status, 200);
-  await waitUntil(() => Date.now() > exp.exp * 1000, { what: 'the token to expire', attempts: 200 });
+  await waitUntil(() => Date.now() > exp.exp * 1000, { what: 'the token to expire', attempts: 400 });
   const res = await get('/strict/x', `Bearer ${jwt}`, client, agent);
   t.equal(res.status, 401, 'the memo is not trusted past exp (clockSkew 0s on this route)');
   t.match(res.json(), { code: 'TOKEN_INVALID', error_description: 'the access token has expired' });
