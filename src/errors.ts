@@ -29,7 +29,10 @@ const GATEWAY_ERRORS = {
   CLIENT_CERT_REVOKED: { status: 401, error: 'invalid_client' },
   REVOCATION_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
   CLIENT_NOT_ALLOWED: { status: 403, error: 'invalid_client' },
+  TOKEN_REQUIRED: { status: 401, error: 'invalid_request' },
+  TOKEN_INVALID: { status: 401, error: 'invalid_token' },
   TOKEN_BINDING_MISMATCH: { status: 401, error: 'invalid_token' },
+  TOKEN_VERIFICATION_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
   NO_ROUTE: { status: 404, error: 'not_found' },
   BAD_REQUEST: { status: 400, error: 'invalid_request' },
   METHOD_NOT_ALLOWED: { status: 405, error: 'invalid_request' },
@@ -53,8 +56,10 @@ export class GatewayError extends CertgateError<GatewayErrorCode> {
   readonly description: string;
   /** `Allow` header value sent with a 405. */
   readonly allow: string | undefined;
+  /** `WWW-Authenticate` header value sent with a 401 (RFC 6750 section 3). */
+  readonly challenge: string | undefined;
 
-  constructor(code: GatewayErrorCode, description: string, options?: { cause?: unknown; allow?: string }) {
+  constructor(code: GatewayErrorCode, description: string, options?: { cause?: unknown; allow?: string; challenge?: string }) {
     super(code, `${code}: ${description}`, options);
     this.name = 'GatewayError';
     const answer: ErrorAnswer = GATEWAY_ERRORS[code];
@@ -62,6 +67,7 @@ export class GatewayError extends CertgateError<GatewayErrorCode> {
     this.oauthError = answer.error;
     this.description = description;
     this.allow = options?.allow;
+    this.challenge = options?.challenge;
   }
 }
 

@@ -49,6 +49,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const logger = options.logger ?? createLogger(config.logging.level);
   const metrics = createMetrics(options.registry);
   const routes = compileRoutes(config.routes);
+  // Loaded only when a route binds tokens: otherwise jose and the introspection client (undici) are never loaded.
+  const tokenBindings = config.routes.some((r) => r.tokenBinding !== undefined)
+    ? (await import('./token-binding/token-binding-guard.js')).createTokenBindingGuards(config.routes, logger, metrics.registry)
+    : undefined;
   const upstreams = new Map<string, UpstreamRuntime>();
   const requestIdHeaders = config.listeners.map((l) => l.requestId.header);
   for (const [name, upstream] of config.upstreams) {
@@ -75,6 +79,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     if (admin) await closeServer(admin);
     await Promise.all([...listeners.values()].map(async (l) => l.revocation?.close()));
     await Promise.all([...upstreams.values()].map((u) => u.client.close().catch(() => undefined)));
+    await tokenBindings?.close();
     return { cut };
   };
 
@@ -83,7 +88,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const listener = await createListenerRuntime(listenerConfig, logger, metrics.registry);
       listeners.set(listenerConfig.name, listener);
       await listener.revocation?.start();
-      const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics });
+      const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics, tokenBindings: tokenBindings?.guards ?? new Map() });
       const server = createTlsServer(listenerConfig, listener.trust, handler);
       if (listenerConfig.proxyProtocol) readProxyHeaders(server, listenerConfig.name, listenerConfig.proxyProtocol, logger, metrics);
       guardListener(server, listenerConfig, logger, metrics);

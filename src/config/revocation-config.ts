@@ -171,7 +171,7 @@ function overrideSubjectProblem(subjectDN: string): string | undefined {
   }
 }
 
-function isHttpUrl(text: string): boolean {
+export function isHttpUrl(text: string): boolean {
   try {
     const u = new URL(text);
     return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';

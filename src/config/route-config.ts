@@ -1,6 +1,7 @@
 // `routes[]`: match, target upstream (resolved to its object), certificate requirement, policy.
 import { ConfigSection } from './config-section.js';
 import { readAllowRules } from './allow-rules.js';
+import { readTokenBinding } from './token-binding-config.js';
 import { compileAllow } from '../policy/route-policy.js';
 import { isHttpToken } from './header-names.js';
 import { isHostname } from './listen-address.js';
@@ -33,10 +34,6 @@ function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: R
   const s = ConfigSection.open(ctx, node, path, ['name', 'listeners', 'match', 'upstream', 'clientCert', 'allow', 'tokenBinding', 'discovery']);
   if (!s) return undefined;
   const name = s.string('name', { required: true });
-  if (s.has('tokenBinding')) {
-    // A security control the config asks for must never be ignored; refuse instead.
-    s.error('tokenBinding', 'tokenBinding is not supported by this version; remove it or use a certgate release that enforces it');
-  }
   let routeListeners: string[] | undefined;
   if (s.has('listeners')) {
     routeListeners = [];
@@ -58,6 +55,7 @@ function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: R
   const clientCert = s.enum('clientCert', ['required', 'optional'] as const) ?? 'required';
   const allow = s.has('allow') ? readAllowRules(s) : undefined;
   const discovery = s.has('discovery') ? readDiscovery(s) : undefined;
+  const tokenBinding = s.has('tokenBinding') ? readTokenBinding(s) : undefined;
   if (name === undefined || !match || !upstream) return undefined;
   return {
     name,
@@ -68,6 +66,7 @@ function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: R
     // Compiled once here, by the code that runs it (src/policy/route-policy.ts).
     ...(allow ? { allow, compiledAllow: compileAllow(allow) } : {}),
     ...(discovery ? { discovery } : {}),
+    ...(tokenBinding ? { tokenBinding } : {}),
   };
 }
 

@@ -34,7 +34,12 @@ export function readUpstreamTls(parent: ConfigSection, isHttps: boolean): Upstre
 export function readBasicAuth(parent: ConfigSection): { basic?: BasicAuthConfig } | undefined {
   const auth = parent.section('auth', ['basic']);
   if (!auth) return undefined;
-  const s = auth.section('basic', ['username', 'password', 'passwordFile', 'header'], { required: true });
+  return readBasicCredentials(auth, { required: true });
+}
+
+/** `basic` within an already opened `auth` mapping (which may allow other methods beside it). */
+export function readBasicCredentials(auth: ConfigSection, opts: { required?: boolean } = {}): { basic?: BasicAuthConfig } | undefined {
+  const s = auth.section('basic', ['username', 'password', 'passwordFile', 'header'], opts);
   if (!s) return undefined;
   const username = s.string('username', { required: true });
   // RFC 7617 section 2: the user-id cannot contain a colon.

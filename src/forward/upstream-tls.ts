@@ -5,8 +5,8 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { UpstreamConfig } from '../config/types.js';
 
-/** undefined for an http:// upstream. */
-export function upstreamTlsOptions(upstream: UpstreamConfig): ConnectionOptions | undefined {
+/** undefined for an http:// upstream. Also the options of the token introspection client (src/token-binding/). */
+export function upstreamTlsOptions(upstream: Pick<UpstreamConfig, 'url' | 'tls' | 'authentication'>): ConnectionOptions | undefined {
   if (upstream.url.protocol !== 'https:') return undefined;
   const t = upstream.tls;
   const host = upstreamHost(upstream.url);

@@ -15,7 +15,7 @@ export function sendError(res: ServerResponse, err: GatewayError, idHeader?: str
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
   };
-  if (err.code === 'TOKEN_BINDING_MISMATCH') headers['www-authenticate'] = 'Bearer error="invalid_token"';
+  if (err.challenge !== undefined) headers['www-authenticate'] = err.challenge;
   if (err.allow !== undefined) headers['allow'] = err.allow;
   if (idHeader !== undefined && requestId !== undefined) headers[idHeader] = requestId;
   res.writeHead(err.status, headers);

@@ -15,7 +15,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { connectionContext, type ConnectionContext } from './connection-context.js';
 import type { ListenerRuntime } from './listener-runtime.js';
 
-export type PipelineStage = 'identify' | 'revocation' | 'route' | 'policy' | 'headers' | 'forward';
+export type PipelineStage = 'identify' | 'revocation' | 'route' | 'policy' | 'token' | 'headers' | 'forward';
 
 /** What the boundary needs to know of a request, without allocating anything for it. */
 export interface GuardedRequest {

@@ -1,5 +1,5 @@
 // The request path, stage by stage:
-//   listen → identify → revocation → route → policy → headers → sign → forward → respond
+//   listen → identify → revocation → route → policy → token → headers → sign → forward → respond
 // listen is src/tls/tls-listener.ts; identify and revocation run once per connection
 // (connection-context.ts); the rest run here, per request, with everything they need provisioned.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { GatewayError } from '../errors.js';
 import type { RouteTable } from '../routing/route-table.js';
-import { canonicalTarget } from '../routing/canonical-path.js';
+import { canonicalTarget, type CanonicalTarget } from '../routing/canonical-path.js';
 import { isMethodRefused, methodNotAllowed } from '../routing/method-policy.js';
 import { spoofedHeaderLabel } from '../headers/sanitize-headers.js';
 import { checkAllow } from '../policy/route-policy.js';
@@ -27,6 +27,8 @@ import { isCurrentRequest, type PipelineQueue } from './connection-queue.js';
 import { clientAddress } from '../tls/client-address.js';
 import { createRateLimitedLog } from '../observability/log-rate-limit.js';
 import { discoveryRewrite } from '../discovery/discovery-response.js';
+import type { TokenBindingGuard } from '../token-binding/token-binding-guard.js';
+import type { RouteConfig } from '../routing/config.js';
 
 export interface PipelineDeps {
   readonly listener: ListenerRuntime;
@@ -34,6 +36,8 @@ export interface PipelineDeps {
   readonly upstreams: ReadonlyMap<string, UpstreamRuntime>;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  /** By route name, for the routes with tokenBinding (src/token-binding/). */
+  readonly tokenBindings: ReadonlyMap<string, TokenBindingGuard>;
 }
 
 export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -90,6 +94,39 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
       if (!verdict.ok) return reject(res, rec, new GatewayError('CLIENT_NOT_ALLOWED', verdict.reason));
     }
 
+    // token: certificate-bound access tokens, only on routes that ask for them
+    if (route.tokenBinding !== undefined) {
+      rec.stage = 'token';
+      const token = deps.tokenBindings.get(route.name)!.check(req.rawHeaders, ctx);
+      if (token instanceof Promise) {
+        // Verification is pending (JWKS or introspection): this response is not written yet, so
+        // the connection's next requests wait their turn (connection-queue.ts).
+        token
+          .then((refused) => {
+            // The client left while its token was checked: nothing is forwarded for it.
+            if (res.destroyed) return finish(rec, 499);
+            if (refused !== undefined) return reject(res, rec, refused);
+            forward(req, res, ctx, rec, route, method, host, target);
+          })
+          .catch((err: unknown) => boundary.fault(err, res, rec));
+        return;
+      }
+      if (token !== undefined) return reject(res, rec, token);
+    }
+    forward(req, res, ctx, rec, route, method, host, target);
+  };
+
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: ConnectionContext,
+    rec: RequestRecord,
+    route: RouteConfig,
+    method: string,
+    host: string | undefined,
+    target: CanonicalTarget,
+  ): void => {
+    const path = target.path;
     // headers + sign
     rec.stage = 'headers';
     const up = deps.upstreams.get(route.upstream.name)!;

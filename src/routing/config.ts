@@ -4,6 +4,7 @@ import type { UpstreamConfig } from '../config/types.js';
 import type { DiscoveryConfig } from '../discovery/config.js';
 import type { AllowRules } from '../policy/config.js';
 import type { CompiledAllow } from '../policy/route-policy.js';
+import type { TokenBindingConfig } from '../token-binding/config.js';
 
 export interface RouteMatch {
   readonly host?: string;
@@ -24,4 +25,6 @@ export interface RouteConfig {
   readonly compiledAllow?: CompiledAllow;
   /** RFC 8705 mTLS aliases written into the discovery documents this route serves (src/discovery/). */
   readonly discovery?: DiscoveryConfig;
+  /** Certificate-bound access tokens required (RFC 8705 section 3); absent: the route checks no token. */
+  readonly tokenBinding?: TokenBindingConfig;
 }

@@ -28,6 +28,11 @@ const RULES: readonly ImportRule[] = [
     why: 'who the client is and whether its certificate is revoked do not depend on where the request goes',
   },
   {
+    importers: ['token-binding'],
+    mustNotImport: ['pipeline'],
+    why: 'the token-binding stage is composed by the pipeline; it knows a connection only by its identity',
+  },
+  {
     importers: ['config'],
     mustNotImport: ['tls', 'pipeline', 'forward'],
     why: 'config is parsed and validated before any listener, pipeline or upstream client exists',

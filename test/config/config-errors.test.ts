@@ -126,10 +126,11 @@ routes:
       ['routes[0].upstream', lineOf(text, 'ecko'), "no upstream named 'ecko'; expected one of echo"],
       ['routes[0].listeners[0]', lineOf(text, 'publik'), "no listener named 'publik'; expected one of public"],
       ['routes[1].name', secondRoute, "route name 'a' is already used by routes[0]"],
-      ['routes[1].tokenBinding', lineOf(text, 'jwks'), 'tokenBinding is not supported by this version; remove it or use a certgate release that enforces it'],
+      ['routes[1].tokenBinding', lineOf(text, 'jwks'), 'expected jwt (for JWT access tokens), introspection (for opaque tokens) or both'],
+      ['routes[1].tokenBinding.jwks', lineOf(text, 'jwks'), "unknown key 'jwks' (did you mean 'jwt'?); expected one of required, jwt, introspection"],
     ],
   );
-  t.equal(errors.length, 4);
+  t.equal(errors.length, 5);
 });
 
 t.test('listener and upstream validation', async (t) => {

@@ -296,11 +296,51 @@ const rows: Record<string, Row> = {
     message: 'address 127.0.0.1:8443 is already used by listeners[0].listen',
   },
   // route-config.ts
-  'tokenBinding (not supported)': {
-    yaml: LISTENER() + UPSTREAM() + ROUTE('    tokenBinding: true\n'),
-    at: 'tokenBinding',
+  // token-binding-config.ts
+  'tokenBinding with neither jwt nor introspection': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    tokenBinding: { required: true }\n'),
+    at: 'tokenBinding:',
     key: 'routes[0].tokenBinding',
-    message: 'tokenBinding is not supported by this version; remove it or use a certgate release that enforces it',
+    message: 'expected jwt (for JWT access tokens), introspection (for opaque tokens) or both',
+  },
+  'a symmetric JWT algorithm': {
+    yaml:
+      LISTENER() +
+      UPSTREAM() +
+      ROUTE('    tokenBinding:\n      jwt: { issuer: https://idp.example.com, jwksUri: https://idp.example.com/jwks, audiences: [api], algorithms: [ES256, HS256] }\n'),
+    at: 'HS256',
+    key: 'routes[0].tokenBinding.jwt.algorithms[1]',
+    message: "expected an asymmetric JWS algorithm (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519), got 'HS256'",
+  },
+  'a JWT clock skew over 5m': {
+    yaml:
+      LISTENER() +
+      UPSTREAM() +
+      ROUTE('    tokenBinding:\n      jwt: { issuer: https://idp.example.com, jwksUri: https://idp.example.com/jwks, audiences: [api], clockSkew: 10m }\n'),
+    at: 'clockSkew: 10m',
+    key: 'routes[0].tokenBinding.jwt.clockSkew',
+    message: 'expected at most 5m: a larger skew keeps expired tokens alive',
+  },
+  'a JWKS URI that is not http(s)': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    tokenBinding:\n      jwt: { issuer: https://idp.example.com, jwksUri: file:///etc/jwks.json, audiences: [api] }\n'),
+    at: 'file:///etc/jwks.json',
+    key: 'routes[0].tokenBinding.jwt.jwksUri',
+    message: "expected an http:// or https:// URL, got 'file:///etc/jwks.json'",
+  },
+  'an introspection URL with credentials': {
+    yaml:
+      LISTENER() +
+      UPSTREAM() +
+      ROUTE('    tokenBinding:\n      introspection:\n        url: https://gw:pw@idp.example.com/introspect\n        auth: { basic: { username: gw, password: pw } }\n'),
+    at: 'gw:pw@',
+    key: 'routes[0].tokenBinding.introspection.url',
+    message: 'credentials in the URL are not allowed (use auth.basic)',
+  },
+  'introspection auth with neither basic nor a client certificate': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    tokenBinding:\n      introspection:\n        url: https://idp.example.com/introspect\n        auth: { tls: { ca: ca.pem } }\n'),
+    at: 'auth:',
+    key: 'routes[0].tokenBinding.introspection.auth',
+    message: 'expected basic or tls (with cert and key): how the gateway authenticates to the endpoint',
   },
   'a route naming an unknown listener': {
     yaml: LISTENER() + UPSTREAM() + ROUTE('    listeners: [pubic]\n'),

@@ -80,14 +80,22 @@ t.test('without its environment variable an example fails and names the variable
   t.match(r.errors[0]!.message, /CERTGATE_API_HMAC_KEY/);
 });
 
-t.test('token binding at the gateway is a config error in this version', async (t) => {
+t.test('an example route with tokenBinding passes check; the old reserved shape is refused by key', async (t) => {
   const text = await readFile(path.join(dir, 'api-backend.yaml'), 'utf8');
-  const withBinding = text.replace('    upstream: backend\n', '    upstream: backend\n    tokenBinding: { jwks: https://as.example.com/jwks, issuer: https://as.example.com }\n');
+  const jwt = '{ jwt: { issuer: https://as.example.com, jwksUri: https://as.example.com/jwks, audiences: [api] } }';
+  const withBinding = text.replace('    upstream: backend\n', `    upstream: backend\n    tokenBinding: ${jwt}\n`);
   t.not(withBinding, text);
   const file = path.join(dir, 'api-backend-token-binding.yaml');
   await writeFile(file, withBinding);
+  t.same((await checkConfig(file, { env: { ...ENV } })).errors, []);
+  const oldShape = text.replace('    upstream: backend\n', '    upstream: backend\n    tokenBinding: { jwks: https://as.example.com/jwks, issuer: https://as.example.com }\n');
+  await writeFile(file, oldShape);
   const r = await checkConfig(file, { env: { ...ENV } });
-  t.match(r.errors, [{ key: 'routes[0].tokenBinding', message: /not supported by this version/ }]);
+  t.match(r.errors, [
+    { key: 'routes[0].tokenBinding', message: 'expected jwt (for JWT access tokens), introspection (for opaque tokens) or both' },
+    { key: 'routes[0].tokenBinding.jwks', message: /unknown key 'jwks'/ },
+    { key: 'routes[0].tokenBinding.issuer', message: /unknown key 'issuer'/ },
+  ]);
 });
 
 t.test('the demo config/gateway.yaml: valid for certgate check, signs with ed25519 and checks revocation', async (t) => {

@@ -13,7 +13,10 @@ const EXPECTED: Record<GatewayErrorCode, [number, string]> = {
   CLIENT_CERT_REVOKED: [401, 'invalid_client'],
   REVOCATION_UNAVAILABLE: [503, 'temporarily_unavailable'],
   CLIENT_NOT_ALLOWED: [403, 'invalid_client'],
+  TOKEN_REQUIRED: [401, 'invalid_request'],
+  TOKEN_INVALID: [401, 'invalid_token'],
   TOKEN_BINDING_MISMATCH: [401, 'invalid_token'],
+  TOKEN_VERIFICATION_UNAVAILABLE: [503, 'temporarily_unavailable'],
   NO_ROUTE: [404, 'not_found'],
   BAD_REQUEST: [400, 'invalid_request'],
   METHOD_NOT_ALLOWED: [405, 'invalid_request'],
@@ -34,13 +37,15 @@ t.test('every code answers its status and body over HTTP', async (t) => {
   t.teardown(() => server.close());
   const port = (server.address() as AddressInfo).port;
   for (const [code, [status, error]] of Object.entries(EXPECTED) as [GatewayErrorCode, [number, string]][]) {
-    next = new GatewayError(code, `because ${code}`, code === 'METHOD_NOT_ALLOWED' ? { allow: 'GET, HEAD' } : undefined);
+    const options = code === 'METHOD_NOT_ALLOWED' ? { allow: 'GET, HEAD' } : code === 'TOKEN_BINDING_MISMATCH' ? { challenge: 'Bearer error="invalid_token"' } : undefined;
+    next = new GatewayError(code, `because ${code}`, options);
     t.equal(next.status, status, `${code}: status on the error`);
     const r = await fetch(`http://127.0.0.1:${port}/`);
     t.equal(r.status, status, `${code}: HTTP status`);
     t.equal(r.headers.get('cache-control'), 'no-store');
     t.same(await r.json(), { error, error_description: `because ${code}`, code }, `${code}: body`);
-    if (code === 'TOKEN_BINDING_MISMATCH') t.equal(r.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+    // The challenge is written exactly when the error carries one.
+    t.equal(r.headers.get('www-authenticate'), code === 'TOKEN_BINDING_MISMATCH' ? 'Bearer error="invalid_token"' : null, `${code}: WWW-Authenticate`);
     if (code === 'METHOD_NOT_ALLOWED') t.equal(r.headers.get('allow'), 'GET, HEAD');
   }
 });
