@@ -15,6 +15,7 @@ const EXPECTED: Record<GatewayErrorCode, [number, string]> = {
   CLIENT_NOT_ALLOWED: [403, 'invalid_client'],
   TOKEN_BINDING_MISMATCH: [401, 'invalid_token'],
   NO_ROUTE: [404, 'not_found'],
+  MISDIRECTED_REQUEST: [421, 'misdirected_request'],
   BAD_REQUEST: [400, 'invalid_request'],
   METHOD_NOT_ALLOWED: [405, 'invalid_request'],
   REQUEST_TIMEOUT: [408, 'invalid_request'],
