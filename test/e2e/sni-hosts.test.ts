@@ -29,6 +29,15 @@ listeners:
         tls: { cert: mtls.pem, key: mtls-key.pem }
         clientAuth: { mode: require, trustedCAs: [ca.pem] }
         revocation: { check: leaf, sources: [crl], crl: { files: [crl.pem] } }
+  - name: behind-lb
+    listen: 127.0.0.1:0
+    tls: { cert: server.pem, key: server-key.pem }
+    clientAuth: { mode: off }
+    proxyProtocol: { accept: v1, from: [127.0.0.1/32], required: true }
+    hosts:
+      - serverNames: [${MTLS}]
+        tls: { cert: mtls.pem, key: mtls-key.pem }
+        clientAuth: { mode: require, trustedCAs: [ca.pem] }
 upstreams:
   app:
     url: ${upstream.url}
@@ -55,6 +64,9 @@ interface ExchangeOptions {
   readonly host: string;
   readonly cert?: { certPem: string; keyPem: string };
   readonly session?: Buffer;
+  readonly listener?: string;
+  /** Written on the TCP connection before the TLS handshake starts. */
+  readonly proxyHeader?: string;
 }
 
 /** One request on a fresh TLS connection; `servername` undefined sends no SNI (Node sends none for an IP). */
@@ -64,9 +76,13 @@ function exchange(o: ExchangeOptions): Promise<Exchange> {
     let data = '';
     let reused = false;
     let serverCn = '';
+    let tcp: net.Socket | undefined;
+    if (o.proxyHeader !== undefined) {
+      tcp = net.connect(gw.port(o.listener), '127.0.0.1');
+      tcp.write(o.proxyHeader);
+    }
     const socket = tls.connect({
-      host: '127.0.0.1',
-      port: gw.port(),
+      ...(tcp ? { socket: tcp } : { host: '127.0.0.1', port: gw.port(o.listener) }),
       ...(o.servername !== undefined ? { servername: o.servername } : {}),
       ca: pki.rootCa.certPem,
       // The chain is verified; the name is what the test asserts on.
@@ -225,4 +241,16 @@ t.test("replaceTrust with a server name swaps that host's anchors and ticket key
   const main = await exchange({ servername: 'localhost', host: 'localhost' });
   t.equal(main.status, 200, 'the default host is untouched');
   t.throws(() => gw.gateway.replaceTrust('public', [], 'nope.example.com'), /no host nope.example.com/);
+});
+
+t.test('behind a PROXY-protocol load balancer, the header is read first, then the SNI', async (t) => {
+  const header = 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 443\r\n';
+  const mtls = await exchange({ listener: 'behind-lb', proxyHeader: header, servername: MTLS, host: MTLS, cert: client });
+  t.equal(mtls.serverCn, MTLS);
+  t.equal(mtls.status, 200);
+  t.equal(upstream.received.at(-1)?.headers['x-forwarded-for'], '192.0.2.7', 'the client address from the PROXY header');
+  t.equal(upstream.received.at(-1)?.headers['x-client-verify'], 'SUCCESS');
+  const main = await exchange({ listener: 'behind-lb', proxyHeader: header, servername: 'localhost', host: 'localhost' });
+  t.equal(main.serverCn, 'localhost');
+  t.equal(main.status, 200);
 });
