@@ -241,6 +241,7 @@ t.test("replaceTrust with a server name swaps that host's anchors and ticket key
   const main = await exchange({ servername: 'localhost', host: 'localhost' });
   t.equal(main.status, 200, 'the default host is untouched');
   t.throws(() => gw.gateway.replaceTrust('public', [], 'nope.example.com'), /no host nope.example.com/);
+  gw.gateway.replaceTrust('public', [{ path: 'ca.pem', pem: pki.rootCa.certPem, certificates: [pki.rootCa.x509] }], MTLS);
 });
 
 t.test('behind a PROXY-protocol load balancer, the header is read first, then the SNI', async (t) => {
@@ -253,4 +254,22 @@ t.test('behind a PROXY-protocol load balancer, the header is read first, then th
   const main = await exchange({ listener: 'behind-lb', proxyHeader: header, servername: 'localhost', host: 'localhost' });
   t.equal(main.serverCn, 'localhost');
   t.equal(main.status, 200);
+});
+
+t.test('a drain closes idle keep-alive connections of every host without cutting them', async (t) => {
+  let head = '';
+  const idle = await new Promise<tls.TLSSocket>((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: gw.port(), servername: MTLS, ca: pki.rootCa.certPem, cert: client.certPem, key: client.keyPem });
+    socket.on('error', reject);
+    socket.on('secureConnect', () => socket.write(`GET /p HTTP/1.1\r\nHost: ${MTLS}\r\n\r\n`));
+    socket.on('data', (c: Buffer) => {
+      head += c.toString();
+      if (head.includes('\r\n\r\n')) resolve(socket);
+    });
+  });
+  t.match(head, /^HTTP\/1\.1 200 /, 'a keep-alive connection on the mtls host, now idle');
+  const closed = new Promise<void>((resolve) => idle.on('close', () => resolve()));
+  const { cut } = await gw.gateway.close(10_000);
+  await closed;
+  t.equal(cut, 0, 'the idle connection was closed by the drain, not cut at the deadline');
 });
