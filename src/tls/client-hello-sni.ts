@@ -107,7 +107,8 @@ function hostNameOf(r: Cursor): ClientHelloSni {
     if (type === HOST_NAME)
       return {
         kind: 'complete',
-        serverName: Buffer.from(r.bytes.subarray(r.at, r.at + length))
+        // A view on the same memory, not a copy.
+        serverName: Buffer.from(r.bytes.buffer, r.bytes.byteOffset + r.at, length)
           .toString('latin1')
           .toLowerCase(),
       };
