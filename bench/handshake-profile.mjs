@@ -9,6 +9,7 @@
 //        [--cpu-prof DIR]   (certgate and its workers write .cpuprofile files to DIR)
 //        [--node-arg ARG]...  (extra Node flags for the target, e.g. --max-semi-space-size=2)
 //        [--cli PATH]       (certgate's entry point, default dist/cli/main.js: A/B against another build)
+//        [--url-host NAME] [--sni-hosts]  (SNI sent; a listeners[].hosts entry for it: SNI dispatch cost)
 // Pinning as in run.mjs: target on core 0, load generator and upstream on core 1.
 import { processGroup, procTree } from './lib/processes.mjs';
 import { spawn } from 'node:child_process';
@@ -34,6 +35,10 @@ const { values: args } = parseArgs({
     'node-arg': { type: 'string', multiple: true, default: [] },
     'no-keepalive': { type: 'boolean', default: false },
     cli: { type: 'string', default: 'dist/cli/main.js' },
+    // The URL's host is the SNI mtls-load sends; --sni-hosts adds a `hosts` entry for it (same
+    // certificate and client auth), so every handshake goes through the SNI dispatch.
+    'url-host': { type: 'string', default: '127.0.0.1' },
+    'sni-hosts': { type: 'boolean', default: false },
   },
 });
 const NODES = args.node ?? [process.execPath];
@@ -110,7 +115,7 @@ listeners:
     listen: 127.0.0.1:${port}
     tls: { cert: ${PKI}/server.pem, key: ${PKI}/server-key.pem, minVersion: TLSv1.2 }
     clientAuth: { mode: require, trustedCAs: [${PKI}/ca.pem], verifyDepth: 2 }
-upstreams:
+${args['sni-hosts'] ? sniHosts() : ''}upstreams:
   backend:
     url: http://127.0.0.1:${upstreamPort}
     clientCert: { header: X-Client-Cert, format: pem-urlencoded }
@@ -119,6 +124,14 @@ routes:
 `,
   );
   return file;
+}
+
+function sniHosts() {
+  return `    hosts:
+      - serverNames: [${args['url-host']}]
+        tls: { cert: ${PKI}/server.pem, key: ${PKI}/server-key.pem, minVersion: TLSv1.2 }
+        clientAuth: { mode: require, trustedCAs: [${PKI}/ca.pem], verifyDepth: 2 }
+`;
 }
 
 async function measure(nodeBin, target, upstreamPort) {
@@ -142,7 +155,7 @@ async function measure(nodeBin, target, upstreamPort) {
         ];
   const p = start(target, 0, nodeBin, argv);
   await waitPort(port, p);
-  const url = ['--url', `https://127.0.0.1:${port}/`];
+  const url = ['--url', `https://${args['url-host']}:${port}/`];
   const row = { target };
   if (!args['no-keepalive']) row.keepalive = await loadgen([...url, ...client('ec'), '--cacert', `${PKI}/ca.pem`, '--conns', '64'], p.pid);
   row.hs_ec = await loadgen([...url, ...client('ec'), '--conns', '32', '--handshake'], p.pid);

@@ -34,6 +34,7 @@ const GATEWAY_ERRORS = {
   TOKEN_BINDING_MISMATCH: { status: 401, error: 'invalid_token' },
   TOKEN_VERIFICATION_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
   NO_ROUTE: { status: 404, error: 'not_found' },
+  MISDIRECTED_REQUEST: { status: 421, error: 'misdirected_request' },
   BAD_REQUEST: { status: 400, error: 'invalid_request' },
   METHOD_NOT_ALLOWED: { status: 405, error: 'invalid_request' },
   REQUEST_TIMEOUT: { status: 408, error: 'invalid_request' },

@@ -7,11 +7,13 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { compileRoutes } from './routing/route-table.js';
 import { createUpstreamRuntime, type UpstreamRuntime } from './forward/upstream-runtime.js';
-import { createListenerRuntime, type ListenerRuntime } from './pipeline/listener-runtime.js';
+import { createListenerRuntime, type ListenerRuntime, type VirtualHostRuntime } from './pipeline/listener-runtime.js';
 import { createRequestPipeline } from './pipeline/request-pipeline.js';
 import { createTlsServer, reloadTrust } from './tls/tls-listener.js';
 import { guardListener } from './tls/listener-guards.js';
 import { readProxyHeaders } from './tls/proxy-protocol-reader.js';
+import { serveVirtualHosts, type VirtualHostServer } from './tls/virtual-hosts.js';
+import { misdirectedCheck } from './pipeline/misdirected-request.js';
 import { createAdminServer } from './admin/admin-server.js';
 import { jwksDocument } from './admin/jwks-document.js';
 import { recordCertificateExpiry } from './observability/certificate-expiry.js';
@@ -35,8 +37,11 @@ export interface RunningGateway {
   readonly addresses: ReadonlyMap<string, HostPort>;
   readonly adminAddress: HostPort | undefined;
   readonly listeners: ReadonlyMap<string, ListenerRuntime>;
-  /** Re-reads nothing: swaps the trust anchors of a listener and rotates its ticket keys. */
-  replaceTrust(listenerName: string, trustedCAs: GatewayConfig['listeners'][number]['clientAuth']['trustedCAs']): void;
+  /**
+   * Re-reads nothing: swaps the trust anchors of a listener and rotates its ticket keys; with
+   * `serverName`, those of the listener's SNI host with that name instead of its default host.
+   */
+  replaceTrust(listenerName: string, trustedCAs: GatewayConfig['listeners'][number]['clientAuth']['trustedCAs'], serverName?: string): void;
   /**
    * Graceful drain, then release everything (revocation timers, upstream pools): stop accepting,
    * let in-flight requests finish for up to `drainTimeoutMs` (default 0: cut them at once), close
@@ -65,6 +70,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
   const servers = new Map<string, https.Server>();
   const listeners = new Map<string, ListenerRuntime>();
+  const virtualHosts = new Map<string, VirtualHostServer[]>();
   const addresses = new Map<string, HostPort>();
   let admin: HttpServer | undefined;
   let adminAddress: HostPort | undefined;
@@ -77,7 +83,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const cut = results.reduce((n, r) => n + r.cut, 0);
     if (drains.size > 0) logger.info({ event: 'drained', cut }, cut > 0 ? `drain deadline cut ${cut} connection(s)` : 'all connections drained');
     if (admin) await closeServer(admin);
-    await Promise.all([...listeners.values()].map(async (l) => l.revocation?.close()));
+    await Promise.all([...listeners.values()].flatMap((l) => [l, ...l.hosts]).map(async (h) => h.revocation?.close()));
     await Promise.all([...upstreams.values()].map((u) => u.client.close().catch(() => undefined)));
     await tokenBindings?.close();
     return { cut };
@@ -87,9 +93,17 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     for (const listenerConfig of config.listeners) {
       const listener = await createListenerRuntime(listenerConfig, logger, metrics.registry);
       listeners.set(listenerConfig.name, listener);
-      await listener.revocation?.start();
-      const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics, tokenBindings: tokenBindings?.guards ?? new Map() });
+      for (const host of [listener, ...listener.hosts]) await host.revocation?.start();
+      const tokenGuards = tokenBindings?.guards ?? new Map();
+      const handler = createRequestPipeline({ listener, routes, upstreams, logger, metrics, tokenBindings: tokenGuards, misdirected: misdirectedCheck(listener, undefined) });
       const server = createTlsServer(listenerConfig, listener.trust, handler);
+      if (listener.hosts.length > 0) {
+        const hostHandler = (host: VirtualHostRuntime) =>
+          createRequestPipeline({ listener, host, routes, upstreams, logger, metrics, tokenBindings: tokenGuards, misdirected: misdirectedCheck(listener, host) });
+        const hostServers = serveVirtualHosts(server, listener, hostHandler, logger, metrics);
+        for (const v of hostServers) drains.set(`${listenerConfig.name} ${v.host.config.serverNames[0]!}`, trackConnections(v.server, { tls: true }));
+        virtualHosts.set(listenerConfig.name, hostServers);
+      }
       if (listenerConfig.proxyProtocol) readProxyHeaders(server, listenerConfig.name, listenerConfig.proxyProtocol, logger, metrics);
       guardListener(server, listenerConfig, logger, metrics);
       drains.set(listenerConfig.name, trackConnections(server, { tls: true }));
@@ -124,14 +138,20 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     addresses,
     adminAddress,
     listeners,
-    replaceTrust(listenerName, trustedCAs) {
+    replaceTrust(listenerName, trustedCAs, serverName) {
       const listener = listeners.get(listenerName);
       const server = servers.get(listenerName);
       if (!listener || !server) throw new Error(`no listener ${listenerName}`);
-      listener.trust.replace(trustedCAs);
-      listener.identities.clear();
-      reloadTrust(server, listener.config, listener.trust);
-      logger.info({ event: 'trust_reloaded', listener: listenerName }, 'trust anchors replaced; session tickets rotated');
+      const virtualHost = serverName === undefined ? undefined : virtualHosts.get(listenerName)?.find((v) => v.host.config.serverNames.includes(serverName));
+      if (serverName !== undefined && !virtualHost) throw new Error(`no host ${serverName} on listener ${listenerName}`);
+      const host = virtualHost?.host ?? listener;
+      host.trust.replace(trustedCAs);
+      host.identities.clear();
+      reloadTrust(virtualHost?.server ?? server, virtualHost?.config ?? listener.config, host.trust);
+      logger.info(
+        { event: 'trust_reloaded', listener: listenerName, ...(serverName !== undefined ? { host: serverName } : {}) },
+        'trust anchors replaced; session tickets rotated',
+      );
     },
     close,
   };

@@ -25,7 +25,8 @@ export function crossCheck(
   routes.forEach((r, i) => {
     if (r.clientCert !== 'required') return;
     for (const l of listenersOf(r)) {
-      if (l.clientAuth.mode === 'off') {
+      // A listener with hosts may ask for certificates on one of them (src/tls/sni-dispatch.ts).
+      if (l.clientAuth.mode === 'off' && (l.hosts ?? []).every((h) => h.clientAuth.mode === 'off')) {
         reportWarning(
           ctx,
           at(['routes', i, 'clientCert']),

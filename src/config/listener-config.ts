@@ -11,7 +11,7 @@ import { DEFAULT_KEY_POLICY, readKeyPolicy } from './key-policy.js';
 import { readPathRules } from './path-rules.js';
 import { readRequestId } from './request-id-config.js';
 import { readProxyProtocol } from './proxy-protocol-config.js';
-import type { CertificateFile, ClientAuthConfig, ClientAuthMode, HostPort, ListenerConfig, ListenerTlsConfig } from './types.js';
+import type { CertificateFile, ClientAuthConfig, ClientAuthMode, HostPort, ListenerConfig, ListenerTlsConfig, RevocationConfig, VirtualHostConfig } from './types.js';
 import { readList, reportDuplicateNames } from './yaml-values.js';
 
 const MODES = ['require', 'optional', 'optional_no_ca', 'off'] as const satisfies readonly ClientAuthMode[];
@@ -45,7 +45,7 @@ export function readListen(s: ConfigSection): HostPort | undefined {
 }
 
 function readListener(ctx: LoadContext, node: YamlValue, path: string): ListenerConfig | undefined {
-  const s = ConfigSection.open(ctx, node, path, ['name', 'listen', 'tls', 'clientAuth', 'revocation', 'limits', 'paths', 'requestId', 'proxyProtocol']);
+  const s = ConfigSection.open(ctx, node, path, ['name', 'listen', 'tls', 'clientAuth', 'revocation', 'limits', 'paths', 'requestId', 'proxyProtocol', 'hosts']);
   if (!s) return undefined;
   const name = s.string('name', { required: true });
   if (name !== undefined && !NAME_PATTERN.test(name)) s.error('name', `expected ${NAME_EXPECTED}, got '${name}'`);
@@ -57,11 +57,62 @@ function readListener(ctx: LoadContext, node: YamlValue, path: string): Listener
   const paths = readPathRules(s);
   const requestId = readRequestId(s);
   const proxyProtocol = readProxyProtocol(s);
-  if (name === undefined || !listen || !tls || !clientAuth || !revocation || !limits || !paths || !requestId || proxyProtocol === undefined) return undefined;
+  const hosts = s.has('hosts') ? readVirtualHosts(s) : [];
+  if (name === undefined || !listen || !tls || !clientAuth || !revocation || !limits || !paths || !requestId || proxyProtocol === undefined || !hosts) return undefined;
+  warnIfRevocationUnseen(s, revocation, clientAuth);
+  return { name, listen, tls, clientAuth, revocation, limits, paths, requestId, ...(proxyProtocol ? { proxyProtocol } : {}), ...(hosts.length > 0 ? { hosts } : {}) };
+}
+
+function warnIfRevocationUnseen(s: ConfigSection, revocation: RevocationConfig, clientAuth: ClientAuthConfig): void {
   if (revocation.check !== 'off' && clientAuth.mode === 'off') {
-    reportWarning(ctx, s.at('revocation'), s.keyPath('revocation'), "revocation is checked but clientAuth.mode is 'off': no client certificate will be seen");
+    reportWarning(s.ctx, s.at('revocation'), s.keyPath('revocation'), "revocation is checked but clientAuth.mode is 'off': no client certificate will be seen");
   }
-  return { name, listen, tls, clientAuth, revocation, limits, paths, requestId, ...(proxyProtocol ? { proxyProtocol } : {}) };
+}
+
+/** A DNS name of letters, digits and hyphens, optionally `*.` and more labels. */
+const SERVER_NAME = /^(\*\.)?(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
+
+/**
+ * `hosts`: each is a listener's tls, clientAuth and revocation part (read by the listener's own
+ * readers) plus the server names that select it. null when the list is unusable.
+ */
+function readVirtualHosts(listener: ConfigSection): VirtualHostConfig[] | null {
+  const items = listener.list('hosts');
+  if (!items) return null;
+  if (items.length === 0) listener.error('hosts', 'expected at least one host; leave hosts out for a listener with only its own certificate');
+  const seen = new Map<string, string>();
+  const out: VirtualHostConfig[] = [];
+  let ok = items.length > 0;
+  for (const item of items) {
+    const s = ConfigSection.open(listener.ctx, item.node, item.path, ['serverNames', 'tls', 'clientAuth', 'revocation']);
+    if (!s) {
+      ok = false;
+      continue;
+    }
+    const serverNames: string[] = [];
+    const names = s.stringList('serverNames', { required: true });
+    if (names?.length === 0) s.error('serverNames', 'expected at least one server name');
+    for (const n of names ?? []) {
+      const name = n.value.toLowerCase();
+      const other = seen.get(name);
+      if (name.length > 253 || !SERVER_NAME.test(name)) reportError(s.ctx, n.node, n.path, `expected a DNS name (or *.name), got '${n.value}'`);
+      else if (other !== undefined) reportError(s.ctx, n.node, n.path, `server name '${name}' is already listed at ${other}`);
+      else {
+        seen.set(name, n.path);
+        serverNames.push(name);
+      }
+    }
+    const tls = readListenerTls(s);
+    const clientAuth = readClientAuth(s);
+    const revocation = s.has('revocation') ? readRevocation(s.ctx, s.value('revocation'), s.keyPath('revocation')) : DEFAULT_REVOCATION;
+    if (!names || serverNames.length !== names.length || !tls || !clientAuth || !revocation) {
+      ok = false;
+      continue;
+    }
+    warnIfRevocationUnseen(s, revocation, clientAuth);
+    out.push({ serverNames, tls, clientAuth, revocation });
+  }
+  return ok ? out : null;
 }
 
 function readListenerTls(parent: ConfigSection): ListenerTlsConfig | undefined {

@@ -113,6 +113,17 @@ export interface ListenerConfig {
   readonly requestId: RequestIdConfig;
   /** `proxyProtocol`, absent when the listener reads no PROXY header (src/tls/proxy-protocol-reader.ts). */
   readonly proxyProtocol?: ProxyProtocolConfig;
+  /** `hosts`, absent when the listener has only its own (default) host (src/tls/sni-dispatch.ts). */
+  readonly hosts?: readonly VirtualHostConfig[];
+}
+
+/** `listeners[].hosts[]`: a virtual host chosen by the ClientHello's SNI; the listener's own tls/clientAuth/revocation are the default host. */
+export interface VirtualHostConfig {
+  /** Lower-cased, unique across the listener's hosts; `*.example.com` matches one more label. */
+  readonly serverNames: readonly string[];
+  readonly tls: ListenerTlsConfig;
+  readonly clientAuth: ClientAuthConfig;
+  readonly revocation: RevocationConfig;
 }
 
 /** `listeners[].requestId` (defaults in request-id-config.ts). */

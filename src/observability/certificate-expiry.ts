@@ -1,4 +1,4 @@
-// certgate_certificate_expiry_days for every certificate the gateway holds: listener
+// certgate_certificate_expiry_days for every certificate the gateway holds: listener (and SNI host)
 // certificates, trust anchors, and the gateway's own upstream client certificates.
 import type { X509Certificate } from 'node:crypto';
 import type { GatewayConfig } from '../config/types.js';
@@ -12,8 +12,11 @@ export function recordCertificateExpiry(config: GatewayConfig, metrics: GatewayM
     metrics.certExpiryDays.set({ role, subject }, Math.floor((Date.parse(cert.validTo) - now) / DAY_MS));
   };
   for (const l of config.listeners) {
-    for (const c of l.tls.cert.certificates) set(`listener:${l.name}`, c);
-    for (const f of l.clientAuth.trustedCAs) for (const c of f.certificates) set(`trust:${l.name}`, c);
+    // A listener's SNI hosts hold certificates and anchors of their own, under the listener's roles.
+    for (const host of [l, ...(l.hosts ?? [])]) {
+      for (const c of host.tls.cert.certificates) set(`listener:${l.name}`, c);
+      for (const f of host.clientAuth.trustedCAs) for (const c of f.certificates) set(`trust:${l.name}`, c);
+    }
   }
   for (const u of config.upstreams.values()) {
     for (const c of u.tls?.cert?.certificates ?? []) set(`upstream-client:${u.name}`, c);

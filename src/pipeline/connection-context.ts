@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import { GatewayError } from '../errors.js';
 import { listenerVerdict } from '../tls/verify-mode.js';
 import { clientAddress } from '../tls/client-address.js';
-import type { ListenerRuntime } from './listener-runtime.js';
+import type { HostRuntime } from './listener-runtime.js';
 
 const kContext = Symbol('certgate.connection');
 
@@ -24,15 +24,15 @@ export interface ConnectionContext {
 
 type SocketWithContext = TLSSocket & { [kContext]?: ConnectionContext };
 
-export function connectionContext(socket: TLSSocket, listener: ListenerRuntime, logger: Logger): ConnectionContext {
+export function connectionContext(socket: TLSSocket, host: HostRuntime, logger: Logger): ConnectionContext {
   const s = socket as SocketWithContext;
   let ctx = s[kContext];
   if (ctx === undefined) {
-    const identity = listener.identities.resolve(socket);
+    const identity = host.identities.resolve(socket);
     ctx = {
       identity,
       remoteAddress: clientAddress(socket),
-      rejection: listenerVerdict(listener.config.clientAuth.mode, identity),
+      rejection: listenerVerdict(host.clientAuth.mode, identity),
       revocation: undefined,
       pending: undefined,
     };
@@ -41,7 +41,7 @@ export function connectionContext(socket: TLSSocket, listener: ListenerRuntime, 
       logger.warn(
         {
           event: 'client_cert_rejected',
-          listener: listener.config.name,
+          listener: host.listenerName,
           code: ctx.rejection.code,
           reason: identity.verifyReason,
           subject: identity.certificate?.subjectDN,
@@ -52,10 +52,10 @@ export function connectionContext(socket: TLSSocket, listener: ListenerRuntime, 
       );
     }
   }
-  if (ctx.rejection === undefined && listener.revocation !== undefined && ctx.identity.verify === 'SUCCESS') {
+  if (ctx.rejection === undefined && host.revocation !== undefined && ctx.identity.verify === 'SUCCESS') {
     // Once per connection, and again only when the verdict's cache lifetime ends.
     if (ctx.pending === undefined && (ctx.revocation === undefined || ctx.revocation.expiresAt < Date.now())) {
-      startRevocationCheck(ctx, listener.revocation, logger);
+      startRevocationCheck(ctx, host.revocation, logger);
     }
   }
   return ctx;

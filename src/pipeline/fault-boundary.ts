@@ -13,7 +13,7 @@ import type { ClientIdentity } from '../identity/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { connectionContext, type ConnectionContext } from './connection-context.js';
-import type { ListenerRuntime } from './listener-runtime.js';
+import type { HostRuntime } from './listener-runtime.js';
 
 export type PipelineStage = 'identify' | 'revocation' | 'route' | 'policy' | 'token' | 'headers' | 'forward';
 
@@ -25,7 +25,8 @@ export interface GuardedRequest {
 }
 
 export interface FaultBoundaryDeps {
-  readonly runtime: ListenerRuntime;
+  /** The host the connections' handshakes went through (the listener itself without SNI hosts). */
+  readonly runtime: HostRuntime;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
 }
@@ -105,7 +106,7 @@ export class FaultBoundary<R extends GuardedRequest> {
   private log(stage: PipelineStage, err: unknown, requestId: string | undefined, remote: string | undefined): void {
     this.deps.metrics.internalErrors.inc({ stage });
     this.deps.logger.error(
-      { event: 'internal_error', stage, listener: this.deps.runtime.config.name, requestId, remote, err },
+      { event: 'internal_error', stage, listener: this.deps.runtime.listenerName, requestId, remote, err },
       `unexpected error in the ${stage} stage; the request was answered with an error`,
     );
   }

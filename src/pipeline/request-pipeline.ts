@@ -18,7 +18,8 @@ import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
 import { sendError } from './error-response.js';
 import { revocationRejection, type ConnectionContext } from './connection-context.js';
 import { FaultBoundary } from './fault-boundary.js';
-import type { ListenerRuntime } from './listener-runtime.js';
+import type { HostRuntime, ListenerRuntime } from './listener-runtime.js';
+import type { MisdirectedCheck } from './misdirected-request.js';
 import { buildUpstreamHeaders } from './upstream-headers.js';
 import { requestIdHeader, requestIdOf } from './request-id.js';
 import { writeAccessLog, type RequestRecord } from './access-log.js';
@@ -32,6 +33,10 @@ import type { RouteConfig } from '../routing/config.js';
 
 export interface PipelineDeps {
   readonly listener: ListenerRuntime;
+  /** The SNI host whose connections this handler serves; the listener's own by default. */
+  readonly host?: HostRuntime;
+  /** On a listener with SNI hosts: 421 for a request whose Host is not this host's (misdirected-request.ts). */
+  readonly misdirected?: MisdirectedCheck;
   readonly routes: RouteTable;
   readonly upstreams: ReadonlyMap<string, UpstreamRuntime>;
   readonly logger: Logger;
@@ -41,7 +46,7 @@ export interface PipelineDeps {
 }
 
 export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { listener, logger, metrics } = deps;
+  const { listener, logger, metrics, misdirected } = deps;
   const listenerName = listener.config.name;
   const allowPathParameters = listener.config.paths.parameters === 'allow';
   const idHeader = requestIdHeader(listener.config.requestId);
@@ -168,7 +173,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     );
   };
 
-  const boundary = new FaultBoundary<RequestRecord>({ runtime: listener, logger, metrics }, proceed, reject);
+  const boundary = new FaultBoundary<RequestRecord>({ runtime: deps.host ?? listener, logger, metrics }, proceed, reject);
 
   // One request at a time per connection, in order (connection-queue.ts).
   const pipeline: PipelineQueue = {
@@ -201,6 +206,10 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     };
     const refused = requestGuard.admit(req, res);
     if (refused) return reject(res, rec, refused);
+    if (misdirected !== undefined) {
+      const wrongHost = misdirected(req.headers.host);
+      if (wrongHost) return reject(res, rec, wrongHost);
+    }
     if (ctx.rejection) return reject(res, rec, ctx.rejection);
     boundary.run(req, res, ctx, rec);
   };

@@ -18,6 +18,7 @@ const EXPECTED: Record<GatewayErrorCode, [number, string]> = {
   TOKEN_BINDING_MISMATCH: [401, 'invalid_token'],
   TOKEN_VERIFICATION_UNAVAILABLE: [503, 'temporarily_unavailable'],
   NO_ROUTE: [404, 'not_found'],
+  MISDIRECTED_REQUEST: [421, 'misdirected_request'],
   BAD_REQUEST: [400, 'invalid_request'],
   METHOD_NOT_ALLOWED: [405, 'invalid_request'],
   REQUEST_TIMEOUT: [408, 'invalid_request'],

@@ -13,7 +13,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { sendError } from '../../src/pipeline/error-response.js';
 import { FaultBoundary, type GuardedRequest, type PipelineStage } from '../../src/pipeline/fault-boundary.js';
 import type { ConnectionContext } from '../../src/pipeline/connection-context.js';
-import type { ListenerRuntime } from '../../src/pipeline/listener-runtime.js';
+import type { HostRuntime } from '../../src/pipeline/listener-runtime.js';
 import { captureLogger } from '../helpers/gateway-harness.js';
 
 interface Rec extends GuardedRequest {
@@ -34,7 +34,7 @@ t.teardown(() => {
 async function harness(t: Test, identify: () => never, proceed: (ctx: ConnectionContext, rec: Rec) => void, withContext?: () => ConnectionContext) {
   const { logger, logs } = captureLogger();
   const metrics = createMetrics(new Registry());
-  const runtime = { config: { name: 'edge' }, identities: { resolve: identify }, revocation: undefined } as unknown as ListenerRuntime;
+  const runtime = { listenerName: 'edge', identities: { resolve: identify }, revocation: undefined } as unknown as HostRuntime;
   const boundary = new FaultBoundary<Rec>(
     { runtime, logger, metrics },
     (_req, _res, ctx, rec) => proceed(ctx, rec),
