@@ -82,6 +82,9 @@ static double hist_pct(double p) {
 
 /* ---------- options ---------- */
 static const char *opt_url, *opt_cert, *opt_key, *opt_cacert;
+/* --connect: the address to dial when the URL's host is only a name for SNI and Host (a virtual
+   host that DNS does not know); --method/--body-file: a request with a body (POST benchmarks) */
+static const char *opt_connect, *opt_method = "GET", *opt_body_file;
 static int opt_conns = 64, opt_handshake = 0, opt_tlsver = 0, opt_verbose = 0;
 static double opt_duration = 10, opt_warmup = 1;
 static char extra_headers[4096];
@@ -91,7 +94,7 @@ static int use_tls;
 static struct sockaddr_storage addr;
 static socklen_t addrlen;
 static SSL_CTX *ctx;
-static char request[8192];
+static char request[16384];
 static int request_len;
 
 /* ---------- stats ---------- */
@@ -474,7 +477,8 @@ static void drive(struct conn *c) {
 static void usage(void) {
   fprintf(stderr,
           "usage: mtls-load --url URL [--cert F --key F] [--cacert F] [--conns N] [--duration S]\n"
-          "                 [--warmup S] [--handshake] [--tls12|--tls13] [--header 'N: v'] [-v]\n");
+          "                 [--warmup S] [--handshake] [--tls12|--tls13] [--header 'N: v'] [-v]\n"
+          "                 [--connect IP] [--method M] [--body-file F]\n");
   exit(1);
 }
 
@@ -503,7 +507,7 @@ static void parse_url(const char *u) {
   }
   snprintf(port, sizeof port, "%s", colon ? colon + 1 : (use_tls ? "443" : "80"));
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
-  if (getaddrinfo(host, port, &hints, &res) != 0) die("cannot resolve host");
+  if (getaddrinfo(opt_connect ? opt_connect : host, port, &hints, &res) != 0) die("cannot resolve host");
   memcpy(&addr, res->ai_addr, res->ai_addrlen);
   addrlen = res->ai_addrlen;
   freeaddrinfo(res);
@@ -527,7 +531,10 @@ int main(int argc, char **argv) {
       const char *h = NEXT();
       size_t l = strlen(extra_headers);
       snprintf(extra_headers + l, sizeof extra_headers - l, "%s\r\n", h);
-    } else if (!strcmp(a, "-v")) opt_verbose = 1;
+    } else if (!strcmp(a, "--connect")) opt_connect = NEXT();
+    else if (!strcmp(a, "--method")) opt_method = NEXT();
+    else if (!strcmp(a, "--body-file")) opt_body_file = NEXT();
+    else if (!strcmp(a, "-v")) opt_verbose = 1;
     else usage();
   }
   if (!opt_url || opt_conns < 1 || opt_duration <= 0) usage();
@@ -562,9 +569,23 @@ int main(int argc, char **argv) {
     snprintf(hosthdr, sizeof hosthdr, "%s", host);
   else
     snprintf(hosthdr, sizeof hosthdr, "%s:%s", host, port);
+  static char body[8192];
+  size_t body_len = 0;
+  char clen[64] = "";
+  if (opt_body_file) {
+    FILE *f = fopen(opt_body_file, "rb");
+    if (!f) die("cannot open --body-file");
+    body_len = fread(body, 1, sizeof body, f);
+    if (!feof(f)) die("--body-file larger than 8 KiB");
+    fclose(f);
+    snprintf(clen, sizeof clen, "Content-Length: %zu\r\n", body_len);
+  }
   request_len = snprintf(request, sizeof request,
-                         "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: mtls-load\r\nAccept: */*\r\n%s%s\r\n",
-                         path, hosthdr, opt_handshake ? "Connection: close\r\n" : "", extra_headers);
+                         "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: mtls-load\r\nAccept: */*\r\n%s%s%s\r\n",
+                         opt_method, path, hosthdr, opt_handshake ? "Connection: close\r\n" : "", clen, extra_headers);
+  if (request_len < 0 || (size_t)request_len + body_len >= sizeof request) die("request too large");
+  memcpy(request + request_len, body, body_len);
+  request_len += (int)body_len;
 
   epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) die("epoll_create1");

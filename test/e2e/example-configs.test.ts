@@ -20,7 +20,7 @@ const DEMO_CONFIG = fileURLToPath(new URL('../../config/gateway.yaml', import.me
 const root = await tempDir('certgate-examples-');
 const hmacKey = path.join(root, 'api-hmac.key');
 await writeFile(hmacKey, randomBytes(32).toString('base64'));
-const ENV = { CURITY_PROXY_PASSWORD: 'example-only-password', CERTGATE_API_HMAC_KEY: hmacKey };
+const ENV = { CURITY_PROXY_PASSWORD: 'example-only-password', CERTGATE_API_HMAC_KEY: hmacKey, CERTGATE_INTROSPECTION_SECRET: 'example-only-secret' };
 
 // The repository layout: <root>/certs (dev PKI) and <root>/config/examples/*.yaml, so each
 // example's `../../certs/...` resolves exactly as it does in a checkout after `certgate pki`.

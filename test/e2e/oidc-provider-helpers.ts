@@ -42,6 +42,12 @@ export interface OidcProviderOptions {
   readonly server?: import('node:http').Server;
   /** Resource (audience) of the JWT access tokens. */
   readonly resource?: string;
+  /** Resource indicators whose access tokens are opaque (introspected) instead of JWT. */
+  readonly opaqueResources?: readonly string[];
+  /** Client IDs whose access tokens live 2 s (to see one expire). */
+  readonly shortLivedClients?: readonly string[];
+  /** Default: tls_client_auth and self_signed_tls_client_auth. */
+  readonly clientAuthMethods?: readonly string[];
   /** Sees every request as it reached the AS, before oidc-provider handles it. */
   readonly onRequest?: (req: IncomingMessage) => void;
 }
@@ -78,7 +84,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Runn
     // The only signing key is ES256; the RS256 default would invalidate every client.
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
     // Enabling features.mTLS is not enough: the methods must also be listed here.
-    clientAuthMethods: ['tls_client_auth', 'self_signed_tls_client_auth'],
+    clientAuthMethods: opts.clientAuthMethods ?? ['tls_client_auth', 'self_signed_tls_client_auth'],
     scopes: ['api'],
     features: {
       devInteractions: { enabled: false },
@@ -89,7 +95,13 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Runn
         enabled: true,
         defaultResource: () => resource,
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'api', audience: resource, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+        getResourceServerInfo: (_ctx: unknown, indicator: string, client: { clientId: string }) => ({
+          scope: 'api',
+          audience: indicator,
+          accessTokenFormat: opts.opaqueResources?.includes(indicator) ? 'opaque' : 'jwt',
+          ...(opts.shortLivedClients?.includes(client.clientId) ? { accessTokenTTL: 2 } : {}),
+          jwt: { sign: { alg: 'ES256' } },
+        }),
       },
       mTLS: {
         enabled: true,
@@ -218,8 +230,10 @@ export async function mtlsClient(opts: {
   /** CA of the gateway's server certificate. */
   ca: string;
   useMtlsEndpointAliases?: boolean;
+  /** Name resolution for the client's connections (a test's alias host names resolve to loopback). */
+  lookup?: import('node:net').LookupFunction;
 }): Promise<MtlsClient> {
-  const agent = new Agent({ connect: { cert: opts.cert, key: opts.key, ca: opts.ca } });
+  const agent = new Agent({ connect: { cert: opts.cert, key: opts.key, ca: opts.ca, ...(opts.lookup ? { lookup: opts.lookup } : {}) } });
   const fetchWithCert = ((url: string, init: Parameters<typeof undiciFetch>[1]) => undiciFetch(url, { ...init, dispatcher: agent })) as unknown as client.CustomFetch;
   const config = await client.discovery(opts.issuer, opts.clientId, { use_mtls_endpoint_aliases: opts.useMtlsEndpointAliases ?? false }, client.TlsClientAuth(), {
     [client.customFetch]: fetchWithCert,
