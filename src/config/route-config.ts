@@ -1,6 +1,7 @@
 // `routes[]`: match, target upstream (resolved to its object), certificate requirement, policy.
 import { ConfigSection } from './config-section.js';
 import { readAllowRules } from './allow-rules.js';
+import { readRouteSignature } from './route-signature.js';
 import { compileAllow } from '../policy/route-policy.js';
 import { isHttpToken } from './header-names.js';
 import { isHostname } from './listen-address.js';
@@ -29,7 +30,7 @@ export function readRoutes(
 }
 
 function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: ReadonlyMap<string, UpstreamConfig>, listeners: readonly ListenerConfig[]): RouteConfig | undefined {
-  const s = ConfigSection.open(ctx, node, path, ['name', 'listeners', 'match', 'upstream', 'clientCert', 'allow', 'tokenBinding']);
+  const s = ConfigSection.open(ctx, node, path, ['name', 'listeners', 'match', 'upstream', 'clientCert', 'allow', 'tokenBinding', 'signature']);
   if (!s) return undefined;
   const name = s.string('name', { required: true });
   if (s.has('tokenBinding')) {
@@ -56,6 +57,7 @@ function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: R
   }
   const clientCert = s.enum('clientCert', ['required', 'optional'] as const) ?? 'required';
   const allow = s.has('allow') ? readAllowRules(s) : undefined;
+  const signature = s.has('signature') ? readRouteSignature(s, upstream) : undefined;
   if (name === undefined || !match || !upstream) return undefined;
   return {
     name,
@@ -65,6 +67,7 @@ function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: R
     clientCert,
     // Compiled once here, by the code that runs it (src/policy/route-policy.ts).
     ...(allow ? { allow, compiledAllow: compileAllow(allow) } : {}),
+    ...(signature ? { signature } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // allow list compiled. route-table.ts indexes them. src/config/types.ts re-exports it.
 import type { UpstreamConfig } from '../config/types.js';
 import type { AllowRules } from '../policy/config.js';
+import type { LargeBodies } from '../signing/config.js';
 import type { CompiledAllow } from '../policy/route-policy.js';
 
 export interface RouteMatch {
@@ -21,4 +22,10 @@ export interface RouteConfig {
   readonly allow?: AllowRules;
   /** `allow` compiled when the config loads (present exactly when allow is). */
   readonly compiledAllow?: CompiledAllow;
+  /** Overrides of the upstream's signing (src/config/route-signature.ts). */
+  readonly signature?: RouteSignature;
+}
+
+export interface RouteSignature {
+  readonly largeBodies: LargeBodies;
 }
