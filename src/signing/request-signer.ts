@@ -60,7 +60,7 @@ interface Shape {
 }
 
 /** The `tag` parameter of a signature whose request body is not covered (issue 14). */
-export const UNSIGNED_BODY_TAG = 'certgate-nobody';
+const UNSIGNED_BODY_TAG = 'certgate-nobody';
 const CONTENT_DIGEST_LINE = `${componentIdentifier('content-digest')}: `;
 
 // Shapes come from config (which headers an upstream gets, with or without a certificate), so a
