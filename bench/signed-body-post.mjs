@@ -8,7 +8,9 @@
 //   unsigned   this build, upstream without `signature`
 //   digest     this build, ed25519 signature with Content-Digest and nonce (issue 14)
 //   before     --base DIST: another build (e.g. the commit before issue 14), ed25519 signature
-// Reports the median req/s per mode and the ratio digest/before (target: >= 0.95).
+// Reports, per mode, the median req/s and the median gateway CPU µs per request (utime + stime of
+// its process over the measured window: the figure that other load on the machine disturbs
+// least), and the ratios digest/before (target: throughput >= 0.95).
 //
 //   npm run build && node bench/signed-body-post.mjs [--base /tmp/cg-base/dist] [--rounds 5] [--duration 5] [--conns 64]
 import { spawn } from 'node:child_process';
@@ -21,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { makePki } from './lib/pki.mjs';
+import { treeCpuSeconds } from './lib/cpu-usage.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
@@ -120,30 +123,36 @@ async function main() {
     await new Promise((r) => setTimeout(r, 1000)); // warm-up: handshakes and JIT
     measuring = true;
     const t0 = performance.now();
+    const cpu0 = treeCpuSeconds(gw.child.pid);
     await new Promise((r) => setTimeout(r, Number(args.duration) * 1000));
     measuring = false;
+    const cpuUs = ((treeCpuSeconds(gw.child.pid) - cpu0) * 1e6) / Math.max(1, done);
     const seconds = (performance.now() - t0) / 1000;
     stop = true;
     await Promise.allSettled(loops);
     await pool.close();
-    return { rps: done / seconds, failed };
+    return { rps: done / seconds, cpuUs, failed };
   }
 
   const results = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
+  const cpu = Object.fromEntries(Object.keys(modes).map((m) => [m, []]));
   for (let round = 1; round <= Number(args.rounds); round++) {
     for (const [name, gw] of Object.entries(modes)) {
       const r = await run(gw);
       if (r.failed > 0) throw new Error(`${name}: ${r.failed} requests not answered 200`);
       results[name].push(r.rps);
-      console.log(`round ${round} ${name.padEnd(8)} ${r.rps.toFixed(0)} req/s`);
+      cpu[name].push(r.cpuUs);
+      console.log(`round ${round} ${name.padEnd(8)} ${r.rps.toFixed(0)} req/s, ${r.cpuUs.toFixed(0)} µs CPU/req`);
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(
     `\nbody ${Buffer.byteLength(BODY)} bytes, ${args.conns} connections, ${args.rounds} x ${args.duration} s, node ${process.version}, ${os.availableParallelism()} cpus`,
   );
-  for (const [name, xs] of Object.entries(results)) console.log(`${name.padEnd(8)} median ${median(xs).toFixed(0)} req/s`);
-  if (results.before) console.log(`digest / before: ${(median(results.digest) / median(results.before)).toFixed(3)}`);
+  for (const [name, xs] of Object.entries(results)) console.log(`${name.padEnd(8)} median ${median(xs).toFixed(0)} req/s, ${median(cpu[name]).toFixed(1)} µs CPU/req`);
+  if (results.before) {
+    console.log(`digest / before: throughput ${(median(results.digest) / median(results.before)).toFixed(3)}, CPU/req ${(median(cpu.digest) / median(cpu.before)).toFixed(3)}`);
+  }
   console.log(`digest / unsigned: ${(median(results.digest) / median(results.unsigned)).toFixed(3)}`);
 
   for (const gw of Object.values(modes)) gw.child.kill('SIGTERM');
