@@ -84,7 +84,9 @@ async function main() {
 
   function start(dist, signed) {
     const argv = [fileURLToPath(import.meta.url), '--serve', dist, '--upstream', String(upstreamPort), '--tmp', tmp, ...(signed ? ['--signed'] : [])];
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    // BENCH_CPU_PROF=DIR: a V8 CPU profile of each gateway, written when it exits.
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...prof, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
     // Never leave a gateway behind, whatever ends this script.
     process.once('exit', () => child.kill('SIGTERM'));
     return new Promise((resolveStart, reject) => {
@@ -155,6 +157,6 @@ async function main() {
   }
   console.log(`digest / unsigned: ${(median(results.digest) / median(results.unsigned)).toFixed(3)}`);
 
-  for (const gw of Object.values(modes)) gw.child.kill('SIGTERM');
+  await Promise.all(Object.values(modes).map((gw) => new Promise((r) => gw.child.once('exit', r).kill('SIGTERM'))));
   upstream.close();
 }
