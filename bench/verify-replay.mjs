@@ -20,6 +20,23 @@ const { values: args } = parseArgs({
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
 const N = Number(args.requests);
 
+// Memory: nonces as certgate sends them (22 base64url characters), held for the TTL.
+const count = Number(args.nonces);
+globalThis.gc();
+const before = process.memoryUsage().heapUsed;
+const cache = createReplayCache({ maxEntries: count, ttl: 35 });
+const now = Date.now();
+const pool = randomBytes(16 * 1024);
+for (let i = 0; i < count; i++) {
+  if (i % 1024 === 0) randomBytes(16 * 1024).copy(pool);
+  cache.record(pool.toString('base64url', (i % 1024) * 16, (i % 1024) * 16 + 16), now + 30_000, now);
+}
+globalThis.gc();
+const after = process.memoryUsage().heapUsed;
+console.log(
+  `replay cache with ${cache.size} nonces: ${((after - before) / 1024 / 1024).toFixed(1)} MiB heap (${((after - before) / count).toFixed(0)} bytes/nonce, the nonce strings included)`,
+);
+
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const signer = createRequestSigner({ alg: 'ed25519', keyId: 'bench', key: privateKey, keyPath: '<bench>', expiresIn: 30, digestMaxBody: 65536, largeBodies: 'reject' });
 const body = Buffer.from('grant_type=client_credentials&client_id=bench-client&scope=api'.padEnd(300, 'x'));
@@ -105,20 +122,3 @@ time('Content-Digest of 300 bytes (sha-256)', 200_000, () => contentDigestValue(
   for (let i = 0; i < 300_000; i++) steady.record(names[i], t + Math.floor(i / 10) + 30_000, t + Math.floor(i / 10));
   time('replay cache record at 300,000 live', 50_000, (i) => steady.record(names[300_000 + (i % 300_000)], t + 60_000 + i, t + 30_000 + Math.floor(i / 10)));
 }
-
-// Memory: nonces as certgate sends them (22 base64url characters), held for the TTL.
-const count = Number(args.nonces);
-globalThis.gc();
-const before = process.memoryUsage().heapUsed;
-const cache = createReplayCache({ maxEntries: count, ttl: 35 });
-const now = Date.now();
-const pool = randomBytes(16 * 1024);
-for (let i = 0; i < count; i++) {
-  if (i % 1024 === 0) randomBytes(16 * 1024).copy(pool);
-  cache.record(pool.toString('base64url', (i % 1024) * 16, (i % 1024) * 16 + 16), now + 30_000, now);
-}
-globalThis.gc();
-const after = process.memoryUsage().heapUsed;
-console.log(
-  `replay cache with ${cache.size} nonces: ${((after - before) / 1024 / 1024).toFixed(1)} MiB heap (${((after - before) / count).toFixed(0)} bytes/nonce, the nonce strings included)`,
-);

@@ -37,27 +37,37 @@ export function createReplayCache(opts: ReplayCacheOptions = {}): ReplayCache {
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
   if (!(ttl > 0)) throw new TypeError('ttl must be a positive number of seconds');
   const ttlMs = ttl * 1000;
-  // Insertion order is nearly expiry order (every entry lives about maxAge): expired entries are
-  // dropped from the front, so the cost stays constant per request and memory tracks the rate.
   const seen = new Map<string, number>();
+  // Arrival order, nearly expiry order (every entry lives about maxAge): expired entries are
+  // dropped from its head, so the cost stays constant per request and memory tracks the rate.
+  // A queue of its own, because walking a Map from its front after deletions rescans their holes.
+  let order: string[] = [];
+  let head = 0;
 
   const purge = (now: number): void => {
-    for (const [nonce, until] of seen) {
-      if (until > now) return;
-      seen.delete(nonce);
+    while (head < order.length) {
+      const nonce = order[head]!;
+      const until = seen.get(nonce);
+      if (until !== undefined && until > now) break;
+      if (until !== undefined) seen.delete(nonce);
+      head++;
+    }
+    // Drop the consumed head now and then: amortised O(1), memory bounded by the live entries.
+    if (head > 1024 && head * 2 > order.length) {
+      order = order.slice(head);
+      head = 0;
     }
   };
 
   const record = (nonce: string, expiresAt: number, now = Date.now()): boolean | 'full' => {
     purge(now);
     const until = seen.get(nonce);
-    if (until !== undefined) {
-      if (until > now) return false;
-      seen.delete(nonce);
-    }
+    if (until !== undefined && until > now) return false;
     // Forgetting a live nonce would reopen its replay window: refuse rather than evict.
-    if (seen.size >= maxEntries) return 'full';
+    if (until === undefined && seen.size >= maxEntries) return 'full';
+    // An expired nonce not yet purged keeps its queue slot: every entry has exactly one.
     seen.set(nonce, Math.min(expiresAt, now + ttlMs));
+    if (until === undefined) order.push(nonce);
     return true;
   };
 
