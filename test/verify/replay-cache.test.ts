@@ -1,6 +1,7 @@
 // The replay cache: a nonce is accepted once until it expires, the cache never forgets a live
 // nonce to make room, and a shared async store plugs into verifyForwardedRequestAsync.
 import t from 'tap';
+import fc from 'fast-check';
 import { createReplayCache, verifyForwardedRequest, verifyForwardedRequestAsync } from '../../src/verify/index.js';
 import type { ReplayStore } from '../../src/verify/index.js';
 import { forwardedRequest, signatureConfig } from './forwarded-request-fixture.js';
@@ -24,6 +25,32 @@ t.test('entries are held at most ttl seconds, and expired ones are dropped as ne
   t.equal(cache.size, 101);
   cache.record('later', NOW + 40_000, NOW + 20_002);
   t.equal(cache.size, 1, 'every expired entry dropped when the next nonce came');
+});
+
+t.test('property: accepts a nonce exactly when no unexpired record of it exists, across purges and compaction', async () => {
+  const op = fc.record({
+    nonce: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 5_000 })),
+    advance: fc.integer({ min: 0, max: 300 }),
+    life: fc.integer({ min: 1, max: 20_000 }),
+  });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
+      const cache = createReplayCache({ ttl: 15 });
+      const model = new Map<string, number>();
+      let now = NOW;
+      for (const { nonce, advance, life } of ops) {
+        now += advance;
+        const key = `n${nonce}`;
+        const live = (model.get(key) ?? 0) > now;
+        const got = cache.record(key, now + life, now);
+        if (got !== !live) throw new Error(`${key} at ${now}: got ${String(got)}, expected ${String(!live)}`);
+        if (!live) model.set(key, Math.min(now + life, now + 15_000));
+      }
+      const liveCount = [...model.values()].filter((u) => u > now).length;
+      if (cache.size < liveCount) throw new Error('a live nonce was forgotten');
+    }),
+    { numRuns: 200 },
+  );
 });
 
 t.test('full of live nonces: refuses rather than forgets', async (t) => {
