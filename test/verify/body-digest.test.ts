@@ -4,6 +4,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
+import { serializeDictionary } from 'structured-headers';
 import { CertgateVerifyError } from '../../src/verify/errors.js';
 import { checkContentDigest, hasBody } from '../../src/verify/body-digest.js';
 import { requestView } from '../../src/verify/request-view.js';
@@ -44,6 +45,19 @@ t.test('RFC 9530 Appendix B vectors', async (t) => {
     'both',
   );
   t.equal(contentDigestValue(Buffer.alloc(0)), 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:', 'the empty body has a digest too');
+});
+
+t.test('property: the gateway writes exactly what structured-headers serialises for the digest', async () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {
+      const digest = createHash('sha256').update(bytes).digest();
+      const bs = new ArrayBuffer(digest.length);
+      new Uint8Array(bs).set(digest);
+      const expected = serializeDictionary(new Map([['sha-256', [bs, new Map()]]]));
+      if (contentDigestValue(bytes) !== expected) throw new Error(`${contentDigestValue(bytes)} !== ${expected}`);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 t.test('a body that differs fails with ERR_DIGEST_MISMATCH, whichever algorithm disagrees', async (t) => {
