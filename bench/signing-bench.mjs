@@ -82,7 +82,7 @@ console.log(`node ${process.version}, ${BATCHES} batches x ${BATCH} ops, median 
 console.log('alg                 sign()   bare-crypto  overhead (best-batch)   verify()');
 for (const alg of ['ed25519', 'ecdsa-p256-sha256', 'hmac-sha256']) {
   const { key, pub } = keysFor(alg);
-  const signer = createRequestSigner({ alg, keyId: 'bench', key, keyPath: '<bench>' });
+  const signer = createRequestSigner({ alg, keyId: 'bench', key, keyPath: '<bench>', expiresIn: 30, digestMaxBody: 65536, largeBodies: 'reject' });
   const signed = signer.sign(input);
   // The same number of bytes as the real base: signatureInput repeats the params line.
   const base = Buffer.alloc(signed.signatureInput.length + input.path.length + input.query.length + 2 * 48 + added.reduce((n, s) => n + s.length + 6, 0), 'a');
@@ -98,7 +98,10 @@ for (const alg of ['ed25519', 'ecdsa-p256-sha256', 'hmac-sha256']) {
   for (let i = 0; i < added.length; i += 2) headers[added[i].toLowerCase()] = added[i + 1];
   delete headers['x-client-cert-thumbprint']; // the bench value is not the real thumbprint
   const req = { method: input.method, url: input.path + input.query, headers };
-  const reSigned = createRequestSigner({ alg, keyId: 'bench', key, keyPath: '<bench>' }).sign({ ...input, added: added.slice(0, 6) });
+  const reSigned = createRequestSigner({ alg, keyId: 'bench', key, keyPath: '<bench>', expiresIn: 30, digestMaxBody: 65536, largeBodies: 'reject' }).sign({
+    ...input,
+    added: added.slice(0, 6),
+  });
   headers['signature-input'] = reSigned.signatureInput;
   headers.signature = reSigned.signature;
   const opts = { keys: { bench: pub }, maxAge: 300 };

@@ -39,6 +39,7 @@ const GATEWAY_ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, error: 'invalid_request' },
   REQUEST_TIMEOUT: { status: 408, error: 'invalid_request' },
   HEADERS_TOO_LARGE: { status: 431, error: 'invalid_request' },
+  BODY_TOO_LARGE: { status: 413, error: 'invalid_request' },
   UPSTREAM_BUSY: { status: 503, error: 'temporarily_unavailable' },
   UPSTREAM_UNAVAILABLE: { status: 502, error: 'bad_gateway' },
   UPSTREAM_TIMEOUT: { status: 504, error: 'gateway_timeout' },

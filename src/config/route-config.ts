@@ -2,6 +2,7 @@
 import { ConfigSection } from './config-section.js';
 import { readAllowRules } from './allow-rules.js';
 import { readTokenBinding } from './token-binding-config.js';
+import { readRouteSignature } from './route-signature.js';
 import { compileAllow } from '../policy/route-policy.js';
 import { isHttpToken } from './header-names.js';
 import { isHostname } from './listen-address.js';
@@ -31,7 +32,7 @@ export function readRoutes(
 }
 
 function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: ReadonlyMap<string, UpstreamConfig>, listeners: readonly ListenerConfig[]): RouteConfig | undefined {
-  const s = ConfigSection.open(ctx, node, path, ['name', 'listeners', 'match', 'upstream', 'clientCert', 'allow', 'tokenBinding', 'discovery']);
+  const s = ConfigSection.open(ctx, node, path, ['name', 'listeners', 'match', 'upstream', 'clientCert', 'allow', 'tokenBinding', 'discovery', 'signature']);
   if (!s) return undefined;
   const name = s.string('name', { required: true });
   let routeListeners: string[] | undefined;
@@ -56,6 +57,7 @@ function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: R
   const allow = s.has('allow') ? readAllowRules(s) : undefined;
   const discovery = s.has('discovery') ? readDiscovery(s) : undefined;
   const tokenBinding = s.has('tokenBinding') ? readTokenBinding(s) : undefined;
+  const signature = s.has('signature') ? readRouteSignature(s, upstream) : undefined;
   if (name === undefined || !match || !upstream) return undefined;
   return {
     name,
@@ -67,6 +69,7 @@ function readRoute(ctx: LoadContext, node: YamlValue, path: string, upstreams: R
     ...(allow ? { allow, compiledAllow: compileAllow(allow) } : {}),
     ...(discovery ? { discovery } : {}),
     ...(tokenBinding ? { tokenBinding } : {}),
+    ...(signature ? { signature } : {}),
   };
 }
 

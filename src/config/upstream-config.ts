@@ -11,8 +11,13 @@ import { readBasicAuth, readUpstreamTls } from './upstream-credentials.js';
 import { readStripHeaders } from './strip-headers.js';
 import { CERT_HEADER_FORMATS } from '../wire/header-codecs.js';
 import { SIGNATURE_ALGS } from '../wire/signature-algorithms.js';
+import { LARGE_BODIES } from '../signing/config.js';
 
 const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+/** `expires` = created + 30 s: a captured request is worth little after that (issue 14). */
+const DEFAULT_EXPIRES_MS = 30_000;
+/** Token, PAR and introspection bodies are a few hundred bytes; 64 KiB is nginx's default buffer. */
+const DEFAULT_DIGEST_MAX_BODY = 64 * 1024;
 
 export function readUpstreams(ctx: LoadContext, node: YamlValue, path: string): Map<string, UpstreamConfig> | undefined {
   const out = new Map<string, UpstreamConfig>();
@@ -105,18 +110,20 @@ function readClientCertForward(parent: ConfigSection): ClientCertForwardConfig |
 }
 
 function readSignature(parent: ConfigSection): SignatureConfig | undefined {
-  const s = parent.section('signature', ['alg', 'keyFile', 'keyId', 'expiresIn', 'publishKeys']);
+  const s = parent.section('signature', ['alg', 'keyFile', 'keyId', 'expiresIn', 'publishKeys', 'digestMaxBody', 'largeBodies']);
   if (!s) return undefined;
   const alg = s.enum('alg', SIGNATURE_ALGS, { required: true });
   const keyFile = s.string('keyFile', { required: true });
   const keyId = s.string('keyId', { required: true });
-  const expiresMs = s.duration('expiresIn', { min: 1000 });
-  if (expiresMs !== undefined && expiresMs % 1000 !== 0) s.error('expiresIn', 'expected whole seconds');
+  const expiresMs = s.duration('expiresIn', { min: 1000 }) ?? DEFAULT_EXPIRES_MS;
+  if (expiresMs % 1000 !== 0) s.error('expiresIn', 'expected whole seconds');
+  const digestMaxBody = s.size('digestMaxBody') ?? DEFAULT_DIGEST_MAX_BODY;
+  const largeBodies = s.enum('largeBodies', LARGE_BODIES) ?? 'reject';
   const key = alg !== undefined && keyFile !== undefined ? loadSignatureKey(s.ctx, s.at('keyFile'), s.keyPath('keyFile'), keyFile, alg) : undefined;
   const publishKeys = readPublishKeys(s, keyId);
   if (alg === 'hmac-sha256' && publishKeys.length > 0) s.error('publishKeys', 'hmac-sha256 secrets are never published; publishKeys needs an asymmetric alg');
   if (!alg || !key || keyId === undefined) return undefined;
-  return { alg, keyId, key: key.key, keyPath: key.path, ...(expiresMs !== undefined ? { expiresIn: expiresMs / 1000 } : {}), publishKeys };
+  return { alg, keyId, key: key.key, keyPath: key.path, expiresIn: expiresMs / 1000, digestMaxBody, largeBodies, publishKeys };
 }
 
 /** Two features writing the same header would overwrite each other; one may be a security header. */

@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.js';
 import { bufferRequestBody, type BufferedBody } from './request-body.js';
 import type { HeaderBlock } from './h1/header-block.js';
+import { forwardSignedBody } from './signed-body.js';
+import type { PendingBodySignature } from '../signing/body-signature.js';
 import type { ResponseIdHeader } from './response-headers.js';
 import type { ResponseSink } from './h1/response-parser.js';
 
@@ -32,6 +34,8 @@ export interface ForwardOptions {
   readonly wrapResponse?: ((sink: ResponseSink) => ResponseSink) | undefined;
   /** set by forwardRequest once the body has been buffered */
   readonly body?: BufferedBody;
+  /** a signing upstream's request with a body: signed once the body is read (signed-body.ts) */
+  readonly bodySignature?: PendingBodySignature;
 }
 
 /** `error` may also come after the response head was relayed: the client connection is then destroyed. */
@@ -45,6 +49,10 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, opts: 
   }
   if (!opts.hasBody) {
     opts.client.forward(req, res, opts, done);
+    return;
+  }
+  if (opts.bodySignature !== undefined) {
+    forwardSignedBody(req, res, opts, opts.bodySignature, done);
     return;
   }
   bufferRequestBody(req, res, opts.bodyBuffer, (body) => {

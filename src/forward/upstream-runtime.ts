@@ -50,7 +50,9 @@ export function createUpstreamRuntime(config: UpstreamConfig, replacedHeaders: r
     config,
     client: createUpstreamClient(config),
     authority: config.url.host,
-    sanitizer: compileSanitizer({ ownedHeaders: owned, replacedHeaders }),
+    // A signing upstream gets the gateway's Content-Digest, never the client's (RFC 9530 clients
+    // send one legitimately, so it is replaced silently rather than reported as spoofed).
+    sanitizer: compileSanitizer({ ownedHeaders: owned, replacedHeaders: config.signature ? [...replacedHeaders, 'content-digest'] : replacedHeaders }),
     identityHeaders,
     identityBlock,
     authHeaders,

@@ -135,7 +135,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
     // headers + sign
     rec.stage = 'headers';
     const up = deps.upstreams.get(route.upstream.name)!;
-    const built = buildUpstreamHeaders(req, up, ctx, host, path, target.query, idHeader, rec.requestId);
+    const built = buildUpstreamHeaders(req, up, ctx, host, path, target.query, idHeader, rec.requestId, route.signature?.largeBodies);
     if (built.stripped) {
       for (const name of built.stripped) metrics.spoofedHeaders.inc({ header: spoofedHeaderLabel(name) });
       logger.warn(
@@ -157,6 +157,7 @@ export function createRequestPipeline(deps: PipelineDeps): (req: IncomingMessage
         headers: built.headers,
         block: built.block,
         hasBody: built.hasBody,
+        bodySignature: built.bodySignature,
         bodyBuffer: listener.config.limits.bodyBuffer,
         idHeader,
         requestId: rec.requestId,

@@ -9,6 +9,8 @@ import type { UpstreamRuntime } from '../forward/upstream-runtime.js';
 import { headerBlock, joinHeaderBlocks, type HeaderBlock } from '../forward/h1/header-block.js';
 import type { ConnectionContext } from './connection-context.js';
 import type { RequestIdHeader } from './request-id.js';
+import { PendingBodySignature } from '../signing/body-signature.js';
+import type { LargeBodies } from '../signing/config.js';
 
 export interface UpstreamHeaders {
   /** flat [name, value, ...]: the client's headers that pass, then the per-request ones the gateway adds */
@@ -17,6 +19,8 @@ export interface UpstreamHeaders {
   readonly block: HeaderBlock;
   readonly stripped: string[] | undefined;
   readonly hasBody: boolean;
+  /** a body on a signing upstream: signed by the forward stage once read (forward/signed-body.ts) */
+  readonly bodySignature: PendingBodySignature | undefined;
 }
 
 interface CachedBlock {
@@ -46,19 +50,28 @@ export function buildUpstreamHeaders(
   query: string | undefined,
   idHeader: RequestIdHeader,
   requestId: string,
+  /** the route's `signature.largeBodies`, overriding the upstream's */
+  largeBodies: LargeBodies | undefined,
 ): UpstreamHeaders {
   // The sanitiser has removed the client's copy of the ID header (upstream-runtime.ts).
   const { headers, stripped } = up.sanitizer.apply(req.rawHeaders);
   if (host !== undefined) headers.push('x-forwarded-host', host);
   headers.push(idHeader.name, requestId);
-  if (up.signer) {
-    const method = req.method ?? 'GET';
-    const added = up.identityHeaders(ctx.identity);
-    const sig = up.signer.sign({ method, authority: up.authority, path, query, added, requestIdHeader: idHeader.name, requestId });
-    headers.push('signature-input', sig.signatureInput, 'signature', sig.signature);
-  }
   const h = req.headers;
   const length = h['content-length'];
   const hasBody = h['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-  return { headers, block: connectionBlock(ctx, up), stripped, hasBody };
+  let bodySignature: PendingBodySignature | undefined;
+  if (up.signer) {
+    const method = req.method ?? 'GET';
+    const added = up.identityHeaders(ctx.identity);
+    const input = { method, authority: up.authority, path, query, added, requestIdHeader: idHeader.name, requestId };
+    const cfg = up.config.signature!;
+    if (hasBody) bodySignature = new PendingBodySignature(up.signer, input, headers, cfg.digestMaxBody, largeBodies ?? cfg.largeBodies);
+    else {
+      // No body, no Content-Digest: a verifier with requireBodyCoverage refuses a body added later.
+      const sig = up.signer.sign(input);
+      headers.push('signature-input', sig.signatureInput, 'signature', sig.signature);
+    }
+  }
+  return { headers, block: connectionBlock(ctx, up), stripped, hasBody, bodySignature };
 }

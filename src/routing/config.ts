@@ -3,6 +3,7 @@
 import type { UpstreamConfig } from '../config/types.js';
 import type { DiscoveryConfig } from '../discovery/config.js';
 import type { AllowRules } from '../policy/config.js';
+import type { LargeBodies } from '../signing/config.js';
 import type { CompiledAllow } from '../policy/route-policy.js';
 import type { TokenBindingConfig } from '../token-binding/config.js';
 
@@ -27,4 +28,10 @@ export interface RouteConfig {
   readonly discovery?: DiscoveryConfig;
   /** Certificate-bound access tokens required (RFC 8705 section 3); absent: the route checks no token. */
   readonly tokenBinding?: TokenBindingConfig;
+  /** Overrides of the upstream's signing (src/config/route-signature.ts). */
+  readonly signature?: RouteSignature;
+}
+
+export interface RouteSignature {
+  readonly largeBodies: LargeBodies;
 }

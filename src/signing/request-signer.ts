@@ -1,10 +1,13 @@
 // Signs what certgate forwards (RFC 9421): label `certgate`, covering @method, @authority, @path,
-// @query when present, and every header the gateway added. Everything that does not change per
-// request (key, parameter suffix, identifier list per header set) is prepared once, so a request
-// costs one string concatenation and one signature.
+// @query when present, every header the gateway added and, for a request with a body,
+// content-digest (RFC 9530). Every signature carries `expires` and a fresh `nonce`, so the
+// upstream can refuse a replay (certgate/verify's replay cache). Everything that does not change
+// per request (key, parameter suffix, identifier list per header set) is prepared once, so a
+// request costs one string concatenation, one nonce and one signature.
 import type { SignatureConfig } from './config.js';
 import { createSignFn } from './signing-key.js';
 import type { SignFn } from './signing-key.js';
+import { nextNonce } from './nonce-source.js';
 import { componentIdentifier, serializeParamSuffix, signatureParamsValue, SIGNATURE_LABEL } from '../wire/signature-base.js';
 
 export interface SignInput {
@@ -23,6 +26,10 @@ export interface SignInput {
    */
   readonly requestIdHeader?: string;
   readonly requestId?: string;
+  /** The `Content-Digest` value sent, covered last; absent for a request without a body. */
+  readonly contentDigest?: string;
+  /** The body is forwarded without a digest (over digestMaxBody): tag the signature so. */
+  readonly unsignedBody?: boolean;
   /** Milliseconds since the epoch; defaults to Date.now(). */
   readonly now?: number;
 }
@@ -52,11 +59,13 @@ interface Shape {
   readonly requestIdPrefix: string;
 }
 
+/** The `tag` parameter of a signature whose request body is not covered (issue 14). */
+const UNSIGNED_BODY_TAG = 'certgate-nobody';
+const CONTENT_DIGEST_LINE = `${componentIdentifier('content-digest')}: `;
+
 // Shapes come from config (which headers an upstream gets, with or without a certificate), so a
 // handful exist; the bound only guards against a caller passing per-request names.
 const MAX_SHAPES = 256;
-/** Request lines remembered per identity-header list and second. */
-const MEMO_LIMIT = 1024;
 
 export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   const signBase: SignFn = createSignFn(cfg.alg, cfg.key);
@@ -66,22 +75,16 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   ]);
   const expiresIn = cfg.expiresIn;
   const shapes = new Map<string, Shape>();
-  // Signatures of the bases seen in the current `created` second. An identical base signs the
-  // same bytes, so reusing its signature is indistinguishable to the verifier (Ed25519 is
-  // deterministic anyway) and saves the one asymmetric operation per request for a client
-  // repeating a call within the second. A new second, or any differing component, signs afresh.
-  // Keyed by the `added` array (the identity-header lists are frozen and reused per identity) and
-  // then by the request line, so a hit skips building the base at all.
-  let memo = new WeakMap<readonly string[], Map<string, SignedHeaders>>();
-  let memoSecond = -1;
+  // No signature is reused: each carries its own nonce, so no two bases are ever the same.
 
-  function shapeFor(added: readonly string[], withQuery: boolean, requestIdHeader: string | undefined): Shape {
+  function shapeFor(added: readonly string[], withQuery: boolean, requestIdHeader: string | undefined, withDigest: boolean): Shape {
     let key = withQuery ? '?' : '';
     for (let i = 0; i < added.length; i += 2) key += `${added[i]}\n`;
     if (requestIdHeader !== undefined) key += `+${requestIdHeader}`;
+    if (withDigest) key += '#';
     let shape = shapes.get(key);
     if (shape === undefined) {
-      shape = buildShape(added, withQuery, requestIdHeader);
+      shape = buildShape(added, withQuery, requestIdHeader, withDigest);
       if (shapes.size >= MAX_SHAPES) shapes.clear();
       shapes.set(key, shape);
     }
@@ -94,48 +97,33 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
     const query = input.query === '' ? undefined : input.query;
     if (added.length % 2 !== 0) throw new TypeError('added must hold name/value pairs');
     if ((requestIdHeader === undefined) !== (requestId === undefined)) throw new TypeError('requestIdHeader and requestId go together');
+    const digest = input.contentDigest;
+    if (digest !== undefined && input.unsignedBody === true) throw new TypeError('a body is either digested or unsigned');
     const created = Math.floor((input.now ?? Date.now()) / 1000);
-    // A request ID differs per request, so its base is never seen twice: no memo.
-    let perAdded: Map<string, SignedHeaders> | undefined;
-    let requestKey = '';
-    if (requestId === undefined) {
-      if (created !== memoSecond) {
-        memo = new WeakMap();
-        memoSecond = created;
-      }
-      perAdded = memo.get(added);
-      if (perAdded === undefined) {
-        perAdded = new Map();
-        memo.set(added, perAdded);
-      }
-      requestKey = `${input.method} ${input.authority} ${input.path}${query === undefined ? '' : `\n${query}`}`;
-      const hit = perAdded.get(requestKey);
-      if (hit !== undefined) return hit;
-    }
 
-    const shape = shapeFor(added, query !== undefined, requestIdHeader);
-    let params = `${shape.coveredList};created=${created}${paramSuffix}`;
-    if (expiresIn !== undefined) params += `;expires=${created + expiresIn}`;
+    const shape = shapeFor(added, query !== undefined, requestIdHeader, digest !== undefined);
+    // Parameter values are base64url (nonce) and fixed tokens: no escaping needed.
+    let params = `${shape.coveredList};created=${created}${paramSuffix};expires=${created + expiresIn};nonce="${nextNonce()}"`;
+    if (input.unsignedBody === true) params += `;tag="${UNSIGNED_BODY_TAG}"`;
 
     // Node's HTTP parser and header validation reject CR/LF, so no value can forge a base line.
     let base = `"@method": ${input.method}\n"@authority": ${input.authority.toLowerCase()}\n"@path": ${input.path === '' ? '/' : input.path}\n`;
     if (query !== undefined) base += `"@query": ${query}\n`;
     base += headerLines(shape, added);
     if (requestId !== undefined) base += `${shape.requestIdPrefix}${requestId}\n`;
+    if (digest !== undefined) base += `${CONTENT_DIGEST_LINE}${digest}\n`;
     base += `"@signature-params": ${params}`;
 
-    const signed: SignedHeaders = {
+    return {
       signatureInput: `${SIGNATURE_LABEL}=${params}`,
       signature: `${SIGNATURE_LABEL}=:${signBase(base).toString('base64')}:`,
     };
-    if (perAdded !== undefined && perAdded.size < MEMO_LIMIT && Object.isFrozen(added)) perAdded.set(requestKey, signed);
-    return signed;
   }
 
   return { alg: cfg.alg, keyId: cfg.keyId, sign };
 }
 
-function buildShape(added: readonly string[], withQuery: boolean, requestIdHeader: string | undefined): Shape {
+function buildShape(added: readonly string[], withQuery: boolean, requestIdHeader: string | undefined, withDigest: boolean): Shape {
   const names: string[] = [];
   const slotOf: number[] = [];
   for (let i = 0; i < added.length; i += 2) {
@@ -147,7 +135,16 @@ function buildShape(added: readonly string[], withQuery: boolean, requestIdHeade
   const idName = requestIdHeader?.toLowerCase();
   // The ID header is never among the identity headers: config refuses a gateway-set name for it.
   if (idName !== undefined && names.includes(idName)) throw new TypeError(`${idName} is both an added header and the request-ID header`);
-  const covered = ['@method', '@authority', '@path', ...(withQuery ? ['@query'] : []), ...names, ...(idName === undefined ? [] : [idName])];
+  if (withDigest && (names.includes('content-digest') || idName === 'content-digest')) throw new TypeError("content-digest is the gateway's own");
+  const covered = [
+    '@method',
+    '@authority',
+    '@path',
+    ...(withQuery ? ['@query'] : []),
+    ...names,
+    ...(idName === undefined ? [] : [idName]),
+    ...(withDigest ? ['content-digest'] : []),
+  ];
   return {
     coveredList: signatureParamsValue(covered, []),
     linePrefixes: names.map((n) => `${componentIdentifier(n)}: `),

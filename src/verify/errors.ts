@@ -14,7 +14,15 @@ export type CertgateVerifyErrorCode =
   /** A certificate, chain or info header is present but not covered: injected after signing. */
   | 'ERR_HEADER_NOT_COVERED'
   /** Unparseable signature fields, parameters or certificate headers. */
-  | 'ERR_MALFORMED';
+  | 'ERR_MALFORMED'
+  /** The covered Content-Digest does not match the body given: the body was changed after signing. */
+  | 'ERR_DIGEST_MISMATCH'
+  /** requireBodyCoverage: the request has a body but the signature covers no digest of it. */
+  | 'ERR_BODY_NOT_COVERED'
+  /** The signature's nonce was seen before, within its validity: a replay. */
+  | 'ERR_REPLAYED'
+  /** The in-memory replay cache holds maxEntries unexpired nonces: refused rather than forgotten. */
+  | 'ERR_REPLAY_CACHE_FULL';
 
 export class CertgateVerifyError extends Error {
   readonly code: CertgateVerifyErrorCode;

@@ -27,6 +27,10 @@ export interface VerifiedSignature {
   readonly keyId: string;
   readonly created: number;
   readonly expires?: number;
+  /** The `nonce` parameter, when signed (certgate always sends one). */
+  readonly nonce?: string;
+  /** The `tag` parameter, when signed (`certgate-nobody`: the body is not covered). */
+  readonly tag?: string;
   /** Covered component identifiers, in coverage order. */
   readonly covered: ReadonlySet<string>;
 }
@@ -55,6 +59,10 @@ export function verifyMessageSignature(view: RequestView, opts: SignatureCheckOp
   if (!isInteger(created)) throw malformed('signature has no integer created');
   if (expires !== undefined && !isInteger(expires)) throw malformed('expires is not an integer');
   if (alg !== undefined && typeof alg !== 'string') throw malformed('alg is not a string');
+  const nonce = params.get('nonce');
+  const tag = params.get('tag');
+  if (nonce !== undefined && typeof nonce !== 'string') throw malformed('nonce is not a string');
+  if (tag !== undefined && typeof tag !== 'string') throw malformed('tag is not a string');
 
   const keyInput = lookupKey(opts.keys, keyId);
   if (keyInput === undefined) {
@@ -74,7 +82,7 @@ export function verifyMessageSignature(view: RequestView, opts: SignatureCheckOp
   }
 
   checkTimes(created, expires, opts);
-  return { keyId, created, ...(expires === undefined ? {} : { expires }), covered };
+  return { keyId, created, ...(expires === undefined ? {} : { expires }), ...(nonce === undefined ? {} : { nonce }), ...(tag === undefined ? {} : { tag }), covered };
 }
 
 function labelled(view: RequestView, field: string, label: string): Item | InnerList {

@@ -439,6 +439,31 @@ const rows: Record<string, Row> = {
     key: 'upstreams.echo.signature.expiresIn',
     message: 'expected whole seconds',
   },
+  'a signature largeBodies that is not reject or unsigned-body': {
+    yaml: LISTENER() + UPSTREAM('    signature: { alg: ed25519, keyFile: ed25519.pem, keyId: k1, largeBodies: stream }\n') + ROUTE(),
+    at: 'largeBodies',
+    key: 'upstreams.echo.signature.largeBodies',
+    message: "expected one of reject | unsigned-body, got 'stream'",
+  },
+  'a signature digestMaxBody that is not a size': {
+    yaml: LISTENER() + UPSTREAM('    signature: { alg: ed25519, keyFile: ed25519.pem, keyId: k1, digestMaxBody: lots }\n') + ROUTE(),
+    at: 'digestMaxBody',
+    key: 'upstreams.echo.signature.digestMaxBody',
+    message: 'expected a size like 16384, 16kb or 1mb',
+  },
+  // route-signature.ts
+  'a route signature on an upstream that does not sign': {
+    yaml: LISTENER() + UPSTREAM() + ROUTE('    signature: { largeBodies: unsigned-body }\n'),
+    at: 'signature: { largeBodies',
+    key: 'routes[0].signature',
+    message: "upstream 'echo' does not sign requests (no upstreams.echo.signature); remove signature from this route",
+  },
+  'a route signature largeBodies that is not reject or unsigned-body': {
+    yaml: LISTENER() + UPSTREAM('    signature: { alg: ed25519, keyFile: ed25519.pem, keyId: k1 }\n') + ROUTE('    signature: { largeBodies: maybe }\n'),
+    at: 'largeBodies: maybe',
+    key: 'routes[0].signature.largeBodies',
+    message: "expected one of reject | unsigned-body, got 'maybe'",
+  },
   'header collision: clientCert.header is a header the gateway sets itself': {
     yaml: LISTENER() + UPSTREAM('    clientCert: { header: x-client-verify }\n') + ROUTE(),
     at: 'x-client-verify',

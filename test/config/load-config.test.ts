@@ -153,6 +153,8 @@ t.test('a full valid config loads into typed, resolved, frozen values', async (t
   t.equal(idp.signature?.key.asymmetricKeyType, 'ed25519');
   t.equal(idp.signature?.keyId, 'certgate-2026-11');
   t.equal(idp.signature?.expiresIn, 30);
+  t.equal(idp.signature?.digestMaxBody, 64 * 1024, 'digestMaxBody defaults to 64 KiB');
+  t.equal(idp.signature?.largeBodies, 'reject', 'largeBodies defaults to reject');
   t.same(idp.timeouts, { connect: 2_000, response: 60_000, idle: 60_000 });
   t.equal(idp.pool.connections, 128);
   t.equal(idp.maxHeaderSize, 32 * 1024);
@@ -238,6 +240,31 @@ routes:
   t.equal(r.clientCert, 'required');
   t.equal(r.listeners, undefined);
   t.equal(r.allow, undefined);
+});
+
+t.test('signature: digestMaxBody and largeBodies on the upstream, largeBodies overridden per route', async (t) => {
+  const c = await loadConfigFromString(
+    `
+listeners:
+  - name: l
+    listen: localhost:0
+    tls: { cert: server.pem, key: server-key.pem }
+    clientAuth: { trustedCAs: [ca.pem] }
+upstreams:
+  u:
+    url: "http://127.0.0.1:1"
+    signature: { alg: ed25519, keyFile: ed25519.pem, keyId: k1, digestMaxBody: 16kb, largeBodies: unsigned-body, expiresIn: 10s }
+routes:
+  - { name: token, match: { pathPrefix: /token }, upstream: u, signature: { largeBodies: reject } }
+  - { name: files, upstream: u }
+`,
+    '<embedded>',
+    { baseDir: pki.dir },
+  );
+  const sig = c.upstreams.get('u')!.signature!;
+  t.same({ digestMaxBody: sig.digestMaxBody, largeBodies: sig.largeBodies, expiresIn: sig.expiresIn }, { digestMaxBody: 16384, largeBodies: 'unsigned-body', expiresIn: 10 });
+  t.same(c.routes[0]!.signature, { largeBodies: 'reject' });
+  t.equal(c.routes[1]!.signature, undefined, 'no override: the upstream decides');
 });
 
 t.test('loadConfig throws ConfigError for a missing config file', async (t) => {

@@ -1,6 +1,7 @@
 // A real authorization server behind certgate: oidc-provider with RFC 8705 (tls_client_auth,
 // self_signed_tls_client_auth, certificate-bound tokens) whose only view of the client certificate
-// is what `certgate/verify` accepts. Plus an openid-client v6 client that speaks mTLS.
+// is what `certgate/verify` accepts, given the raw body (Content-Digest) and a replay cache (nonce).
+// Plus an openid-client v6 client that speaks mTLS.
 // Imports the built package (`certgate/verify` -> dist/): run `npm run build` first (npm test does).
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -10,8 +11,8 @@ import type { IncomingMessage } from 'node:http';
 import UntypedProvider from 'oidc-provider';
 import * as client from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { CertgateVerifyError, verifyForwardedRequest } from 'certgate/verify';
-import type { ForwardedIdentity, VerifyOptions } from 'certgate/verify';
+import { CertgateVerifyError, createReplayCache, verifyForwardedRequest } from 'certgate/verify';
+import type { ForwardedIdentity, ReplayCache, VerifyOptions } from 'certgate/verify';
 
 /** The part of oidc-provider's API these helpers use. */
 interface OidcProvider {
@@ -36,7 +37,7 @@ export interface OidcProviderOptions {
   /** The URL clients use: the gateway's public origin (e.g. https://localhost:8443). */
   readonly issuer: string;
   /** How to verify what certgate forwards (keys from `certgate keys`, maxAge, header format). */
-  readonly verify: Omit<VerifyOptions, 'now'>;
+  readonly verify: Omit<VerifyOptions, 'now' | 'body' | 'replay' | 'requireBodyCoverage'>;
   readonly clients: ClientMetadata[];
   /** A server already listening (the test bound it on port 0 and read its port back); default: a new one on port 0. */
   readonly server?: import('node:http').Server;
@@ -48,8 +49,8 @@ export interface OidcProviderOptions {
   readonly shortLivedClients?: readonly string[];
   /** Default: tls_client_auth and self_signed_tls_client_auth. */
   readonly clientAuthMethods?: readonly string[];
-  /** Sees every request as it reached the AS, before oidc-provider handles it. */
-  readonly onRequest?: (req: IncomingMessage) => void;
+  /** Sees every request as it reached the AS, with its raw body, before oidc-provider handles it. */
+  readonly onRequest?: (req: IncomingMessage, body: Buffer) => void;
 }
 
 export interface RunningProvider {
@@ -67,10 +68,14 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Runn
   // getCertificate, certificateAuthorized and certificateSubjectMatches all ask for the same
   // request: verify once per request.
   const seen = new WeakMap<IncomingMessage, ForwardedIdentity | null>();
+  // The body bytes as they arrived, read before oidc-provider parses them (it then takes req.body).
+  const bodies = new WeakMap<IncomingMessage, Buffer>();
+  // One process: the in-memory cache; replicas would share a ReplayStore (README).
+  const replay = createReplayCache({ ttl: opts.verify.maxAge + (opts.verify.clockSkew ?? 5) });
   const forwarded = (ctx: KoaContextWithOIDC): ForwardedIdentity | undefined => {
     let id = seen.get(ctx.req);
     if (id === undefined) {
-      id = verifyOrNull(ctx, opts.verify, refusals);
+      id = verifyOrNull(ctx, opts.verify, bodies.get(ctx.req) ?? Buffer.alloc(0), replay, refusals);
       seen.set(ctx.req, id);
     }
     return id ?? undefined;
@@ -121,12 +126,16 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Runn
   provider.proxy = true;
   const onRequest = opts.onRequest;
   // Koa composes middleware when listen() is called: add it now or never.
-  if (onRequest) {
-    provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
-      onRequest(ctx.req);
-      await next();
-    });
-  }
+  provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    bodies.set(ctx.req, body);
+    // oidc-provider's body parser uses req.body when the stream was already read.
+    (ctx.req as IncomingMessage & { body?: Buffer }).body = body;
+    onRequest?.(ctx.req, body);
+    await next();
+  });
 
   let server: import('node:http').Server;
   if (opts.server) {
@@ -146,10 +155,16 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Runn
   };
 }
 
-function verifyOrNull(ctx: KoaContextWithOIDC, verify: OidcProviderOptions['verify'], refusals: CertgateVerifyError[]): ForwardedIdentity | null {
+function verifyOrNull(
+  ctx: KoaContextWithOIDC,
+  verify: OidcProviderOptions['verify'],
+  body: Buffer,
+  replay: ReplayCache,
+  refusals: CertgateVerifyError[],
+): ForwardedIdentity | null {
   try {
     // originalUrl: koa-mount and oidc-provider rewrite ctx.url, but certgate signed the original.
-    return verifyForwardedRequest({ method: ctx.method, url: ctx.originalUrl, headers: ctx.req.headers }, verify);
+    return verifyForwardedRequest({ method: ctx.method, url: ctx.originalUrl, headers: ctx.req.headers }, { ...verify, body, requireBodyCoverage: true, replay });
   } catch (err) {
     if (!(err instanceof CertgateVerifyError)) throw err;
     refusals.push(err);

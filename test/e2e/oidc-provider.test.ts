@@ -87,13 +87,13 @@ const ccClient = (extra: ClientMetadata): ClientMetadata => ({
   ...extra,
 });
 /** The last token request as the AS received it (to replay it by hand). */
-const lastToken: { headers?: Record<string, string | string[] | undefined>; url?: string } = {};
+const lastToken: { headers?: Record<string, string | string[] | undefined>; url?: string; body?: Buffer } = {};
 const as = await startOidcProvider({
   issuer: mtlsIssuer,
   server: asServer,
   verify: { keys, maxAge: 30, format: 'rfc9440', certHeader: 'Client-Cert', chainHeader: 'Client-Cert-Chain' },
-  onRequest: (req) => {
-    if (req.url?.startsWith('/token')) Object.assign(lastToken, { headers: { ...req.headers }, url: req.url });
+  onRequest: (req, body) => {
+    if (req.url?.startsWith('/token')) Object.assign(lastToken, { headers: { ...req.headers }, url: req.url, body });
   },
   clients: [ccClient({ client_id: 'pki-client', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: CLIENT_SUBJECT })],
 });
@@ -194,4 +194,30 @@ t.test('a signature certgate made, replayed with another certificate header, can
   const replayed = await direct(signed, '/token?x=1');
   t.match(replayed, { status: 401, body: { error: 'invalid_client' } });
   t.equal(as.refusals[before + 1]?.code, 'ERR_COMPONENT_NOT_COVERED');
+});
+
+/** The last token request certgate forwarded, re-sent straight to oidc-provider, as someone in the DMZ could. */
+async function resendCaptured(body: Buffer | string): Promise<{ status: number; body: Record<string, string> }> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(lastToken.headers!)) {
+    if (typeof value === 'string' && name !== 'content-length' && name !== 'connection') headers[name] = value;
+  }
+  const res = await fetch(`${as.url}${lastToken.url!}`, { method: 'POST', headers, body });
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
+}
+
+t.test('a token request captured between certgate and the AS is refused when replayed, and when its body is swapped', async (t) => {
+  await withClient(mtlsIssuer, 'pki-client', pki.client.certPem, pki.client.keyPem, (c) => clientCredentials(c));
+  const captured = lastToken.body!;
+  t.match(lastToken.headers?.['content-digest'], /^sha-256=:[A-Za-z0-9+/]{43}=:$/, 'the body digest was forwarded');
+  t.match(lastToken.headers?.['signature-input'], /"content-digest".*;nonce="[A-Za-z0-9_-]{22}"/, 'covered, with a nonce');
+
+  const before = as.refusals.length;
+  const swapped = await resendCaptured(captured.toString('latin1').replace('scope=api', 'scope=api&resource=urn%3Aother'));
+  t.match(swapped, { status: 401, body: { error: 'invalid_client' } }, 'another body under the same signature');
+  t.equal(as.refusals[before]?.code, 'ERR_DIGEST_MISMATCH');
+
+  const replayed = await resendCaptured(captured);
+  t.match(replayed, { status: 401, body: { error: 'invalid_client' } }, 'the same request again');
+  t.equal(as.refusals[before + 1]?.code, 'ERR_REPLAYED');
 });

@@ -3,10 +3,11 @@
 // verifies each one with `certgate/verify` (the built package), for all three algorithms and three
 // header formats. Then the upstream side is tampered with, and the published keys are used.
 import t from 'tap';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CertgateVerifyError, importJwks, verifyForwardedRequest } from 'certgate/verify';
+import { CertgateVerifyError, createReplayCache, importJwks, verifyForwardedRequest } from 'certgate/verify';
 import type { ForwardedIdentity, VerifyOptions } from 'certgate/verify';
 import { checkConfig } from '../../src/config/load-config.js';
 import { chainPem } from '../../src/pki/certificate-factory.js';
@@ -28,6 +29,27 @@ const files: Record<string, string> = {
   'hmac.key': hmacSecret.toString('base64'),
 };
 await writeFiles(dir, files);
+
+/** A request as the body-signing upstream received it, body bytes included. */
+interface BodyRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly rawHeaders: string[];
+  readonly body: Buffer;
+}
+const bodyReceived: BodyRequest[] = [];
+const bodyUpstream = http.createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    bodyReceived.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
+    res.end('{}');
+  });
+});
+await new Promise<void>((r) => bodyUpstream.listen(0, '127.0.0.1', r));
+const bodyUrl = `http://127.0.0.1:${(bodyUpstream.address() as import('node:net').AddressInfo).port}`;
 
 const up = { ed: await startRecordingUpstream(), ec: await startRecordingUpstream(), hmac: await startRecordingUpstream(), plain: await startRecordingUpstream() };
 const gw = await startTestGateway(
@@ -53,7 +75,12 @@ upstreams:
     clientCert: { header: X-Forwarded-Client-Cert, format: xfcc }
     signature: { alg: hmac-sha256, keyFile: hmac.key, keyId: gw-hmac }
   plain: { url: ${up.plain.url} }
+  body:
+    url: ${bodyUrl}
+    signature: { alg: ed25519, keyFile: ed25519.pem, keyId: gw-body, digestMaxBody: 1kb }
 routes:
+  - { name: token, match: { pathPrefix: /as/ }, upstream: body, clientCert: optional }
+  - { name: upload, match: { pathPrefix: /upload/ }, upstream: body, clientCert: optional, signature: { largeBodies: unsigned-body } }
   - { name: ed, match: { pathPrefix: /ed/ }, upstream: ed, clientCert: optional }
   - { name: ec, match: { pathPrefix: /ec/ }, upstream: ec, clientCert: optional }
   - { name: hmac, match: { pathPrefix: /hmac/ }, upstream: hmac, clientCert: optional }
@@ -63,6 +90,8 @@ routes:
 t.teardown(async () => {
   await gw.close();
   await Promise.all(Object.values(up).map((u) => u.close()));
+  bodyUpstream.closeAllConnections();
+  await new Promise<void>((r) => bodyUpstream.close(() => r()));
 });
 
 const jwks = (await (await fetch(`http://127.0.0.1:${gw.gateway.adminAddress!.port}/.well-known/certgate-keys`)).json()) as { keys: Array<Record<string, unknown>> };
@@ -169,7 +198,7 @@ for (const c of cases) {
 }
 
 t.test('the admin endpoint publishes the asymmetric keys by keyId, never the HMAC secret', async (t) => {
-  t.same(jwks.keys.map((k) => k.kid).sort(), ['gw-ec', 'gw-ed']);
+  t.same(jwks.keys.map((k) => k.kid).sort(), ['gw-body', 'gw-ec', 'gw-ed']);
   t.match(
     jwks.keys.find((k) => k.kid === 'gw-ed'),
     { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' },
@@ -231,4 +260,151 @@ routes:
   t.equal(errors.length, 2, JSON.stringify(errors));
   t.match(errors[0], { file, line: 11, key: 'upstreams.ed.signature.keyFile', message: /alg ed25519 needs an Ed25519 private key; .*p256\.pem holds an EC P-256 key/ });
   t.match(errors[1], { file, line: 15, key: 'upstreams.mac.signature.keyFile', message: /alg hmac-sha256 needs a secret key/ });
+});
+
+// Issue 14: the body digest, the nonce and the replay cache, through the real gateway.
+const bodyOpts: VerifyOptions = { keys: published, maxAge: 30 };
+const TOKEN_BODY = 'grant_type=client_credentials&scope=api&resource=https%3A%2F%2Fapi.example.org';
+
+async function postBody(
+  path: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: () => Record<string, unknown>; received: BodyRequest | undefined }> {
+  const before = bodyReceived.length;
+  const res = await mtlsRequest({
+    port: gw.port(),
+    ca,
+    cert: chainPem(leaf),
+    key: leaf.keyPem,
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
+  return { status: res.status, json: res.json, received: bodyReceived.length > before ? bodyReceived.at(-1) : undefined };
+}
+
+const sha256 = (b: string | Buffer): string => `sha-256=:${createHash('sha256').update(b).digest('base64')}:`;
+const refusal = (fn: () => unknown): string => {
+  try {
+    fn();
+    return 'accepted';
+  } catch (err) {
+    if (err instanceof CertgateVerifyError) return err.code;
+    throw err;
+  }
+};
+
+t.test('a token request body is digested, covered and sent with its Content-Length; replays and changed bodies are refused', async (t) => {
+  const { status, received: r } = await postBody('/as/token', TOKEN_BODY);
+  t.equal(status, 200);
+  t.equal(r!.headers['content-digest'], sha256(TOKEN_BODY), 'Content-Digest: sha-256 of the body (RFC 9530)');
+  t.equal(r!.headers['content-length'], String(Buffer.byteLength(TOKEN_BODY)));
+  t.equal(r!.headers['transfer-encoding'], undefined);
+  t.equal(r!.body.toString(), TOKEN_BODY);
+  t.ok(covered(r as unknown as ReceivedRequest).includes('content-digest'), 'content-digest is covered');
+  const input = String(r!.headers['signature-input']);
+  const created = Number(/;created=(\d+)/.exec(input)![1]);
+  t.match(input, new RegExp(`;expires=${created + 30};nonce="[A-Za-z0-9_-]{22}"$`), 'expires = created + 30 s by default, and a 128-bit nonce');
+
+  const replay = createReplayCache({ ttl: 35 });
+  const req = { method: r!.method, url: r!.url, headers: r!.headers };
+  const opts = { ...bodyOpts, replay, requireBodyCoverage: true };
+  const id = verifyForwardedRequest(req, { ...opts, body: r!.body });
+  t.equal(id.bodyVerified, true);
+  t.same(Buffer.from(id.certificate!.der), leaf.der);
+  const changed = Buffer.from(TOKEN_BODY.replace('scope=api', 'scope=admin'));
+  t.equal(
+    refusal(() => verifyForwardedRequest(req, { ...opts, body: changed })),
+    'ERR_DIGEST_MISMATCH',
+    'body changed after signing',
+  );
+  t.equal(
+    refusal(() => verifyForwardedRequest(req, { ...opts, body: r!.body })),
+    'ERR_REPLAYED',
+    'the same signed request again',
+  );
+});
+
+t.test('a chunked body under the limit is forwarded whole, with Content-Length and digest', async (t) => {
+  const { status, received: r } = await postBody('/as/token', TOKEN_BODY, { 'transfer-encoding': 'chunked' });
+  t.equal(status, 200);
+  t.equal(r!.headers['transfer-encoding'], undefined);
+  t.equal(r!.headers['content-length'], String(Buffer.byteLength(TOKEN_BODY)));
+  t.equal(r!.headers['content-digest'], sha256(TOKEN_BODY));
+  t.equal(
+    refusal(() => verifyForwardedRequest({ method: r!.method, url: r!.url, headers: r!.headers }, { ...bodyOpts, body: r!.body, requireBodyCoverage: true })),
+    'accepted',
+  );
+});
+
+t.test('a client-sent Content-Digest is replaced by the gateway', async (t) => {
+  const forged = 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:';
+  const { received: r } = await postBody('/as/token', TOKEN_BODY, { 'Content-Digest': forged });
+  t.same(
+    r!.rawHeaders.filter((_, i) => i % 2 === 0 && r!.rawHeaders[i]!.toLowerCase() === 'content-digest'),
+    ['content-digest'],
+    'one Content-Digest reaches the upstream',
+  );
+  t.equal(r!.headers['content-digest'], sha256(TOKEN_BODY), 'the digest of the body, not the client value');
+  t.notOk(
+    gw.logs.find((l) => l.event === 'spoofed_header_stripped' && JSON.stringify(l.headers).includes('Content-Digest')),
+    'replaced silently: RFC 9530 clients send it legitimately',
+  );
+});
+
+t.test('a request without a body carries no Content-Digest; a body added later is refused under requireBodyCoverage', async (t) => {
+  const before = bodyReceived.length;
+  const res = await mtlsRequest({ port: gw.port(), ca, path: '/as/userinfo' });
+  t.equal(res.status, 200);
+  const r = bodyReceived[before]!;
+  t.equal(r.headers['content-digest'], undefined);
+  t.notOk(covered(r as unknown as ReceivedRequest).includes('content-digest'));
+  const req = { method: r.method, url: r.url, headers: r.headers };
+  t.equal(
+    refusal(() => verifyForwardedRequest(req, { ...bodyOpts, body: Buffer.alloc(0), requireBodyCoverage: true })),
+    'accepted',
+  );
+  const withBody = { ...req, headers: { ...r.headers, 'content-length': '9' } };
+  t.equal(
+    refusal(() => verifyForwardedRequest(withBody, { ...bodyOpts, body: Buffer.from('scope=all'), requireBodyCoverage: true })),
+    'ERR_BODY_NOT_COVERED',
+  );
+});
+
+t.test('a body over digestMaxBody: 413 on a reject route, the upstream never reached', async (t) => {
+  const big = 'a='.padEnd(1025, 'x');
+  for (const framing of [{}, { 'transfer-encoding': 'chunked' }] as Record<string, string>[]) {
+    const { status, json, received } = await postBody('/as/token', big, framing);
+    t.equal(status, 413, JSON.stringify(framing));
+    t.match(json(), { error: 'invalid_request', code: 'BODY_TOO_LARGE' });
+    t.equal(received, undefined, 'not forwarded');
+  }
+  const atLimit = 'a='.padEnd(1024, 'x');
+  t.equal((await postBody('/as/token', atLimit)).status, 200, 'exactly digestMaxBody is digested');
+});
+
+t.test('a body over digestMaxBody on an unsigned-body route is forwarded whole, tagged certgate-nobody, without digest', async (t) => {
+  const big = Buffer.alloc(200_000, 0x61);
+  for (const framing of [{}, { 'transfer-encoding': 'chunked' }] as Record<string, string>[]) {
+    const { status, received: r } = await postBody('/upload/file', big, framing);
+    t.equal(status, 200, JSON.stringify(framing));
+    t.equal(r!.body.length, big.length);
+    t.ok(r!.body.equals(big), 'the bytes sent');
+    t.equal(r!.headers['content-digest'], undefined);
+    t.match(String(r!.headers['signature-input']), /;tag="certgate-nobody"$/);
+    const req = { method: r!.method, url: r!.url, headers: r!.headers };
+    t.equal(
+      refusal(() => verifyForwardedRequest(req, { ...bodyOpts, body: r!.body })),
+      'accepted',
+      'valid, for an upstream that takes unsigned bodies',
+    );
+    t.equal(
+      refusal(() => verifyForwardedRequest(req, { ...bodyOpts, body: r!.body, requireBodyCoverage: true })),
+      'ERR_BODY_NOT_COVERED',
+    );
+  }
+  const small = await postBody('/upload/file', TOKEN_BODY);
+  t.equal(small.received!.headers['content-digest'], sha256(TOKEN_BODY), 'under the limit, the body is digested on that route too');
 });

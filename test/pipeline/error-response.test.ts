@@ -23,6 +23,7 @@ const EXPECTED: Record<GatewayErrorCode, [number, string]> = {
   METHOD_NOT_ALLOWED: [405, 'invalid_request'],
   REQUEST_TIMEOUT: [408, 'invalid_request'],
   HEADERS_TOO_LARGE: [431, 'invalid_request'],
+  BODY_TOO_LARGE: [413, 'invalid_request'],
   UPSTREAM_BUSY: [503, 'temporarily_unavailable'],
   UPSTREAM_UNAVAILABLE: [502, 'bad_gateway'],
   UPSTREAM_TIMEOUT: [504, 'gateway_timeout'],

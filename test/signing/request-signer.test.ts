@@ -25,25 +25,33 @@ t.test('Signature-Input: label certgate, derived components, added headers lower
     added: ['X-Client-Cert', 'abc', 'X-Client-Verify', 'SUCCESS'],
     now: NOW,
   });
-  t.equal(out.signatureInput, `certgate=("@method" "@authority" "@path" "@query" "x-client-cert" "x-client-verify");created=${CREATED};keyid="gw-2026-11";alg="ed25519"`);
+  t.match(
+    out.signatureInput,
+    new RegExp(
+      `^certgate=\\("@method" "@authority" "@path" "@query" "x-client-cert" "x-client-verify"\\);created=${CREATED};keyid="gw-2026-11";alg="ed25519";expires=${CREATED + 30};nonce="[A-Za-z0-9_-]{22}"$`,
+    ),
+  );
   t.match(out.signature, /^certgate=:[A-Za-z0-9+/]{86}==:$/);
   // What we concatenate is what an RFC 8941 serializer produces from the parsed value.
   const entry = parseDictionary(out.signatureInput).get('certgate') as InnerList;
   t.equal(`certgate=${serializeInnerList(entry)}`, out.signatureInput);
 
   const noQuery = signer.sign({ method: 'GET', authority: 'a', path: '', added: [], now: NOW });
-  t.equal(noQuery.signatureInput, `certgate=("@method" "@authority" "@path");created=${CREATED};keyid="gw-2026-11";alg="ed25519"`);
+  t.match(
+    noQuery.signatureInput,
+    new RegExp(`^certgate=\\("@method" "@authority" "@path"\\);created=${CREATED};keyid="gw-2026-11";alg="ed25519";expires=${CREATED + 30};nonce="[A-Za-z0-9_-]{22}"$`),
+  );
 });
 
-t.test('expires = created + expiresIn when configured', async (t) => {
-  const out = createRequestSigner(signatureConfig('hmac-sha256', 'h', 30)).sign({
+t.test('expires = created + expiresIn as configured', async (t) => {
+  const out = createRequestSigner(signatureConfig('hmac-sha256', 'h', 45)).sign({
     method: 'GET',
     authority: 'a',
     path: '/',
     added: [],
     now: NOW,
   });
-  t.match(out.signatureInput, new RegExp(`;created=${CREATED};keyid="h";alg="hmac-sha256";expires=${CREATED + 30}$`));
+  t.match(out.signatureInput, new RegExp(`;created=${CREATED};keyid="h";alg="hmac-sha256";expires=${CREATED + 45};nonce="[A-Za-z0-9_-]{22}"$`));
 });
 
 t.test('the fast path signs exactly the base the general RFC 9421 builder makes', async (t) => {
@@ -96,7 +104,7 @@ t.test('a key that does not fit the alg is refused when the signer is built', as
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
   const ed = generateKeyPairSync('ed25519');
-  const base = { keyId: 'k', keyPath: 'x' };
+  const base = { keyId: 'k', keyPath: 'x', expiresIn: 30, digestMaxBody: 1024, largeBodies: 'reject' } as const;
   t.throws(() => createRequestSigner({ ...base, alg: 'ed25519', key: ec.privateKey }), /needs an Ed25519 private key/);
   t.throws(() => createRequestSigner({ ...base, alg: 'ecdsa-p256-sha256', key: p384.privateKey }), /EC P-256/);
   t.throws(() => createRequestSigner({ ...base, alg: 'ecdsa-p256-sha256', key: ec.publicKey }), /private key/);
@@ -126,22 +134,21 @@ t.test('added must be name/value pairs', async (t) => {
   t.throws(() => signer.sign({ method: 'GET', authority: 'a', path: '/', added: ['x-only-name'] }), TypeError);
 });
 
-t.test('within one second an identical base reuses its signature; anything else signs afresh', async (t) => {
-  const sig = signatureConfig('ecdsa-p256-sha256', 'gw-ec');
+t.test('every signature carries its own nonce: 128 random bits, base64url, never repeated', async (t) => {
+  const sig = signatureConfig('ed25519', 'gw-ed');
   const signer = createRequestSigner(sig);
-  // The pipeline passes the identity-header list, frozen and reused per identity.
+  // The same request twice in one second: before issue 14 the same signature; now two.
   const input = { method: 'GET', authority: 'api:443', path: '/a', added: Object.freeze(['X-Client-Cert', 'abc']), now: NOW };
+  const nonces = new Set<string>();
+  for (let i = 0; i < 600; i++) {
+    const nonce = /;nonce="([^"]*)"/.exec(signer.sign(input).signatureInput)![1]!;
+    t.equal(Buffer.from(nonce, 'base64url').length, 16);
+    t.match(nonce, /^[A-Za-z0-9_-]{22}$/);
+    nonces.add(nonce);
+  }
+  t.equal(nonces.size, 600, 'no nonce twice, across pool refills');
   const first = signer.sign(input);
-  // ECDSA signatures are randomised: equal strings prove the memo answered.
-  t.equal(signer.sign(input).signature, first.signature, 'same base, same second: same signature');
-  t.not(signer.sign({ ...input, path: '/b' }).signature, first.signature, 'another path: signed afresh');
-  t.not(signer.sign({ ...input, added: Object.freeze(['X-Client-Cert', 'abd']) }).signature, first.signature, 'another header value: signed afresh');
-  const mutable = ['X-Client-Cert', 'abc'];
-  t.not(signer.sign({ ...input, added: mutable }).signature, signer.sign({ ...input, added: mutable }).signature, 'a list that could change is never memoised');
-  const nextSecond = signer.sign({ ...input, now: NOW + 1000 });
-  t.not(nextSecond.signatureInput, first.signatureInput, 'created moves on');
-  t.not(nextSecond.signature, first.signature, 'and the signature with it');
-  const verifyFn = createVerifyFn('ecdsa-p256-sha256', sig.key.type === 'private' ? (await import('node:crypto')).createPublicKey(sig.key) : sig.key);
+  t.not(signer.sign(input).signature, first.signature, 'same base, same second: another signature');
   const base = buildSignatureBase(
     [
       ['@method', 'GET'],
@@ -151,7 +158,41 @@ t.test('within one second an identical base reuses its signature; anything else 
     ],
     first.signatureInput.slice('certgate='.length),
   );
-  t.ok(verifyFn(base, Buffer.from(first.signature.slice('certgate=:'.length, -1), 'base64')), 'the reused signature verifies');
+  t.ok(createVerifyFn('ed25519', sig.publicKey)(base, Buffer.from(first.signature.slice('certgate=:'.length, -1), 'base64')), 'the nonce is in the signed base');
+});
+
+t.test('a body digest is covered last; an unsigned body is tagged certgate-nobody', async (t) => {
+  const sig = signatureConfig('ed25519');
+  const signer = createRequestSigner(sig);
+  const input = {
+    method: 'POST',
+    authority: 'up',
+    path: '/token',
+    added: Object.freeze(['X-Client-Verify', 'NONE']),
+    requestIdHeader: 'X-Request-Id',
+    requestId: 'id-1',
+    now: NOW,
+  };
+  const digest = 'sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:';
+  const withDigest = signer.sign({ ...input, contentDigest: digest });
+  const params = withDigest.signatureInput.slice('certgate='.length);
+  t.match(params, /^\("@method" "@authority" "@path" "x-client-verify" "x-request-id" "content-digest"\);/);
+  t.notMatch(params, /tag=/);
+  const base = buildSignatureBase(
+    [
+      ['@method', 'POST'],
+      ['@authority', 'up'],
+      ['@path', '/token'],
+      ['x-client-verify', 'NONE'],
+      ['x-request-id', 'id-1'],
+      ['content-digest', digest],
+    ],
+    params,
+  );
+  t.ok(createVerifyFn('ed25519', sig.publicKey)(base, Buffer.from(withDigest.signature.slice('certgate=:'.length, -1), 'base64')), 'the digest is in the signed base');
+  const nobody = signer.sign({ ...input, unsignedBody: true });
+  t.match(nobody.signatureInput, /^certgate=\("@method" "@authority" "@path" "x-client-verify" "x-request-id"\);.*;nonce="[^"]+";tag="certgate-nobody"$/);
+  t.throws(() => signer.sign({ ...input, contentDigest: digest, unsignedBody: true }), TypeError, 'digested or unsigned, not both');
 });
 
 t.test('a request ID is covered last, after the added headers, and each one signs afresh', async (t) => {
@@ -175,7 +216,7 @@ t.test('a request ID is covered last, after the added headers, and each one sign
   const bytes = Buffer.from(/^certgate=:(.*):$/.exec(first.signature)![1]!, 'base64');
   t.ok(createVerifyFn('ed25519', sig.publicKey)(base, bytes), 'the base the general builder makes');
   const second = signer.sign({ ...input, requestId: 'id-2' });
-  t.not(second.signature, first.signature, 'another ID in the same second: another signature, no memo hit');
+  t.not(second.signature, first.signature, 'another ID in the same second: another signature');
   t.throws(() => signer.sign({ ...input }), TypeError, 'a header without an ID is a caller bug');
   t.throws(() => signer.sign({ ...input, requestIdHeader: 'x-client-verify', requestId: 'id' }), TypeError, 'the ID header cannot also be an added header');
 });

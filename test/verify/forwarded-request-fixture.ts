@@ -17,13 +17,15 @@ export const LEAF_DER: Buffer = Buffer.from(/^:(.*):$/.exec(readMessage('b3-prox
 /** Two real CA certificates standing in for a chain above the leaf. */
 export const CHAIN_DER: Buffer[] = [pemToDer(rootCertificates[0]!)[0]!, pemToDer(rootCertificates[1]!)[0]!];
 
-export function signatureConfig(alg: SignatureAlg, keyId = `k-${alg}`, expiresIn?: number): SignatureConfig & { publicKey: KeyObject } {
+/** As the config loader fills it: expires 30 s after created, bodies up to 64 KiB digested. */
+export function signatureConfig(alg: SignatureAlg, keyId = `k-${alg}`, expiresIn = 30): SignatureConfig & { publicKey: KeyObject } {
+  const defaults = { keyPath: '<test>', expiresIn, digestMaxBody: 65536, largeBodies: 'reject' } as const;
   if (alg === 'hmac-sha256') {
     const key = createSecretKey(randomBytes(32));
-    return { alg, keyId, key, keyPath: '<test>', publicKey: key, ...(expiresIn === undefined ? {} : { expiresIn }) };
+    return { alg, keyId, key, publicKey: key, ...defaults };
   }
   const { privateKey, publicKey } = alg === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { alg, keyId, key: privateKey, keyPath: '<test>', publicKey, ...(expiresIn === undefined ? {} : { expiresIn }) };
+  return { alg, keyId, key: privateKey, publicKey, ...defaults };
 }
 
 export interface ForwardOptions {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { encodeCertHeader, pemToDer } from '../../src/wire/header-codecs.js';
 import { createRequestSigner } from '../../src/signing/request-signer.js';
+import { contentDigestValue } from '../../src/wire/content-digest.js';
 import { jwtClaims, selfSignedClientJwk, startOidcProvider } from '../e2e/oidc-provider-helpers.js';
 import { LEAF_DER, signatureConfig } from './forwarded-request-fixture.js';
 
@@ -41,19 +42,21 @@ const as = await startOidcProvider({
 t.teardown(() => as.close());
 const authority = new URL(as.url).host;
 
-/** POST /token as certgate would forward it: identity headers added and signed. */
+/** POST /token as certgate would forward it: identity headers added, body digested, signed. */
 async function token(clientId: string, o: { der?: Buffer; verify?: string; sign?: boolean; subject?: string } = {}) {
   const der = o.der ?? LEAF_DER;
   const added = ['X-Client-Cert', encodeCertHeader('pem-urlencoded', der), 'X-Client-Verify', o.verify ?? 'SUCCESS'];
   if (o.subject !== undefined) added.push('X-Client-Subject-DN', o.subject);
   const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' });
   for (let i = 0; i < added.length; i += 2) headers.set(added[i]!, added[i + 1]!);
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, scope: 'api' });
   if (o.sign !== false) {
-    const s = signer.sign({ method: 'POST', authority, path: '/token', added });
+    const contentDigest = contentDigestValue(Buffer.from(body.toString()));
+    const s = signer.sign({ method: 'POST', authority, path: '/token', added, contentDigest });
+    headers.set('content-digest', contentDigest);
     headers.set('signature-input', s.signatureInput);
     headers.set('signature', s.signature);
   }
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, scope: 'api' });
   const res = await fetch(`${as.url}/token`, { method: 'POST', headers, body });
   return { status: res.status, body: (await res.json()) as Record<string, string> };
 }
