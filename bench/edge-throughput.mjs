@@ -232,7 +232,9 @@ for (const [group, modes] of Object.entries(results)) {
   for (const [n, v] of Object.entries(modes)) {
     const ratio = { rps: v.rps / base.rps, us: v.us / base.us };
     const target = n === MODES[group].baseline ? '' : MODES[group].target(ratio);
-    console.log(`${group.padEnd(8)} ${n.padEnd(22)} ${String(Math.round(v.rps)).padStart(14)}   ${v.us.toFixed(1).padStart(7)}   ${ratio.rps.toFixed(3)}   ${ratio.us.toFixed(3)}   ${target}`);
+    console.log(
+      `${group.padEnd(8)} ${n.padEnd(22)} ${String(Math.round(v.rps)).padStart(14)}   ${v.us.toFixed(1).padStart(7)}   ${ratio.rps.toFixed(3)}   ${ratio.us.toFixed(3)}   ${target}`,
+    );
   }
 }
 if (groups.has('token')) console.log(`JWKS fetched ${jwksFetches} time(s) for every tokenBinding request of the run`);
