@@ -1,7 +1,8 @@
 // `listeners[]`: address, server certificate, client-certificate verification, revocation.
 import { isScalar } from 'yaml';
 import { caNamesLimitMessage, caNamesSize, MAX_CA_NAMES_BYTES } from './ca-names-limit.js';
-import { checkKeyMatches, loadCertificateFile, loadPrivateKeyFile } from './certificate-files.js';
+import { loadCertificateFile } from './certificate-files.js';
+import { readServerCertificates } from './server-certificates.js';
 import { ConfigSection } from './config-section.js';
 import { indexKey, reportError, reportWarning, type LoadContext, type YamlValue } from './load-context.js';
 import { LISTEN_EXPECTED, parseListenAddress } from './listen-address.js';
@@ -118,19 +119,15 @@ function readVirtualHosts(listener: ConfigSection): VirtualHostConfig[] | null {
 function readListenerTls(parent: ConfigSection): ListenerTlsConfig | undefined {
   const s = parent.section('tls', ['cert', 'key', 'minVersion', 'maxVersion', 'ciphers', 'sessionTimeout'], { required: true });
   if (!s) return undefined;
-  const certPath = s.string('cert', { required: true });
-  const keyPath = s.string('key', { required: true });
-  const cert = certPath !== undefined ? loadCertificateFile(s.ctx, s.at('cert'), s.keyPath('cert'), certPath, 'server certificate file') : undefined;
-  const key = keyPath !== undefined ? loadPrivateKeyFile(s.ctx, s.at('key'), s.keyPath('key'), keyPath) : undefined;
-  if (cert && key) checkKeyMatches(s.ctx, s.at('key'), s.keyPath('key'), cert, key);
-  if (cert) warnIfExpired(s.ctx, s.at('cert'), s.keyPath('cert'), cert);
+  const certificates = readServerCertificates(s);
   const minVersion = s.enum('minVersion', TLS_VERSIONS) ?? 'TLSv1.2';
   const maxVersion = s.enum('maxVersion', TLS_VERSIONS) ?? 'TLSv1.3';
   if (minVersion === 'TLSv1.3' && maxVersion === 'TLSv1.2') s.error('maxVersion', 'maxVersion TLSv1.2 is below minVersion TLSv1.3');
   const ciphers = s.string('ciphers');
   const sessionTimeout = readSeconds(s, 'sessionTimeout') ?? 300;
-  if (!cert || !key) return undefined;
-  return { cert, keyPem: key.pem, keyPath: key.path, minVersion, maxVersion, ...(ciphers !== undefined ? { ciphers } : {}), sessionTimeout };
+  if (!certificates) return undefined;
+  const [first, ...alternates] = certificates;
+  return { ...first!, ...(alternates.length > 0 ? { alternates } : {}), minVersion, maxVersion, ...(ciphers !== undefined ? { ciphers } : {}), sessionTimeout };
 }
 
 /** Whole seconds, written as an integer (`300`) or a duration (`5m`). */
@@ -186,10 +183,4 @@ function readClientAuth(parent: ConfigSection): ClientAuthConfig | undefined {
   const keyPolicy = s ? readKeyPolicy(s) : DEFAULT_KEY_POLICY;
   if (!keyPolicy) return undefined;
   return { mode, trustedCAs, verifyDepth, rejectAtHandshake, keyPolicy };
-}
-
-function warnIfExpired(ctx: LoadContext, node: YamlValue, key: string, f: CertificateFile): void {
-  const leaf = f.certificates[0]!;
-  const notAfter = new Date(leaf.validTo);
-  if (notAfter.getTime() < Date.now()) reportWarning(ctx, node, key, `certificate ${f.path} expired on ${notAfter.toISOString()}`);
 }

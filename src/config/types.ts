@@ -9,6 +9,7 @@ import type { RevocationConfig } from '../revocation/config.js';
 import type { LoggingConfig } from '../observability/config.js';
 import type { RouteConfig } from '../routing/config.js';
 import type { SignatureConfig } from '../signing/config.js';
+import type { ServerCertificate } from './server-certificates.js';
 
 // Module config types live beside their modules; assembled here so importers need only this file.
 export type { Milliseconds } from './units.js';
@@ -60,9 +61,12 @@ export interface ClientKeyPolicy {
 }
 
 export interface ListenerTlsConfig {
+  /** The default certificate (the first configured). */
   readonly cert: CertificateFile;
   readonly keyPem: string;
   readonly keyPath: string;
+  /** Further certificates of other key types (`cert`/`key` lists: an RSA and an ECDSA one); OpenSSL picks per client. */
+  readonly alternates?: readonly ServerCertificate[];
   readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
   readonly maxVersion: 'TLSv1.2' | 'TLSv1.3';
   readonly ciphers?: string;

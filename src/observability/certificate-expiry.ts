@@ -14,7 +14,7 @@ export function recordCertificateExpiry(config: GatewayConfig, metrics: GatewayM
   for (const l of config.listeners) {
     // A listener's SNI hosts hold certificates and anchors of their own, under the listener's roles.
     for (const host of [l, ...(l.hosts ?? [])]) {
-      for (const c of host.tls.cert.certificates) set(`listener:${l.name}`, c);
+      for (const file of [host.tls.cert, ...(host.tls.alternates ?? []).map((a) => a.cert)]) for (const c of file.certificates) set(`listener:${l.name}`, c);
       for (const f of host.clientAuth.trustedCAs) for (const c of f.certificates) set(`trust:${l.name}`, c);
     }
   }

@@ -17,8 +17,9 @@ function tlsOptions(listener: ListenerConfig, trust: TrustStore): https.ServerOp
   const { clientAuth, tls } = listener;
   const requestCert = clientAuth.mode !== 'off';
   return {
-    cert: tls.cert.pem,
-    key: tls.keyPem,
+    // One certificate per key type; OpenSSL picks the one the client's signature algorithms allow.
+    cert: tls.alternates ? [tls.cert.pem, ...tls.alternates.map((c) => c.cert.pem)] : tls.cert.pem,
+    key: tls.alternates ? [tls.keyPem, ...tls.alternates.map((c) => c.keyPem)] : tls.keyPem,
     minVersion: tls.minVersion,
     maxVersion: tls.maxVersion,
     ciphers: tls.ciphers ?? DEFAULT_TLS12_CIPHERS,
