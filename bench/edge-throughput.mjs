@@ -12,15 +12,18 @@
 //   sni        full mTLS handshakes (no resumption) on a listener without `hosts` vs a listener
 //              with `hosts` (SNI read from the ClientHello, socket handed to the host's server), to
 //              its SNI host and to its default host. Target: at most 3 % more CPU per handshake.
+//   sign       GET (no body) on an upstream signing with ed25519, with hmac-sha256, and on one not
+//              signing: what an RFC 9421 signature costs a request beyond its cryptography.
 //
 // Load: bench/loadgen/mtls-load (`make -C bench/loadgen`), certgate on core 0, load generator and
 // upstream on core 1 (taskset), as bench/run.mjs.
 //
-//   npm run build && node bench/edge-throughput.mjs [--only token,digest,sni] [--rounds 5] [--duration 5]
+//   npm run build && node bench/edge-throughput.mjs [--only token,digest,sni,sign] [--rounds 5] [--duration 5]
+//     [--node PATH] [--dist DIR] [--cpu-prof DIR] (certgate and its worker write .cpuprofile files to DIR)
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -42,13 +45,17 @@ const { values: args } = parseArgs({
     conns: { type: 'string', default: '64' },
     'hs-conns': { type: 'string', default: '32' },
     node: { type: 'string', default: process.execPath },
+    'cpu-prof': { type: 'string' },
+    // another build to measure, e.g. a copy of main's dist/ for a before/after comparison
+    dist: { type: 'string', default: join(ROOT, 'dist') },
   },
 });
 const groups = new Set(args.only.split(','));
 const pin = os.availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
 const onCpu = (cpu, cmd, argv) => (pin ? ['taskset', ['-c', cpu, cmd, ...argv]] : [cmd, argv]);
 
-if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
+const DIST = resolve(args.dist);
+if (!existsSync(join(DIST, 'cli', 'main.js'))) throw new Error('run `npm run build` first');
 if (!existsSync(LOADGEN)) execFileSync('make', ['-C', join(BENCH, 'loadgen')], { stdio: 'inherit' });
 
 async function freePort() {
@@ -61,9 +68,10 @@ async function freePort() {
 
 const dir = mkdtempSync(join(os.tmpdir(), 'certgate-edge-bench-'));
 const certs = join(dir, 'certs');
-const { writeDevPki } = await import(join(ROOT, 'dist', 'pki', 'dev-pki.js'));
+const { writeDevPki } = await import(join(DIST, 'pki', 'dev-pki.js'));
 await writeDevPki(certs);
 writeFileSync(join(dir, 'ed25519.pem'), generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
+writeFileSync(join(dir, 'hmac.key'), randomBytes(32).toString('base64'));
 // 300 bytes, the size of a typical client_credentials request with a resource and a scope.
 const body = `grant_type=client_credentials&client_id=bench-client&scope=${'api%3Aread+'.repeat(16)}&resource=${encodeURIComponent('https://api.example.com/')}`;
 writeFileSync(join(dir, 'body.txt'), body.padEnd(300, 'x').slice(0, 300));
@@ -109,6 +117,10 @@ upstreams:
     url: ${upstreamUrl}
     clientCert: { header: X-Client-Cert, format: pem-urlencoded }
     signature: { alg: ed25519, keyFile: ed25519.pem, keyId: bench-ed }
+  hmac:
+    url: ${upstreamUrl}
+    clientCert: { header: X-Client-Cert, format: pem-urlencoded }
+    signature: { alg: hmac-sha256, keyFile: hmac.key, keyId: bench-hmac }
   streamed:
     url: ${upstreamUrl}
     clientCert: { header: X-Client-Cert, format: pem-urlencoded }
@@ -121,6 +133,7 @@ routes:
     tokenBinding: { jwt: { issuer: '${issuer}', jwksUri: 'http://127.0.0.1:${jwksServer.address().port}/jwks', audiences: [bench-api], algorithms: [ES256] } }
   - { name: digest, match: { pathPrefix: /digest/ }, upstream: signed }
   - { name: streamed, match: { pathPrefix: /streamed/ }, upstream: streamed }
+  - { name: hmac, match: { pathPrefix: /hmac/ }, upstream: hmac }
 `,
 );
 
@@ -149,7 +162,8 @@ process.on('exit', () => {
 const upstreamSrc = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 }); s.end('ok\\n'); }); }).listen(${upstreamPort}, '127.0.0.1', () => console.log('upstream ready'))`;
 await start('1', process.execPath, ['-e', upstreamSrc], (o) => o.includes('upstream ready'));
 // Access log on (info) to a file, as in bench/run.mjs: the job a user runs.
-start('0', 'sh', ['-c', `exec ${args.node} ${join(ROOT, 'dist/cli/main.js')} start --config gateway.yaml > certgate.log 2>&1`], () => false).catch((e) => {
+const prof = args['cpu-prof'] ? `--cpu-prof --cpu-prof-dir=${resolve(args['cpu-prof'])} ` : '';
+start('0', 'sh', ['-c', `exec ${args.node} ${prof}${join(DIST, 'cli', 'main.js')} start --config gateway.yaml > certgate.log 2>&1`], () => false).catch((e) => {
   console.error(e.message);
   process.exit(2);
 });
@@ -211,6 +225,15 @@ const MODES = {
     },
     target: (ratio) => `<= 3 % more CPU per handshake: ${ratio.us <= 1.03 ? 'met' : 'NOT met'}`,
   },
+  sign: {
+    baseline: 'GET not signed',
+    modes: {
+      'GET not signed': { url: `https://localhost:${plainPort}/plain/x` },
+      'GET signed ed25519': { url: `https://localhost:${plainPort}/digest/x` },
+      'GET signed hmac': { url: `https://localhost:${plainPort}/hmac/x` },
+    },
+    target: () => '',
+  },
 };
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
@@ -243,4 +266,11 @@ for (const [group, modes] of Object.entries(results)) {
 }
 if (groups.has('token')) console.log(`JWKS fetched ${jwksFetches} time(s) for every tokenBinding request of the run`);
 console.log(JSON.stringify({ node: nodeVersion, rounds: Number(args.rounds), duration: Number(args.duration), results }));
+// SIGTERM lets certgate exit cleanly, so --cpu-prof writes its profiles before this process ends.
+if (args['cpu-prof']) {
+  stopping = true;
+  const gw = children.at(-1);
+  gw.kill('SIGTERM');
+  await new Promise((r) => (gw.exitCode === null ? gw.once('exit', r) : r()));
+}
 process.exit(0);

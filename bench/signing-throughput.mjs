@@ -11,6 +11,7 @@
 // load generator and upstream on core 1 (taskset), when there are two cores or more.
 //
 //   npm run build && node bench/signing-throughput.mjs [--duration 5] [--rounds 5] [--conns 64]
+//     [--dist DIR] (another build to measure, e.g. a copy of main's dist/ for a before/after comparison)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -31,18 +32,20 @@ const { values: args } = parseArgs({
     conns: { type: 'string', default: '64' },
     port: { type: 'string', default: '18455' },
     'upstream-port': { type: 'string', default: '18090' },
+    dist: { type: 'string', default: join(ROOT, 'dist') },
   },
 });
+const DIST = resolve(args.dist);
 const MODES = ['off', 'ed25519', 'hmac-sha256'];
 const pin = os.availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
 const onCpu = (cpu, cmd, argv) => (pin ? ['taskset', ['-c', cpu, cmd, ...argv]] : [cmd, argv]);
 
-if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
+if (!existsSync(join(DIST, 'cli', 'main.js'))) throw new Error('run `npm run build` first');
 if (!existsSync(LOADGEN)) execFileSync('make', ['-C', join(BENCH, 'loadgen')], { stdio: 'inherit' });
 
 // PKI and keys in a temp dir: the dev PKI writer of the built package.
 const dir = mkdtempSync(join(os.tmpdir(), 'certgate-signing-bench-'));
-const { writeDevPki } = await import(join(ROOT, 'dist', 'pki', 'dev-pki.js'));
+const { writeDevPki } = await import(join(DIST, 'pki', 'dev-pki.js'));
 await writeDevPki(join(dir, 'certs'));
 writeFileSync(join(dir, 'ed25519.pem'), generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
 writeFileSync(join(dir, 'hmac.key'), randomBytes(32).toString('base64'));
@@ -93,7 +96,7 @@ process.on('exit', stopAll);
 // The upstream: a minimal keep-alive HTTP server answering `ok\n` (drains the request).
 const upstreamSrc = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 }); s.end('ok\\n'); }); }).listen(${args['upstream-port']}, '127.0.0.1', () => console.log('upstream ready'))`;
 await start('1', process.execPath, ['-e', upstreamSrc], (o) => o.includes('upstream ready'));
-start('0', process.execPath, ['dist/cli/main.js', 'start', '--config', join(dir, 'gateway.yaml')], () => false).catch((e) => {
+start('0', process.execPath, [join(DIST, 'cli', 'main.js'), 'start', '--config', join(dir, 'gateway.yaml')], () => false).catch((e) => {
   console.error(e.message);
   process.exit(2);
 });

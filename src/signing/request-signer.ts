@@ -2,8 +2,9 @@
 // @query when present, every header the gateway added and, for a request with a body,
 // content-digest (RFC 9530). Every signature carries `expires` and a fresh `nonce`, so the
 // upstream can refuse a replay (certgate/verify's replay cache). Everything that does not change
-// per request (key, parameter suffix, identifier list per header set) is prepared once, so a
-// request costs one string concatenation, one nonce and one signature.
+// per request (key, parameter suffix, identifier list per header set, and for a frozen per-identity
+// header list its base lines) is prepared once, so a request costs a few string concatenations,
+// one nonce and one signature.
 import type { SignatureConfig } from './config.js';
 import { createSignFn } from './signing-key.js';
 import type { SignFn } from './signing-key.js';
@@ -59,6 +60,22 @@ interface Shape {
   readonly requestIdPrefix: string;
 }
 
+/**
+ * The constant part of the base for one frozen `added` list (one identity on one upstream) and one
+ * coverage variant, kept beside the list: its header lines are the same for every request of the
+ * identity, and the parameters up to the nonce are the same within a second.
+ */
+interface Prepared {
+  readonly shape: Shape;
+  readonly requestIdHeader: string | undefined;
+  /** the base lines of `added`, each ending with LF */
+  readonly headerLines: string;
+  /** the second `paramsHead` was made for */
+  created: number;
+  /** `@signature-params` up to and including `nonce="` */
+  paramsHead: string;
+}
+
 /** The `tag` parameter of a signature whose request body is not covered (issue 14). */
 const UNSIGNED_BODY_TAG = 'certgate-nobody';
 const CONTENT_DIGEST_LINE = `${componentIdentifier('content-digest')}: `;
@@ -75,6 +92,10 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
   ]);
   const expiresIn = cfg.expiresIn;
   const shapes = new Map<string, Shape>();
+  // Keyed by the list itself: only a frozen list (identity-headers.ts freezes each identity's) can
+  // be known to hold the same values next time; a list that goes away takes its entries with it.
+  // Per signer, so a reload (a new signer) or another upstream never sees these.
+  const prepared = new WeakMap<readonly string[], (Prepared | undefined)[]>();
   // No signature is reused: each carries its own nonce, so no two bases are ever the same.
 
   function shapeFor(added: readonly string[], withQuery: boolean, requestIdHeader: string | undefined, withDigest: boolean): Shape {
@@ -91,6 +112,21 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
     return shape;
   }
 
+  function prepare(added: readonly string[], withQuery: boolean, requestIdHeader: string | undefined, withDigest: boolean): Prepared {
+    const build = (): Prepared => {
+      const shape = shapeFor(added, withQuery, requestIdHeader, withDigest);
+      return { shape, requestIdHeader, headerLines: headerLines(shape, added), created: -1, paramsHead: '' };
+    };
+    if (!Object.isFrozen(added)) return build();
+    let variants = prepared.get(added);
+    if (variants === undefined) prepared.set(added, (variants = []));
+    const slot = (withQuery ? 1 : 0) | (withDigest ? 2 : 0);
+    let p = variants[slot];
+    // One identity reached through listeners with other request-ID headers: the latest wins.
+    if (p === undefined || p.requestIdHeader !== requestIdHeader) variants[slot] = p = build();
+    return p;
+  }
+
   function sign(input: SignInput): SignedHeaders {
     const { added, requestIdHeader, requestId } = input;
     // An empty string is no query at all: the upstream sees no `?`, so @query must not be covered.
@@ -101,16 +137,20 @@ export function createRequestSigner(cfg: SignatureConfig): RequestSigner {
     if (digest !== undefined && input.unsignedBody === true) throw new TypeError('a body is either digested or unsigned');
     const created = Math.floor((input.now ?? Date.now()) / 1000);
 
-    const shape = shapeFor(added, query !== undefined, requestIdHeader, digest !== undefined);
+    const p = prepare(added, query !== undefined, requestIdHeader, digest !== undefined);
+    if (p.created !== created) {
+      p.created = created;
+      p.paramsHead = `${p.shape.coveredList};created=${created}${paramSuffix};expires=${created + expiresIn};nonce="`;
+    }
     // Parameter values are base64url (nonce) and fixed tokens: no escaping needed.
-    let params = `${shape.coveredList};created=${created}${paramSuffix};expires=${created + expiresIn};nonce="${nextNonce()}"`;
+    let params = `${p.paramsHead}${nextNonce()}"`;
     if (input.unsignedBody === true) params += `;tag="${UNSIGNED_BODY_TAG}"`;
 
     // Node's HTTP parser and header validation reject CR/LF, so no value can forge a base line.
     let base = `"@method": ${input.method}\n"@authority": ${input.authority.toLowerCase()}\n"@path": ${input.path === '' ? '/' : input.path}\n`;
     if (query !== undefined) base += `"@query": ${query}\n`;
-    base += headerLines(shape, added);
-    if (requestId !== undefined) base += `${shape.requestIdPrefix}${requestId}\n`;
+    base += p.headerLines;
+    if (requestId !== undefined) base += `${p.shape.requestIdPrefix}${requestId}\n`;
     if (digest !== undefined) base += `${CONTENT_DIGEST_LINE}${digest}\n`;
     base += `"@signature-params": ${params}`;
 
