@@ -4,6 +4,9 @@
 // takes everything received so far and says whether it needs more. It never throws: the bytes come
 // from anyone on the network.
 
+// Buffer imported, not the global: in an ES module the global is a getter, read on every call.
+import { Buffer } from 'node:buffer';
+
 /** A larger ClientHello is refused: real ones are well under 2 KiB (post-quantum key shares ~1.5 KiB). */
 export const MAX_CLIENT_HELLO_BYTES = 16 * 1024;
 

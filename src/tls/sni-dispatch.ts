@@ -5,6 +5,7 @@
 // client-auth mode, trust anchors and session-ticket keys: Node sets requestCert per tls.Server,
 // not per SNI name, and a session never resumes on another host. A listener without `hosts` never
 // runs this code.
+import { Buffer } from 'node:buffer';
 import type https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
@@ -104,8 +105,8 @@ export function dispatchBySni(server: https.Server, hosts: ServerNames<https.Ser
     if (sweep === undefined) armSweep(deadline);
     socket.on('data', onData);
     socket.on('close', onClose);
-    // A socket from the PROXY-protocol reader arrives paused.
-    socket.resume();
+    // A socket from the PROXY-protocol reader arrives paused ('data' resumes any other).
+    if (socket.readableFlowing !== true) socket.resume();
   });
 }
 

@@ -137,6 +137,10 @@ t.test('a request for another host than the connection was made for gets 421', a
   const onMtls = await exchange({ servername: MTLS, host: 'localhost', cert: client });
   t.equal(onMtls.status, 421);
   t.match(JSON.parse(onMtls.body), { error: 'misdirected_request', code: 'MISDIRECTED_REQUEST' });
+  const right = await exchange({ servername: MTLS, host: MTLS, cert: client });
+  t.equal(right.status, 200, 'the right name right after a wrong one is served');
+  const wrongAgain = await exchange({ servername: MTLS, host: 'localhost', cert: client });
+  t.equal(wrongAgain.status, 421, 'and the wrong one after it is refused again');
 
   const onDefault = await exchange({ servername: 'localhost', host: `${MTLS}:443` });
   t.equal(onDefault.status, 421, "the default host refuses the mtls host's name");
