@@ -155,7 +155,7 @@ async function measure(nodeBin, target, upstreamPort) {
         ];
   const p = start(target, 0, nodeBin, argv);
   await waitPort(port, p);
-  const url = ['--url', `https://${args['url-host']}:${port}/`];
+  const url = ['--url', `https://${args['url-host']}:${port}/`, '--connect', '127.0.0.1'];
   const row = { target };
   if (!args['no-keepalive']) row.keepalive = await loadgen([...url, ...client('ec'), '--cacert', `${PKI}/ca.pem`, '--conns', '64'], p.pid);
   row.hs_ec = await loadgen([...url, ...client('ec'), '--conns', '32', '--handshake'], p.pid);

@@ -100,13 +100,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       if (listener.hosts.length > 0) {
         const hostHandler = (host: VirtualHostRuntime) =>
           createRequestPipeline({ listener, host, routes, upstreams, logger, metrics, tokenBindings: tokenGuards, misdirected: misdirectedCheck(listener, host) });
-        const hostServers = serveVirtualHosts(server, listener, hostHandler, logger, metrics);
-        for (const v of hostServers) drains.set(`${listenerConfig.name} ${v.host.config.serverNames[0]!}`, trackConnections(v.server, { tls: true }));
-        virtualHosts.set(listenerConfig.name, hostServers);
+        virtualHosts.set(listenerConfig.name, serveVirtualHosts(server, listener, hostHandler, logger, metrics));
       }
       if (listenerConfig.proxyProtocol) readProxyHeaders(server, listenerConfig.name, listenerConfig.proxyProtocol, logger, metrics);
       guardListener(server, listenerConfig, logger, metrics);
-      drains.set(listenerConfig.name, trackConnections(server, { tls: true }));
+      drains.set(listenerConfig.name, trackConnections(server, { tls: true, handedTo: virtualHosts.get(listenerConfig.name)?.map((v) => v.server) }));
       servers.set(listenerConfig.name, server);
       addresses.set(listenerConfig.name, await listen(server, listenerConfig.listen, options.listenHandles?.get(listenerConfig.name)));
       logger.info(

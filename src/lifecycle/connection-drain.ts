@@ -21,7 +21,17 @@ export interface ConnectionDrain {
   readonly draining: boolean;
 }
 
-export function trackConnections(server: HttpServer, opts: { readonly tls: boolean }): ConnectionDrain {
+interface TrackOptions {
+  readonly tls: boolean;
+  /**
+   * The servers of a listener's SNI hosts, which get its sockets handed over (tls/sni-dispatch.ts):
+   * one drain for all, each raw socket counted once (on the listening server, which sees them all).
+   */
+  readonly handedTo?: readonly HttpServer[];
+}
+
+export function trackConnections(server: HttpServer, opts: TrackOptions): ConnectionDrain {
+  const servers = [server, ...(opts.handedTo ?? [])];
   const raw = new Set<Socket>();
   const sockets = new Set<HttpSocket>();
   let draining = false;
@@ -41,13 +51,16 @@ export function trackConnections(server: HttpServer, opts: { readonly tls: boole
     });
     if (!opts.tls) onHttpSocket(socket);
   });
-  if (opts.tls) server.on('secureConnection', onHttpSocket);
   // One boolean test per request when not draining.
-  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (!draining) return;
     res.shouldKeepAlive = false;
     requestedWhileDraining.add(req.socket);
-  });
+  };
+  for (const s of servers) {
+    if (opts.tls) s.on('secureConnection', onHttpSocket);
+    s.prependListener('request', onRequest);
+  }
 
   return {
     get draining() {
@@ -65,7 +78,7 @@ export function trackConnections(server: HttpServer, opts: { readonly tls: boole
       // http.Server#close, now that nothing is idle any more: it also stops Node's per-server
       // connection-checking interval (headersTimeout/requestTimeout).
       const done = (cut: number): { cut: number } => {
-        server.close();
+        for (const s of servers) s.close();
         return { cut };
       };
       return new Promise((resolve) => {

@@ -12,10 +12,17 @@ export type MisdirectedCheck = (hostHeader: string | undefined) => GatewayError 
 export function misdirectedCheck(listener: ListenerRuntime, own: VirtualHostRuntime | undefined): MisdirectedCheck | undefined {
   if (listener.hosts.length === 0) return undefined;
   const names = new ServerNames<HostRuntime>(listener.hosts.map((h) => [h.config.serverNames, h] as const));
-  return (hostHeader) =>
-    names.lookup(hostName(hostHeader ?? '')) === own
-      ? undefined
-      : new GatewayError('MISDIRECTED_REQUEST', 'this connection was not made for the host the request names; open a new connection to it');
+  // The last Host value and its answer: a host's clients send the same few names on every request,
+  // and one entry cannot grow whatever names a client sends.
+  let lastHeader: string | undefined;
+  let lastAllowed = false;
+  return (hostHeader) => {
+    if (hostHeader !== lastHeader || hostHeader === undefined) {
+      lastAllowed = names.lookup(hostName(hostHeader ?? '')) === own;
+      lastHeader = hostHeader;
+    }
+    return lastAllowed ? undefined : new GatewayError('MISDIRECTED_REQUEST', 'this connection was not made for the host the request names; open a new connection to it');
+  };
 }
 
 /** The Host header's name: port stripped, lower-cased, without a trailing dot. */

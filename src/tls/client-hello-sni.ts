@@ -4,6 +4,9 @@
 // takes everything received so far and says whether it needs more. It never throws: the bytes come
 // from anyone on the network.
 
+// Buffer imported, not the global: in an ES module the global is a getter, read on every call.
+import { Buffer } from 'node:buffer';
+
 /** A larger ClientHello is refused: real ones are well under 2 KiB (post-quantum key shares ~1.5 KiB). */
 export const MAX_CLIENT_HELLO_BYTES = 16 * 1024;
 
@@ -25,16 +28,28 @@ const HOST_NAME = 0x00;
 const MAX_RECORD = 16384 + 2048; // TLSPlaintext limit plus the TLSCiphertext expansion TLS 1.2 allows
 
 const invalid = (reason: string): ClientHelloSni => ({ kind: 'invalid', reason });
+const NO_NAME: ClientHelloSni = Object.freeze({ kind: 'complete', serverName: undefined });
 
-export function readClientHelloSni(bytes: Uint8Array): ClientHelloSni {
+export function readClientHelloSni(input: Uint8Array): ClientHelloSni {
+  // Sockets hand over Buffers: no copy, and the name is decoded in place (toString's range).
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  // The common case, read in place: the whole ClientHello inside the first record. The same checks,
+  // in the same order, as handshakeBytes, which reassembles every other case.
+  if (bytes.length >= RECORD_HEADER + HANDSHAKE_HEADER && bytes[0] === CONTENT_HANDSHAKE && bytes[1] === 3 && bytes[RECORD_HEADER] === CLIENT_HELLO) {
+    const record = (bytes[3]! << 8) | bytes[4]!;
+    const need = HANDSHAKE_HEADER + ((bytes[6]! << 16) | (bytes[7]! << 8) | bytes[8]!);
+    if (record <= MAX_RECORD && need <= record && need <= MAX_CLIENT_HELLO_BYTES && bytes.length >= RECORD_HEADER + need) {
+      return serverNameOf(bytes, RECORD_HEADER, RECORD_HEADER + need);
+    }
+  }
   const hello = handshakeBytes(bytes);
-  if (!(hello instanceof Uint8Array)) return hello;
-  return serverNameOf(hello);
+  if (!Buffer.isBuffer(hello)) return hello;
+  return serverNameOf(hello, 0, hello.length);
 }
 
 /** The ClientHello handshake message (header and body) reassembled from its records. */
-function handshakeBytes(bytes: Uint8Array): Uint8Array | ClientHelloSni {
-  const fragments: Uint8Array[] = [];
+function handshakeBytes(bytes: Buffer): Buffer | ClientHelloSni {
+  const fragments: Buffer[] = [];
   let have = 0;
   let need = -1; // whole handshake message length, once its header is in
   let at = 0;
@@ -61,9 +76,9 @@ function handshakeBytes(bytes: Uint8Array): Uint8Array | ClientHelloSni {
   return join(fragments, need);
 }
 
-function join(fragments: readonly Uint8Array[], length: number): Uint8Array {
+function join(fragments: readonly Buffer[], length: number): Buffer {
   if (fragments[0]!.length >= length) return fragments[0]!.subarray(0, length);
-  const out = new Uint8Array(length);
+  const out = Buffer.allocUnsafe(length);
   let at = 0;
   for (const f of fragments) {
     const n = Math.min(f.length, length - at);
@@ -74,80 +89,50 @@ function join(fragments: readonly Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-/** Walks the ClientHello body (RFC 8446 section 4.1.2) to the server_name extension. */
-function serverNameOf(hello: Uint8Array): ClientHelloSni {
-  const r = new Cursor(hello, HANDSHAKE_HEADER);
-  r.skip(2 + 32); // legacy_version, random
-  r.skip(r.u8()); // legacy_session_id
-  const suites = r.u16();
+const u16 = (b: Buffer, at: number): number => (b[at]! << 8) | b[at + 1]!;
+
+/**
+ * Walks the ClientHello body (RFC 8446 section 4.1.2) in b[start, end) to the server_name
+ * extension, with plain offsets (no reader object: this runs once per connection).
+ */
+function serverNameOf(b: Buffer, start: number, end: number): ClientHelloSni {
+  let at = start + HANDSHAKE_HEADER + 2 + 32; // legacy_version, random
+  if (at + 1 > end) return invalid('bad cipher_suites length');
+  at += 1 + b[at]!; // legacy_session_id
+  if (at + 2 > end) return invalid('bad cipher_suites length');
+  const suites = u16(b, at);
   if (suites === 0 || suites % 2 !== 0) return invalid('bad cipher_suites length');
-  r.skip(suites);
-  r.skip(r.u8()); // legacy_compression_methods
-  if (r.overran()) return invalid('truncated ClientHello');
-  if (r.at === hello.length) return { kind: 'complete', serverName: undefined }; // no extensions (SSLv3-era hello)
-  const extensionsEnd = r.at + 2 + r.u16();
-  if (r.overran() || extensionsEnd !== hello.length) return invalid('bad extensions length');
-  while (r.at < extensionsEnd) {
-    const type = r.u16();
-    const length = r.u16();
-    if (r.overran() || r.at + length > extensionsEnd) return invalid('bad extension length');
-    if (type === EXT_SERVER_NAME) return hostNameOf(new Cursor(hello.subarray(r.at, r.at + length), 0));
-    r.skip(length);
+  at += 2 + suites;
+  if (at + 1 > end) return invalid('truncated ClientHello');
+  at += 1 + b[at]!; // legacy_compression_methods
+  if (at > end) return invalid('truncated ClientHello');
+  if (at === end) return NO_NAME; // no extensions (SSLv3-era hello)
+  if (at + 2 > end || at + 2 + u16(b, at) !== end) return invalid('bad extensions length');
+  at += 2;
+  while (at < end) {
+    if (at + 4 > end) return invalid('bad extension length');
+    const type = u16(b, at);
+    const length = u16(b, at + 2);
+    at += 4;
+    if (at + length > end) return invalid('bad extension length');
+    if (type === EXT_SERVER_NAME) return hostNameOf(b, at, at + length);
+    at += length;
   }
-  return { kind: 'complete', serverName: undefined };
+  return NO_NAME;
 }
 
-function hostNameOf(r: Cursor): ClientHelloSni {
-  const listEnd = r.at + 2 + r.u16();
-  if (r.overran() || listEnd !== r.bytes.length) return invalid('bad server_name list length');
-  while (r.at < listEnd) {
-    const type = r.u8();
-    const length = r.u16();
-    if (r.overran() || length === 0 || r.at + length > listEnd) return invalid('bad server_name entry');
-    if (type === HOST_NAME)
-      return {
-        kind: 'complete',
-        // A view on the same memory, not a copy.
-        serverName: Buffer.from(r.bytes.buffer, r.bytes.byteOffset + r.at, length)
-          .toString('latin1')
-          .toLowerCase(),
-      };
-    r.skip(length);
+/** The server_name extension's data in b[start, end) (RFC 6066 section 3). */
+function hostNameOf(b: Buffer, start: number, end: number): ClientHelloSni {
+  if (start + 2 > end || start + 2 + u16(b, start) !== end) return invalid('bad server_name list length');
+  let at = start + 2;
+  while (at < end) {
+    if (at + 3 > end) return invalid('bad server_name entry');
+    const type = b[at]!;
+    const length = u16(b, at + 1);
+    at += 3;
+    if (length === 0 || at + length > end) return invalid('bad server_name entry');
+    if (type === HOST_NAME) return { kind: 'complete', serverName: b.toString('latin1', at, at + length).toLowerCase() };
+    at += length;
   }
-  return { kind: 'complete', serverName: undefined };
-}
-
-/** Big-endian reads that record an overrun instead of throwing. */
-class Cursor {
-  private failed = false;
-  constructor(
-    readonly bytes: Uint8Array,
-    public at: number,
-  ) {}
-
-  private take(n: number): number {
-    const start = this.at;
-    this.at += n;
-    if (this.at > this.bytes.length) this.failed = true;
-    return start;
-  }
-
-  /** A method, not a field: TypeScript would keep a checked field narrowed across the reads. */
-  overran(): boolean {
-    return this.failed;
-  }
-
-  u8(): number {
-    const i = this.take(1);
-    return this.failed ? 0 : this.bytes[i]!;
-  }
-
-  u16(): number {
-    const i = this.take(2);
-    return this.failed ? 0 : (this.bytes[i]! << 8) | this.bytes[i + 1]!;
-  }
-
-  skip(n: number): void {
-    this.take(n);
-  }
+  return NO_NAME;
 }

@@ -5,6 +5,7 @@
 // client-auth mode, trust anchors and session-ticket keys: Node sets requestCert per tls.Server,
 // not per SNI name, and a session never resumes on another host. A listener without `hosts` never
 // runs this code.
+import { Buffer } from 'node:buffer';
 import type https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
@@ -49,34 +50,72 @@ export function dispatchBySni(server: https.Server, hosts: ServerNames<https.Ser
     socket.destroy();
   };
 
-  server.on('connection', (socket: Socket) => {
-    socket.on('error', () => socket.destroy());
-    let received: Buffer = Buffer.alloc(0);
-    const finish = (): void => {
-      clearTimeout(timer);
-      socket.removeListener('data', onData);
-      socket.removeListener('close', finish);
-    };
-    const timer = setTimeout(() => {
-      finish();
+  // Sockets waiting for their ClientHello, oldest first: every one gets the same timeout, so
+  // insertion order is deadline order and one timer, set for the oldest, serves them all (a
+  // setTimeout and clearTimeout per connection cost more than the rest of the dispatch).
+  const pending = new Map<Socket, Pending>();
+  let sweep: NodeJS.Timeout | undefined;
+  const armSweep = (deadline: number): void => {
+    // unref: a waiting socket keeps the process alive by itself.
+    sweep = setTimeout(expire, Math.max(1, Math.ceil(deadline - performance.now()))).unref();
+  };
+  const expire = (): void => {
+    sweep = undefined;
+    const now = performance.now();
+    for (const [socket, waiting] of pending) {
+      if (waiting.deadline > now) return armSweep(waiting.deadline);
+      release(socket);
       timedOut(socket);
-    }, opts.handshakeTimeout);
-    const onData = (chunk: Buffer): void => {
-      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
-      const hello = readClientHelloSni(received);
-      if (hello.kind === 'incomplete' && received.length <= MAX_READ_BYTES) return;
-      finish();
-      if (hello.kind !== 'complete') return refuse(socket, hello.kind === 'invalid' ? hello.reason : 'too large', 'not a TLS ClientHello');
-      const host = hello.serverName === undefined ? undefined : hosts.lookup(hello.serverName);
-      socket.pause();
-      // The TLS socket reads whatever the raw socket has buffered first (Node's _tls_wrap.js, _init).
-      socket.unshift(received);
-      if (host === undefined) startDefault.call(server, socket);
-      else host.emit('connection', socket);
-    };
+    }
+  };
+  // One set of listener functions for every socket (`this` is the socket): no closures per connection.
+  function release(socket: Socket): void {
+    pending.delete(socket);
+    socket.removeListener('data', onData);
+    socket.removeListener('close', onClose);
+  }
+  function onClose(this: Socket): void {
+    pending.delete(this);
+  }
+  function onData(this: Socket, chunk: Buffer): void {
+    const waiting = pending.get(this);
+    if (waiting === undefined) return;
+    const received = waiting.received === undefined ? chunk : Buffer.concat([waiting.received, chunk]);
+    const hello = readClientHelloSni(received);
+    if (hello.kind === 'incomplete' && received.length <= MAX_READ_BYTES) {
+      waiting.received = received;
+      return;
+    }
+    release(this);
+    if (hello.kind !== 'complete') return refuse(this, hello.kind === 'invalid' ? hello.reason : 'too large', 'not a TLS ClientHello');
+    const host = hello.serverName === undefined ? undefined : hosts.lookup(hello.serverName);
+    this.pause();
+    // The TLS socket reads whatever the raw socket has buffered first (Node's _tls_wrap.js, _init),
+    // and from then on reports the raw socket's errors itself.
+    this.unshift(received);
+    this.removeListener('error', destroyOnError);
+    if (host === undefined) startDefault.call(server, this);
+    else host.emit('connection', this);
+  }
+
+  server.on('connection', (socket: Socket) => {
+    socket.on('error', destroyOnError);
+    const deadline = performance.now() + opts.handshakeTimeout;
+    pending.set(socket, { deadline, received: undefined });
+    if (sweep === undefined) armSweep(deadline);
     socket.on('data', onData);
-    socket.on('close', finish);
-    // A socket from the PROXY-protocol reader arrives paused.
-    socket.resume();
+    socket.on('close', onClose);
+    // A socket from the PROXY-protocol reader arrives paused ('data' resumes any other).
+    if (socket.readableFlowing !== true) socket.resume();
   });
+}
+
+interface Pending {
+  readonly deadline: number;
+  /** The bytes of an incomplete ClientHello so far. */
+  received: Buffer | undefined;
+}
+
+function destroyOnError(this: Socket): void {
+  this.destroy();
 }

@@ -137,6 +137,10 @@ t.test('a request for another host than the connection was made for gets 421', a
   const onMtls = await exchange({ servername: MTLS, host: 'localhost', cert: client });
   t.equal(onMtls.status, 421);
   t.match(JSON.parse(onMtls.body), { error: 'misdirected_request', code: 'MISDIRECTED_REQUEST' });
+  const right = await exchange({ servername: MTLS, host: MTLS, cert: client });
+  t.equal(right.status, 200, 'the right name right after a wrong one is served');
+  const wrongAgain = await exchange({ servername: MTLS, host: 'localhost', cert: client });
+  t.equal(wrongAgain.status, 421, 'and the wrong one after it is refused again');
 
   const onDefault = await exchange({ servername: 'localhost', host: `${MTLS}:443` });
   t.equal(onDefault.status, 421, "the default host refuses the mtls host's name");
@@ -212,6 +216,29 @@ t.test('a client that sends half a ClientHello is closed after the handshake tim
   await waitUntil(() => gw.logs.find((l) => l.event === 'tls_handshake_failed' && l.reason === 'ERR_TLS_HANDSHAKE_TIMEOUT') !== undefined, {
     what: 'the handshake timeout log line',
   });
+});
+
+t.test('slow clients that came at different times are each closed at the handshake timeout; one that leaves is not counted', async (t) => {
+  const timeouts = async (): Promise<number> => {
+    const metric = await gw.gateway.metrics.registry.getSingleMetricAsString('certgate_limits_reached_total');
+    return Number(/certgate_limits_reached_total\{listener="public",limit="handshake_timeout"\} (\d+)/.exec(metric)?.[1] ?? 0);
+  };
+  const before = await timeouts();
+  const halfHello = (): { socket: net.Socket; closed: Promise<void> } => {
+    const socket = net.connect(gw.port(), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(Buffer.from([0x16, 3, 1, 2, 4, 1, 0, 2, 0, 3, 3, 9, 9, 9]));
+    return { socket, closed: new Promise<void>((resolve) => socket.on('close', () => resolve())) };
+  };
+  const first = halfHello();
+  const leaving = halfHello();
+  // Served in between: the second slow client comes a full exchange later than the first.
+  t.equal((await exchange({ servername: MTLS, host: MTLS, cert: client })).status, 200);
+  const second = halfHello();
+  leaving.socket.destroy();
+  // Closed by the gateway (counted before the close), or this waits for ever.
+  await Promise.all([first.closed, second.closed]);
+  t.equal(await timeouts(), before + 2, 'both timed out; the client that left by itself is not counted');
 });
 
 t.test('bytes that are not a ClientHello are closed; the gateway keeps serving', async (t) => {
