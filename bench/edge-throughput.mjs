@@ -253,11 +253,14 @@ const nodeVersion = execFileSync(args.node, ['--version'], { encoding: 'utf8' })
 console.log(
   `\nedge features, Node ${nodeVersion}, ${args.rounds} rounds x ${args.duration} s (+${args.warmup} s warm-up), ${args.conns} keep-alive / ${args['hs-conns']} handshaking mTLS connections, ${pin ? 'certgate on core 0, load + upstream on core 1' : 'unpinned'}, access log on`,
 );
-console.log('group    mode                    per s (median)   µs each   ×rate   ×CPU    target');
+console.log('group    mode                    per s (median)   µs each   ×rate   ×CPU    target   (ratios: median of per-round ratios)');
 for (const [group, modes] of Object.entries(results)) {
   const base = modes[MODES[group].baseline];
   for (const [n, v] of Object.entries(modes)) {
-    const ratio = { rps: v.rps / base.rps, us: v.us / base.us };
+    // Paired: each round runs every mode back to back, so a round's ratio is free of the drift
+    // between rounds (a shared machine's speed moves by 10-20 % over minutes); the median of them.
+    const paired = (k) => median(v.runs.map((run, i) => run[k] / base.runs[i][k]));
+    const ratio = { rps: paired('rps'), us: paired('us') };
     const target = n === MODES[group].baseline || n === 'not signed' ? '' : MODES[group].target(ratio);
     console.log(
       `${group.padEnd(8)} ${n.padEnd(22)} ${String(Math.round(v.rps)).padStart(14)}   ${v.us.toFixed(1).padStart(7)}   ${ratio.rps.toFixed(3)}   ${ratio.us.toFixed(3)}   ${target}`,
