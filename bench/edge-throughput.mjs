@@ -20,18 +20,19 @@
 //
 //   npm run build && node bench/edge-throughput.mjs [--only token,digest,sni,sign] [--rounds 5] [--duration 5]
 //     [--node PATH] [--dist DIR] [--cpu-prof DIR] (certgate and its worker write .cpuprofile files to DIR)
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SignJWT, exportJWK } from 'jose';
 import { treeCpuSeconds } from './lib/cpu-usage.mjs';
+import { freePort, waitPort } from './lib/ports.mjs';
+import { processGroup } from './lib/processes.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
@@ -57,14 +58,6 @@ const onCpu = (cpu, cmd, argv) => (pin ? ['taskset', ['-c', cpu, cmd, ...argv]] 
 const DIST = resolve(args.dist);
 if (!existsSync(join(DIST, 'cli', 'main.js'))) throw new Error('run `npm run build` first');
 if (!existsSync(LOADGEN)) execFileSync('make', ['-C', join(BENCH, 'loadgen')], { stdio: 'inherit' });
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const dir = mkdtempSync(join(os.tmpdir(), 'certgate-edge-bench-'));
 const certs = join(dir, 'certs');
@@ -137,50 +130,17 @@ routes:
 `,
 );
 
-const children = [];
-let stopping = false;
-function start(cpu, cmd, argv, ready) {
-  const [c, a] = onCpu(cpu, cmd, argv);
-  const p = spawn(c, a, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(p);
-  let out = '';
-  return new Promise((res, rej) => {
-    const check = (d) => {
-      out += d;
-      if (ready(out)) res(p);
-    };
-    p.stdout.on('data', check);
-    p.stderr.on('data', check);
-    p.once('exit', (code) => stopping || rej(new Error(`${cmd} exited ${code}: ${out.slice(-2000)}`)));
-  });
-}
-process.on('exit', () => {
-  stopping = true;
-  children.forEach((p) => p.exitCode === null && p.kill('SIGTERM'));
-});
+const { start, stop } = processGroup({ cwd: dir });
+const cpus = pin ? ['0', '1'] : ['0-' + (os.availableParallelism() - 1), '0-' + (os.availableParallelism() - 1)];
 
-const upstreamSrc = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 }); s.end('ok\\n'); }); }).listen(${upstreamPort}, '127.0.0.1', () => console.log('upstream ready'))`;
-await start('1', process.execPath, ['-e', upstreamSrc], (o) => o.includes('upstream ready'));
+// The upstream: a minimal keep-alive HTTP server answering `ok\n` (drains the request).
+const upstreamSrc = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 }); s.end('ok\\n'); }); }).listen(${upstreamPort}, '127.0.0.1')`;
+await waitPort(upstreamPort, start('upstream', cpus[1], process.execPath, ['-e', upstreamSrc]));
 // Access log on (info) to a file, as in bench/run.mjs: the job a user runs.
-const prof = args['cpu-prof'] ? `--cpu-prof --cpu-prof-dir=${resolve(args['cpu-prof'])} ` : '';
-start('0', 'sh', ['-c', `exec ${args.node} ${prof}${join(DIST, 'cli', 'main.js')} start --config gateway.yaml > certgate.log 2>&1`], () => false).catch((e) => {
-  console.error(e.message);
-  process.exit(2);
-});
-const certgatePid = children.at(-1).pid;
-for (const port of [plainPort, hostsPort]) await waitForPort(port);
-
-async function waitForPort(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((res) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), res(true)));
-      s.on('error', () => res(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
+const prof = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`] : [];
+const certgate = start('certgate', cpus[0], args.node, [...prof, join(DIST, 'cli', 'main.js'), 'start', '--config', 'gateway.yaml'], { logFile: join(dir, 'certgate.log') });
+const certgatePid = certgate.pid;
+for (const port of [plainPort, hostsPort]) await waitPort(port, certgate, 30000);
 
 /** One load run; returns req/s and certgate's CPU µs per request over the whole run. Asynchronous:
  * this process serves the JWKS meanwhile. */
@@ -270,10 +230,5 @@ for (const [group, modes] of Object.entries(results)) {
 if (groups.has('token')) console.log(`JWKS fetched ${jwksFetches} time(s) for every tokenBinding request of the run`);
 console.log(JSON.stringify({ node: nodeVersion, rounds: Number(args.rounds), duration: Number(args.duration), results }));
 // SIGTERM lets certgate exit cleanly, so --cpu-prof writes its profiles before this process ends.
-if (args['cpu-prof']) {
-  stopping = true;
-  const gw = children.at(-1);
-  gw.kill('SIGTERM');
-  await new Promise((r) => (gw.exitCode === null ? gw.once('exit', r) : r()));
-}
+if (args['cpu-prof']) await stop(certgate);
 process.exit(0);
